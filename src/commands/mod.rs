@@ -1,0 +1,4 @@
+//! One module per subcommand. Each takes plain options (never clap types) and returns a
+//! report for `output` to print.
+
+pub mod detect;

@@ -1,0 +1,75 @@
+//! .NET apps: an ASP.NET Core project (Sdk `Microsoft.NET.Sdk.Web`) in this folder, its
+//! target framework, and any health-check mapping. Test and library projects are not
+//! services; a solution's web projects each are.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dir::Dir;
+use super::model::{Framework, Language, PackageManager, Service};
+use super::{app_name, defaults, health, versions};
+use crate::error::Error;
+use crate::scan;
+
+static TARGET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^net(?:coreapp)?(\d+\.\d+)").expect("re"));
+static HEALTH_MAP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"MapHealthChecks\(\s*"([^"]+)""#).expect("re"));
+
+pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
+    let Some(project) = dir.children().find(|p| p.ends_with(".csproj") || p.ends_with(".fsproj")) else {
+        return Ok(None);
+    };
+    let project = project.to_string();
+    let parsed = crate::manifest::xml(dir.snap, &project, |doc| {
+        let root = doc.root_element();
+        let sdk = root.attribute("Sdk").unwrap_or_default().to_string();
+        let prop = |name: &str| root.descendants().find(|n| n.has_tag_name(name)).and_then(|n| n.text()).map(|t| t.trim().to_string());
+        let test = prop("IsTestProject").as_deref() == Some("true")
+            || root.descendants().any(|n| n.has_tag_name("PackageReference") && n.attribute("Include") == Some("Microsoft.NET.Test.Sdk"));
+        (sdk, prop("TargetFramework").or_else(|| prop("TargetFrameworks")), prop("AssemblyName"), test)
+    })?;
+    let Some((sdk, target, assembly, is_test)) = parsed else { return Ok(None) };
+    if is_test || sdk != "Microsoft.NET.Sdk.Web" {
+        return Ok(None); // tests, libraries and workers do not serve
+    }
+    let file_name = scan::file_name(&project);
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+    let assembly = assembly.unwrap_or_else(|| stem.to_string());
+    let mut service = Service::new(dir.path, app_name(stem), Language::Dotnet);
+    service.found("language", &project, "project file");
+    service.package_manager = PackageManager::Dotnet;
+    service.found("package_manager", &project, "dotnet project");
+    service.framework = Framework::Aspnetcore;
+    service.found("framework", &project, "Sdk=\"Microsoft.NET.Sdk.Web\"");
+    service.found("entrypoint", &project, format!("assembly {assembly}"));
+    service.entrypoint = Some(file_name.to_string());
+    service.build_command = Some(format!("dotnet publish {file_name} -c Release -o out"));
+    service.start_command = Some(format!("dotnet {assembly}.dll"));
+    service.test_command = Some("dotnet test".into());
+
+    let first_target = target.as_deref().map(|t| t.split(';').next().unwrap_or(t).to_string());
+    let mut pin = first_target.as_deref().and_then(|t| {
+        TARGET.captures(t).map(|c| versions::Pin { version: c[1].to_string(), file: project.clone(), detail: format!("TargetFramework {t}") })
+    });
+    if pin.is_none() {
+        for folder in dir.ancestors() {
+            if let Some(json) = folder.json("global.json")?
+                && let Some(v) = json.pointer("/sdk/version").and_then(|v| v.as_str())
+            {
+                let major_minor: Vec<&str> = v.split('.').take(2).collect();
+                pin = Some(versions::Pin { version: major_minor.join("."), file: folder.rel("global.json"), detail: format!("sdk.version {v}") });
+                break;
+            }
+        }
+    }
+    versions::apply(&mut service, pin, defaults::DOTNET, ".NET");
+    if let Some(found) = dir.grep(&[".cs"], &HEALTH_MAP)? {
+        service.found("healthcheck_path", &found.file, format!("line {}: MapHealthChecks", found.line));
+        service.healthcheck_path = Some(found.groups[1].clone());
+    }
+    health::apply(dir, &mut service, &[".cs"])?;
+    service.defaulted("port", "ASP.NET Core images serve on 8080");
+    service.port = Some(8080);
+    Ok(Some(service))
+}

@@ -1,0 +1,49 @@
+//! A health-check route the code already serves, such as `/health` or `/healthz`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dir::Dir;
+use super::model::Service;
+use crate::error::Error;
+
+static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:get|route|handle|handlefunc|map_?get|api_view|path)\s*[(!]?\s*\(?\s*(?:"GET\s+)?['"`]?(/(?:health|healthz|healthcheck|_health|api/health|livez|readyz|ping|up))['"`]"#,
+    )
+    .expect("health route pattern")
+});
+
+/// Sets `healthcheck_path` from the first health route in the sources with `extensions`.
+pub fn apply(dir: &Dir, service: &mut Service, extensions: &'static [&'static str]) -> Result<(), Error> {
+    if service.healthcheck_path.is_some() {
+        return Ok(());
+    }
+    if let Some(found) = dir.grep(extensions, &ROUTE)? {
+        service.found("healthcheck_path", &found.file, format!("line {}: route {}", found.line, found.groups[1]));
+        service.healthcheck_path = Some(found.groups[1].clone());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ROUTE;
+
+    #[test]
+    fn matches_common_route_declarations() {
+        for line in [
+            "app.get('/health', (req, res) => res.send('ok'))",
+            "@app.get(\"/healthz\")",
+            "http.HandleFunc(\"/healthz\", health)",
+            "r.GET(\"/health\", h)",
+            ".route(\"/health\", get(health))",
+            "app.MapGet(\"/healthz\", () => \"ok\");",
+            "mux.HandleFunc(\"GET /health\", h)",
+        ] {
+            assert!(ROUTE.is_match(line), "{line}");
+        }
+        assert!(!ROUTE.is_match("const healthy = true"));
+    }
+}

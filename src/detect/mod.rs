@@ -1,0 +1,191 @@
+//! Detection: from a `Snapshot`, the deployable services in a repository and the evidence
+//! for every answer. Pure: the detectors ask the snapshot, never the disk.
+//!
+//! Each language module answers for one folder: `Ok(Some(service))` when the folder is an
+//! app of that language, `Ok(None)` when it is not (or is only a library), and `Err` when
+//! its manifest is broken.
+
+pub mod dir;
+pub mod model;
+
+mod dockerfile;
+mod dotnet;
+mod elixir;
+mod go;
+mod health;
+mod java;
+mod node;
+mod php;
+mod port;
+mod procfile;
+mod python;
+mod ruby;
+mod rust;
+mod static_site;
+mod versions;
+mod deno;
+
+use std::collections::BTreeSet;
+
+pub use dir::Dir;
+pub use model::{Detection, Evidence, Framework, Language, PackageManager, Service};
+pub use versions::{defaults, normalize as normalize_version};
+
+use crate::error::Error;
+use crate::scan::{self, Snapshot};
+
+/// How many folders below the root a service may sit.
+const MAX_SERVICE_DEPTH: usize = 4;
+
+/// Files whose presence makes a folder worth asking the detectors about.
+const MANIFESTS: &[&str] = &[
+    "package.json", "deno.json", "deno.jsonc", "pyproject.toml", "requirements.txt",
+    "Pipfile", "setup.py", "manage.py", "go.mod", "Cargo.toml", "pom.xml", "build.gradle",
+    "build.gradle.kts", "Gemfile", "composer.json", "mix.exs", "index.html", "index.php",
+];
+
+type Detector = fn(&Dir) -> Result<Option<Service>, Error>;
+
+/// In order of preference when one folder matches several: a Rails or Laravel app with a
+/// package.json for its assets is a Ruby or PHP app, not a Node one.
+const DETECTORS: &[Detector] = &[
+    deno::detect,
+    elixir::detect,
+    ruby::detect,
+    php::detect,
+    python::detect,
+    java::detect,
+    dotnet::detect,
+    go::detect,
+    rust::detect,
+    node::detect,
+    static_site::detect,
+];
+
+/// Finds every deployable service under the snapshot's root.
+pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
+    let mut services: Vec<Service> = Vec::new();
+    for path in candidates(snap) {
+        let dir = Dir::new(snap, &path);
+        let Some(mut service) = detect_folder(&dir)? else { continue };
+        let inside_another = services
+            .iter()
+            .any(|s| s.path == "." || path.starts_with(&format!("{}/", s.path)));
+        if service.language == Language::Static && inside_another {
+            continue; // a page inside an app's folder is its asset, not a site
+        }
+        procfile::apply(&dir, &mut service)?;
+        dockerfile::apply(&dir, &mut service)?;
+        for (name, at) in crate::envvars::collect(&dir)? {
+            let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
+            service.found("env_vars", file, format!("line {line}: reads {name}"));
+            service.env_vars.push(name);
+        }
+        services.push(service);
+    }
+    if services.is_empty() {
+        return Err(nothing_detected(snap));
+    }
+    dedupe_names(&mut services);
+    Ok(Detection { services })
+}
+
+/// Runs every detector on one folder and keeps the best answer.
+fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
+    let mut found: Vec<Service> = Vec::new();
+    for detector in DETECTORS {
+        if let Some(service) = detector(dir)? {
+            found.push(service);
+        }
+    }
+    let Some(best) = (0..found.len()).max_by_key(|&i| (strength(&found[i]), usize::MAX - i)) else {
+        return Ok(None);
+    };
+    let mut chosen = found.swap_remove(best);
+    for other in found.iter().filter(|s| s.language != Language::Static) {
+        chosen.warn(format!(
+            "this folder also looks like a {} app ({}); chose {} — pass --language to choose",
+            other.language,
+            if other.framework == Framework::None { other.language.as_str() } else { other.framework.as_str() },
+            chosen.language,
+        ));
+    }
+    Ok(Some(chosen))
+}
+
+/// How sure a detector's answer is: a server framework beats a bare language match, which
+/// beats a static site.
+fn strength(service: &Service) -> u8 {
+    match (service.framework, service.is_static()) {
+        (_, true) => 1,
+        (Framework::None, false) => 2,
+        _ => 3,
+    }
+}
+
+/// Folders holding a manifest, outside dependency, test and sample folders, within the
+/// depth cap; the root first.
+fn candidates(snap: &Snapshot) -> Vec<String> {
+    let mut found = BTreeSet::new();
+    found.insert(String::new());
+    for path in snap.files_under("") {
+        let folder = scan::parent(path);
+        let depth = if folder.is_empty() { 0 } else { folder.matches('/').count() + 1 };
+        if depth > MAX_SERVICE_DEPTH + 1 || folder.split('/').any(|p| dir::NON_APP_DIRS.contains(&p)) {
+            continue;
+        }
+        let name = scan::file_name(path);
+        if depth <= MAX_SERVICE_DEPTH
+            && (MANIFESTS.contains(&name) || name.ends_with(".csproj") || name.ends_with(".fsproj"))
+        {
+            found.insert(folder.to_string());
+        } else if scan::file_name(folder) == "requirements" && name.ends_with(".txt") {
+            found.insert(scan::parent(folder).to_string());
+        }
+    }
+    found.into_iter().collect()
+}
+
+fn nothing_detected(snap: &Snapshot) -> Error {
+    let reason = if snap.file_count() == 0 {
+        "the folder is empty (or everything in it is ignored)".to_string()
+    } else if candidates(snap).len() > 1 || MANIFESTS.iter().any(|m| snap.has_file(m)) {
+        "the manifests there describe libraries or tools, not an app that serves".to_string()
+    } else {
+        "no manifest bim knows (package.json, pyproject.toml, requirements.txt, go.mod, \
+         Cargo.toml, pom.xml, build.gradle, Gemfile, composer.json, *.csproj, mix.exs, \
+         deno.json, index.html)"
+            .to_string()
+    };
+    Error::NothingDetected { path: snap.root().to_path_buf(), reason }
+}
+
+/// Two services may not share a name: a Backend.im app is named after its service.
+fn dedupe_names(services: &mut [Service]) {
+    let mut seen = BTreeSet::new();
+    for service in services.iter_mut() {
+        if !seen.insert(service.name.clone()) {
+            let qualified = format!("{}-{}", service.name, service.path.replace('/', "-"));
+            service.name = qualified.clone();
+            seen.insert(qualified);
+        }
+    }
+}
+
+/// Turns a manifest's package name into a name fit for an image and an app: lower case,
+/// `[a-z0-9-]`, no scope.
+pub fn app_name(raw: &str) -> String {
+    let base = raw.rsplit('/').next().unwrap_or(raw);
+    let mut name = String::new();
+    for c in base.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    let name = name.trim_end_matches('-');
+    let name: String = name.chars().take(63).collect();
+    if name.is_empty() { "app".into() } else { name }
+}

@@ -1,0 +1,184 @@
+//! The values detection produces: the vocabulary of languages, frameworks and package
+//! managers, and one `Service` per deployable app with the evidence behind each answer.
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a lower-case vocabulary enum with `as_str`, `FromStr` and the list of values,
+/// so flags, bim.toml and JSON all spell a value the same way.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        format!("unknown value `{s}`; expected one of: {}", names.join(", "))
+                    })
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// The runtime a service needs.
+    Language {
+        Node => "node", Bun => "bun", Deno => "deno", Python => "python", Go => "go",
+        Rust => "rust", Java => "java", Ruby => "ruby", Php => "php", Dotnet => "dotnet",
+        Elixir => "elixir", Static => "static",
+    }
+);
+
+vocabulary!(
+    /// The web framework, or `none` for plain standard-library servers.
+    Framework {
+        Express => "express", Nestjs => "nestjs", Nextjs => "nextjs", Nuxt => "nuxt",
+        Remix => "remix", Sveltekit => "sveltekit", Fastify => "fastify", Hono => "hono",
+        Elysia => "elysia", Vite => "vite", Fresh => "fresh", Fastapi => "fastapi",
+        Flask => "flask", Django => "django", Gin => "gin", Echo => "echo", Fiber => "fiber",
+        Chi => "chi", Axum => "axum", Actix => "actix", Rocket => "rocket",
+        SpringBoot => "spring-boot", Quarkus => "quarkus", Rails => "rails",
+        Sinatra => "sinatra", Laravel => "laravel", Symfony => "symfony",
+        Aspnetcore => "aspnetcore", Phoenix => "phoenix", Jekyll => "jekyll", None => "none",
+    }
+);
+
+vocabulary!(
+    /// The tool that installs dependencies and runs scripts.
+    PackageManager {
+        Npm => "npm", Yarn => "yarn", Pnpm => "pnpm", Bun => "bun", Deno => "deno",
+        Pip => "pip", Poetry => "poetry", Uv => "uv", Pipenv => "pipenv", Pdm => "pdm",
+        Go => "go", Cargo => "cargo", Maven => "maven", Gradle => "gradle",
+        Bundler => "bundler", Composer => "composer", Dotnet => "dotnet", Mix => "mix",
+        None => "none",
+    }
+);
+
+/// Why bim believes an answer: the file it came from and what in it, or that the answer is
+/// a default because nothing in the repository said otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub field: String,
+    pub file: Option<String>,
+    pub detail: String,
+    pub default: bool,
+}
+
+/// A Dockerfile the repository already has; bim builds it as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExistingDockerfile {
+    pub path: String,
+    pub expose: Option<u16>,
+}
+
+/// One deployable app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// Folder relative to the scanned root, `/`-separated; `.` for the root itself.
+    pub path: String,
+    /// A name for the app, from its manifest or its folder.
+    pub name: String,
+    pub language: Language,
+    pub framework: Framework,
+    pub package_manager: PackageManager,
+    pub runtime_version: Option<String>,
+    pub build_command: Option<String>,
+    pub start_command: Option<String>,
+    pub test_command: Option<String>,
+    pub port: Option<u16>,
+    pub healthcheck_path: Option<String>,
+    pub env_vars: Vec<String>,
+    /// What the start command runs, where it is not obvious from the command: a Python
+    /// `module:object`, a Go package path, a Rust bin, a .NET project, a PHP document root.
+    pub entrypoint: Option<String>,
+    /// For sites built to static files: the folder the build writes.
+    pub static_output: Option<String>,
+    /// Next.js only: whether `output: 'standalone'` is set.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub nextjs_standalone: Option<bool>,
+    pub dockerfile: Option<ExistingDockerfile>,
+    pub evidence: Vec<Evidence>,
+    pub warnings: Vec<String>,
+}
+
+impl Service {
+    pub fn new(path: &str, name: String, language: Language) -> Self {
+        Service {
+            path: if path.is_empty() { ".".into() } else { path.into() },
+            name,
+            language,
+            framework: Framework::None,
+            package_manager: PackageManager::None,
+            runtime_version: None,
+            build_command: None,
+            start_command: None,
+            test_command: None,
+            port: None,
+            healthcheck_path: None,
+            env_vars: Vec::new(),
+            entrypoint: None,
+            static_output: None,
+            nextjs_standalone: None,
+            dockerfile: None,
+            evidence: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Records that `field` was found in `file`.
+    pub fn found(&mut self, field: &str, file: &str, detail: impl Into<String>) {
+        self.evidence.push(Evidence {
+            field: field.into(),
+            file: Some(file.into()),
+            detail: detail.into(),
+            default: false,
+        });
+    }
+
+    /// Records that `field` holds a default, not a finding.
+    pub fn defaulted(&mut self, field: &str, detail: impl Into<String>) {
+        self.evidence.push(Evidence {
+            field: field.into(),
+            file: None,
+            detail: detail.into(),
+            default: true,
+        });
+    }
+
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    /// Whether bim would serve this with a static web server rather than run a process.
+    pub fn is_static(&self) -> bool {
+        self.static_output.is_some()
+    }
+}
+
+/// Everything `detect` found in a repository.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detection {
+    pub services: Vec<Service>,
+}

@@ -1,0 +1,371 @@
+//! Node and Bun apps, from package.json: the framework from dependencies, the package
+//! manager from `packageManager` or the lockfile (here or at a workspace root), and the
+//! start command from scripts, `main` or the usual entry files.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::dir::Dir;
+use super::model::{Framework, Language, PackageManager, Service};
+use super::{app_name, defaults, health, port, versions};
+use crate::error::Error;
+
+pub const JS_SOURCES: &[&str] = &[".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"];
+
+/// Dependency → framework, most specific first (NestJS depends on Express, SvelteKit on Vite).
+const FRAMEWORKS: &[(&str, Framework)] = &[
+    ("@nestjs/core", Framework::Nestjs),
+    ("next", Framework::Nextjs),
+    ("nuxt", Framework::Nuxt),
+    ("@remix-run/node", Framework::Remix),
+    ("@remix-run/serve", Framework::Remix),
+    ("@sveltejs/kit", Framework::Sveltekit),
+    ("elysia", Framework::Elysia),
+    ("hono", Framework::Hono),
+    ("fastify", Framework::Fastify),
+    ("express", Framework::Express),
+    ("vite", Framework::Vite),
+];
+
+const LOCKFILES: &[(&str, PackageManager)] = &[
+    ("bun.lock", PackageManager::Bun),
+    ("bun.lockb", PackageManager::Bun),
+    ("pnpm-lock.yaml", PackageManager::Pnpm),
+    ("yarn.lock", PackageManager::Yarn),
+    ("package-lock.json", PackageManager::Npm),
+    ("npm-shrinkwrap.json", PackageManager::Npm),
+];
+
+const ENTRY_FILES: &[&str] = &[
+    "server.js", "index.js", "app.js", "main.js", "server.mjs", "index.mjs",
+    "src/server.js", "src/index.js", "src/app.js", "src/main.js",
+    "server.ts", "index.ts", "src/server.ts", "src/index.ts", "src/app.ts", "src/main.ts",
+];
+
+static LISTEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.listen\(\s*(\d{2,5})\b").expect("re"));
+static PORT_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\bPORT\b[^\n]{0,40}?(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"#).expect("re")
+});
+static PORT_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
+static BUN_API: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bBun\.(?:serve|file|write|env)\b").expect("re"));
+static STANDALONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"output\s*:\s*['"]standalone['"]"#).expect("re"));
+static SVELTE_ADAPTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"@sveltejs/adapter-([a-z-]+)"#).expect("re"));
+static VITE_OUT_DIR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"outDir\s*:\s*['"]([^'"]+)['"]"#).expect("re"));
+
+/// The parts of package.json detection reads.
+struct Package {
+    rel: String,
+    name: Option<String>,
+    main: Option<String>,
+    scripts: Vec<(String, String)>,
+    deps: BTreeSet<String>,
+    package_manager: Option<String>,
+    engines_node: Option<String>,
+    workspaces: bool,
+}
+
+impl Package {
+    fn read(dir: &Dir) -> Result<Option<Package>, Error> {
+        let Some(json) = dir.json("package.json")? else { return Ok(None) };
+        let rel = dir.rel("package.json");
+        let Value::Object(obj) = &json else {
+            return Err(Error::broken(&rel, "expected a JSON object at the top level"));
+        };
+        let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_string);
+        let mut deps = BTreeSet::new();
+        for key in ["dependencies", "devDependencies", "peerDependencies"] {
+            if let Some(Value::Object(map)) = obj.get(key) {
+                deps.extend(map.keys().cloned());
+            }
+        }
+        let scripts = match obj.get("scripts") {
+            Some(Value::Object(map)) => map
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(Some(Package {
+            name: text("name"),
+            main: text("main"),
+            scripts,
+            deps,
+            package_manager: text("packageManager"),
+            engines_node: obj.get("engines").and_then(|e| e.get("node")).and_then(Value::as_str).map(str::to_string),
+            workspaces: obj.contains_key("workspaces"),
+            rel,
+        }))
+    }
+
+    fn script(&self, name: &str) -> Option<&str> {
+        self.scripts.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
+    let Some(pkg) = Package::read(dir)? else { return Ok(None) };
+    let framework = FRAMEWORKS.iter().find(|(dep, _)| pkg.deps.contains(*dep)).map(|(dep, fw)| (*dep, *fw));
+    let (pm, pm_evidence) = package_manager(dir, &pkg)?;
+    let bun_signal = bun_signal(dir, &pkg, pm)?;
+    let language = if bun_signal.is_some() { Language::Bun } else { Language::Node };
+    let pm = if language == Language::Bun { PackageManager::Bun } else { pm };
+
+    let name = app_name(pkg.name.as_deref().unwrap_or(&dir.name()));
+    let mut service = Service::new(dir.path, name, language);
+    service.package_manager = pm;
+    match &pm_evidence {
+        Some((file, detail)) => service.found("package_manager", file, detail.clone()),
+        None => service.defaulted("package_manager", "no lockfile or packageManager field; npm"),
+    }
+    if let Some((file, detail)) = bun_signal {
+        service.found("language", &file, detail);
+    } else {
+        service.found("language", &pkg.rel, "package.json");
+    }
+    if let Some((dep, fw)) = framework {
+        service.framework = fw;
+        service.found("framework", &pkg.rel, format!("depends on {dep}"));
+    }
+    runtime_version(dir, &pkg, &mut service)?;
+
+    let run = |script: &str| match pm {
+        PackageManager::Npm => format!("npm run {script}"),
+        other => format!("{other} run {script}"),
+    };
+    if pkg.script("build").is_some() {
+        service.found("build_command", &pkg.rel, "scripts.build");
+        service.build_command = Some(run("build"));
+    }
+    if let Some(test) = pkg.script("test").filter(|t| !t.contains("no test specified")) {
+        service.found("test_command", &pkg.rel, format!("scripts.test: {test}"));
+        service.test_command = Some(run("test"));
+    }
+
+    match service.framework {
+        Framework::Nextjs => nextjs(dir, &mut service)?,
+        Framework::Nuxt => {
+            service.defaulted("start_command", "Nuxt's built server");
+            service.start_command = Some("node .output/server/index.mjs".into());
+        }
+        Framework::Sveltekit => sveltekit(dir, &mut service)?,
+        Framework::Nestjs if pkg.script("start:prod").is_some() || pkg.script("build").is_some() => {
+            service.defaulted("start_command", "NestJS builds to dist/main.js");
+            service.start_command = Some("node dist/main".into());
+        }
+        Framework::Vite => {
+            if !dir.has("index.html") && pkg.script("start").is_none() {
+                return Ok(None); // a library built with Vite, not an app
+            }
+            if pkg.script("start").is_none() || dir.has("index.html") {
+                vite_spa(dir, &mut service)?;
+            }
+        }
+        _ => {}
+    }
+    if service.start_command.is_none() && !service.is_static() {
+        start_command(dir, &pkg, &mut service, pm)?;
+    }
+    if service.start_command.is_none() && !service.is_static() {
+        if service.framework == Framework::None && (pkg.workspaces || dir.has("pnpm-workspace.yaml")) {
+            return Ok(None); // a workspace root that only orchestrates its members
+        }
+        if service.framework == Framework::None && pkg.script("build").is_none() {
+            return Ok(None); // a library or tooling package
+        }
+        service.warn("found no start command; pass --start-command");
+    }
+
+    let default_port = if service.is_static() { 8080 } else { 3000 };
+    let found = match service.framework {
+        Framework::Nextjs | Framework::Nuxt | Framework::Remix | Framework::Sveltekit | Framework::Vite => None,
+        _ => port::search(dir, JS_SOURCES, &[&LISTEN, &PORT_FALLBACK, &PORT_KEY])?,
+    };
+    let why = if service.is_static() { "static files served on 8080" } else { "the usual port for Node servers" };
+    port::apply(&mut service, found, default_port, why);
+    health::apply(dir, &mut service, JS_SOURCES)?;
+    Ok(Some(service))
+}
+
+fn package_manager(dir: &Dir, pkg: &Package) -> Result<(PackageManager, Option<(String, String)>), Error> {
+    if let Some(field) = &pkg.package_manager {
+        let tool = field.split('@').next().unwrap_or("");
+        if let Ok(pm) = tool.parse::<PackageManager>()
+            && matches!(pm, PackageManager::Npm | PackageManager::Yarn | PackageManager::Pnpm | PackageManager::Bun)
+        {
+            return Ok((pm, Some((pkg.rel.clone(), format!("packageManager: {field}")))));
+        }
+    }
+    for folder in dir.ancestors() {
+        for (lockfile, pm) in LOCKFILES {
+            if folder.has(lockfile) {
+                let mut detail = format!("{lockfile} present");
+                if *pm == PackageManager::Yarn && folder.has(".yarnrc.yml") {
+                    detail.push_str(" (yarn berry: .yarnrc.yml)");
+                }
+                return Ok((*pm, Some((folder.rel(lockfile), detail))));
+            }
+        }
+        if let Some(root) = Package::read(&folder)?.filter(|p| p.package_manager.is_some() && folder.path != dir.path)
+            && let Some(field) = &root.package_manager
+            && let Ok(pm) = field.split('@').next().unwrap_or("").parse::<PackageManager>()
+        {
+            return Ok((pm, Some((root.rel.clone(), format!("workspace root packageManager: {field}")))));
+        }
+    }
+    Ok((PackageManager::Npm, None))
+}
+
+/// Why this package runs on Bun rather than Node, if it does.
+fn bun_signal(dir: &Dir, pkg: &Package, pm: PackageManager) -> Result<Option<(String, String)>, Error> {
+    if pm == PackageManager::Bun {
+        return Ok(Some((pkg.rel.clone(), "uses bun as its package manager".into())));
+    }
+    for dep in ["elysia", "@types/bun", "bun-types"] {
+        if pkg.deps.contains(dep) {
+            return Ok(Some((pkg.rel.clone(), format!("depends on {dep}"))));
+        }
+    }
+    if pkg.scripts.iter().any(|(_, s)| s.starts_with("bun ")) {
+        return Ok(Some((pkg.rel.clone(), "scripts run bun".into())));
+    }
+    if let Some(found) = dir.grep(JS_SOURCES, &BUN_API)? {
+        return Ok(Some((found.file.clone(), format!("line {}: uses {}", found.line, found.groups[0]))));
+    }
+    Ok(None)
+}
+
+fn runtime_version(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<(), Error> {
+    if service.language == Language::Bun {
+        let pin = versions::find(dir, &[".bun-version"], &["bun"])?;
+        versions::apply(service, pin, defaults::BUN, "Bun");
+        return Ok(());
+    }
+    let mut pin = versions::find(dir, &[".nvmrc", ".node-version"], &["nodejs", "node"])?;
+    if pin.is_none()
+        && let Some(range) = &pkg.engines_node
+        && let Some(version) = versions::normalize(range)
+    {
+        pin = Some(versions::Pin { version, file: pkg.rel.clone(), detail: format!("engines.node: {range}") });
+    }
+    versions::apply(service, pin, defaults::NODE, "Node");
+    Ok(())
+}
+
+fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageManager) -> Result<(), Error> {
+    let runner = if service.language == Language::Bun { "bun" } else { "node" };
+    if let Some(start) = pkg.script("start") {
+        let simple = start.split_whitespace().count() == 2 && start.starts_with("node ");
+        service.found("start_command", &pkg.rel, format!("scripts.start: {start}"));
+        service.start_command = Some(if simple {
+            start.to_string()
+        } else {
+            match pm {
+                PackageManager::Npm => "npm start".into(),
+                PackageManager::Bun => "bun run start".into(),
+                other => format!("{other} start"),
+            }
+        });
+        return Ok(());
+    }
+    if let Some(main) = &pkg.main {
+        let main = main.trim_start_matches("./");
+        if dir.has(main) {
+            service.found("start_command", &pkg.rel, format!("main: {main}"));
+            service.start_command = Some(format!("{runner} {main}"));
+            return Ok(());
+        }
+        service.warn(format!("package.json `main` points to {main}, which does not exist"));
+    }
+    if let Some(entry) = ENTRY_FILES.iter().find(|f| dir.has(f)) {
+        let runnable = runner == "bun" || !entry.ends_with(".ts");
+        if runnable {
+            service.found("start_command", &dir.rel(entry), "the usual entry file");
+            service.start_command = Some(format!("{runner} {entry}"));
+        }
+    }
+    Ok(())
+}
+
+fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    let config = dir.first_of(&["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs"]);
+    let mut standalone = false;
+    if let Some(rel) = &config
+        && let Some(file) = dir.snap.read(rel)?
+    {
+        standalone = STANDALONE.is_match(&file.text);
+        if standalone {
+            service.found("start_command", rel, "output: 'standalone'");
+        }
+    }
+    service.nextjs_standalone = Some(standalone);
+    if standalone {
+        service.start_command = Some("node server.js".into());
+    } else {
+        service.warn(
+            "next.config does not set output: 'standalone', so the image must carry all of \
+             node_modules; add `output: 'standalone'` to next.config for a smaller image",
+        );
+        service.defaulted("start_command", "next start");
+        service.start_command = Some("npx next start".into());
+    }
+    if service.build_command.is_none() {
+        service.build_command = Some("npx next build".into());
+    }
+    Ok(())
+}
+
+fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    let config = dir.first_of(&["svelte.config.js", "svelte.config.mjs", "svelte.config.ts"]);
+    let adapter = match &config {
+        Some(rel) => dir.snap.read(rel)?.and_then(|f| SVELTE_ADAPTER.captures(&f.text).map(|c| (rel.clone(), c[1].to_string()))),
+        None => None,
+    };
+    match adapter {
+        Some((rel, kind)) if kind == "node" => {
+            service.found("start_command", &rel, "uses @sveltejs/adapter-node");
+            service.start_command = Some("node build".into());
+        }
+        Some((rel, kind)) if kind == "static" => {
+            service.found("static_output", &rel, "uses @sveltejs/adapter-static");
+            service.static_output = Some("build".into());
+        }
+        other => {
+            let named = other.map_or("no adapter".to_string(), |(_, k)| format!("adapter-{k}"));
+            service.warn(format!(
+                "SvelteKit with {named} builds no server that runs in a container; \
+                 install @sveltejs/adapter-node and use it in svelte.config.js"
+            ));
+            service.defaulted("start_command", "adapter-node's server");
+            service.start_command = Some("node build".into());
+        }
+    }
+    Ok(())
+}
+
+fn vite_spa(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    let config = dir.first_of(&["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts"]);
+    let out_dir = match &config {
+        Some(rel) => dir.snap.read(rel)?.and_then(|f| VITE_OUT_DIR.captures(&f.text).map(|c| (rel.clone(), c[1].to_string()))),
+        None => None,
+    };
+    match out_dir {
+        Some((rel, out)) => {
+            service.found("static_output", &rel, format!("build.outDir: {out}"));
+            service.static_output = Some(out);
+        }
+        None => {
+            service.defaulted("static_output", "Vite builds to dist");
+            service.static_output = Some("dist".into());
+        }
+    }
+    if service.build_command.is_none() {
+        service.build_command = Some("npx vite build".into());
+    }
+    Ok(())
+}

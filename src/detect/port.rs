@@ -1,0 +1,43 @@
+//! Finding the port a service listens on in its source: listen calls, `PORT` fallbacks and
+//! server addresses, each language with its own patterns.
+
+use regex::Regex;
+
+use super::dir::{Dir, SourceMatch};
+use super::model::Service;
+use crate::error::Error;
+
+/// The first pattern that matches in the source files with `extensions` gives the port
+/// (from its first group); the patterns are tried in order.
+pub fn search(
+    dir: &Dir,
+    extensions: &'static [&'static str],
+    patterns: &[&Regex],
+) -> Result<Option<(u16, SourceMatch)>, Error> {
+    for pattern in patterns {
+        if let Some(found) = dir.grep(extensions, pattern)?
+            && let Some(port) = found.groups.get(1).and_then(|p| p.parse::<u16>().ok())
+            && port > 0
+        {
+            return Ok(Some((port, found)));
+        }
+    }
+    Ok(None)
+}
+
+/// Sets the port from a source match, or to `default` (the framework's) with evidence.
+pub fn apply(service: &mut Service, found: Option<(u16, SourceMatch)>, default: u16, why: &str) {
+    if service.port.is_some() {
+        return;
+    }
+    match found {
+        Some((port, at)) => {
+            service.found("port", &at.file, format!("line {}: {}", at.line, at.groups[0].trim()));
+            service.port = Some(port);
+        }
+        None => {
+            service.defaulted("port", why.to_string());
+            service.port = Some(default);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! A Procfile's `web:` line names the start command, as Heroku-style platforms run it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dir::Dir;
+use super::model::Service;
+use crate::error::Error;
+
+static PORT_IN_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:--port[= ]|-p\s+|--bind[= ]\S*:|-b\s+\S*:)(\d{2,5})\b").expect("procfile port")
+});
+
+/// Applies the Procfile's `web:` process to the service, if there is one.
+pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    let Some(file) = dir.text("Procfile")? else { return Ok(()) };
+    let rel = dir.rel("Procfile");
+    for (index, line) in file.text.lines().enumerate() {
+        let Some(command) = line.trim().strip_prefix("web:") else { continue };
+        let command = command.trim();
+        if command.is_empty() {
+            continue;
+        }
+        service.found("start_command", &rel, format!("line {}: web process", index + 1));
+        service.start_command = Some(command.to_string());
+        if let Some(caps) = PORT_IN_COMMAND.captures(command)
+            && let Ok(port) = caps[1].parse::<u16>()
+        {
+            service.evidence.retain(|e| e.field != "port");
+            service.found("port", &rel, format!("line {}: {}", index + 1, &caps[0]));
+            service.port = Some(port);
+        }
+        break;
+    }
+    Ok(())
+}

@@ -1,0 +1,279 @@
+//! Python apps: the package manager from lockfiles and pyproject, dependencies from
+//! requirements files (including a `requirements/` folder), pyproject or Pipfile, and the
+//! app object for Django (WSGI module from settings), FastAPI and Flask.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dir::Dir;
+use super::model::{Framework, Language, PackageManager, Service};
+use super::{app_name, defaults, health, port, versions};
+use crate::error::Error;
+use crate::manifest::toml_get;
+
+const PY: &[&str] = &[".py"];
+const DEFAULT_PORT: u16 = 8000;
+
+static SETTINGS_MODULE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"#).expect("re")
+});
+static WSGI_APPLICATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"WSGI_APPLICATION\s*=\s*['"]([\w.]+)['"]"#).expect("re"));
+static FASTAPI_APP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^(\w+)\s*(?::\s*FastAPI\s*)?=\s*FastAPI\(").expect("re"));
+static FLASK_APP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^(\w+)\s*(?::\s*Flask\s*)?=\s*Flask\(").expect("re"));
+static FLASK_FACTORY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^def (create_app)\s*\(").expect("re"));
+static PORT_ARG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bport\s*=\s*(\d{2,5})\b").expect("re"));
+static REQUIREMENT_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)").expect("re"));
+
+/// What the Python manifests say.
+#[derive(Default)]
+struct Manifests {
+    pyproject: Option<toml::Table>,
+    pipfile: Option<toml::Table>,
+    requirements: Vec<String>,
+    deps: BTreeSet<String>,
+}
+
+pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
+    let m = read_manifests(dir)?;
+    let manage_py = dir.has("manage.py");
+    if m.pyproject.is_none() && m.pipfile.is_none() && m.requirements.is_empty() && !manage_py && !dir.has("setup.py") {
+        return Ok(None);
+    }
+    let name = m
+        .pyproject
+        .as_ref()
+        .and_then(|p| toml_get(p, "project.name").or_else(|| toml_get(p, "tool.poetry.name")))
+        .and_then(|v| v.as_str())
+        .map_or_else(|| dir.name(), str::to_string);
+    let mut service = Service::new(dir.path, app_name(&name), Language::Python);
+    let manifest = dir.first_of(&["pyproject.toml", "requirements.txt", "Pipfile", "setup.py", "manage.py"])
+        .or_else(|| m.requirements.first().cloned())
+        .unwrap_or_default();
+    service.found("language", &manifest, "Python manifest");
+    package_manager(dir, &m, &mut service);
+    runtime_version(dir, &m, &mut service)?;
+
+    if manage_py || m.deps.contains("django") {
+        service.framework = Framework::Django;
+        let why = if manage_py { "manage.py" } else { "depends on django" };
+        service.found("framework", &if manage_py { dir.rel("manage.py") } else { manifest.clone() }, why);
+        django(dir, &m, &mut service)?;
+    } else if m.deps.contains("fastapi") {
+        service.framework = Framework::Fastapi;
+        service.found("framework", &manifest, "depends on fastapi");
+        asgi_or_wsgi(dir, &mut service, &FASTAPI_APP, "FastAPI")?;
+    } else if m.deps.contains("flask") {
+        service.framework = Framework::Flask;
+        service.found("framework", &manifest, "depends on flask");
+        asgi_or_wsgi(dir, &mut service, &FLASK_APP, "Flask")?;
+    } else if let Some(main) = ["main.py", "app.py", "server.py"].iter().find(|f| dir.has(f)) {
+        service.found("start_command", &dir.rel(main), "the usual entry file");
+        service.start_command = Some(format!("python {main}"));
+        let found = port::search(dir, PY, &[&PORT_ARG])?;
+        port::apply(&mut service, found, DEFAULT_PORT, "no port in the code; 8000");
+    } else if !dir.has("Procfile") {
+        return Ok(None); // a library, not an app
+    }
+
+    test_command(dir, &m, &mut service);
+    if service.port.is_none() {
+        service.defaulted("port", "the start command binds 8000");
+        service.port = Some(DEFAULT_PORT);
+    }
+    health::apply(dir, &mut service, PY)?;
+    Ok(Some(service))
+}
+
+fn read_manifests(dir: &Dir) -> Result<Manifests, Error> {
+    let mut m = Manifests { pyproject: dir.toml("pyproject.toml")?, pipfile: dir.toml("Pipfile")?, ..Default::default() };
+    if dir.has("requirements.txt") {
+        m.requirements.push(dir.rel("requirements.txt"));
+    }
+    let req_dir = dir.rel("requirements");
+    m.requirements.extend(dir.children().chain(dir.snap.files_under(&req_dir)).filter(|p| {
+        let name = crate::scan::file_name(p);
+        let in_folder = p.starts_with(&format!("{req_dir}/"));
+        name.ends_with(".txt") && (in_folder || (name.starts_with("requirements") && name != "requirements.txt"))
+    }).map(str::to_string));
+    for rel in &m.requirements {
+        let Some(file) = crate::manifest::text(dir.snap, rel)? else { continue };
+        for line in file.text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') || line.starts_with('-') {
+                continue;
+            }
+            if let Some(c) = REQUIREMENT_NAME.captures(line) {
+                m.deps.insert(normalize_dep(&c[1]));
+            }
+        }
+    }
+    if let Some(py) = &m.pyproject {
+        if let Some(list) = toml_get(py, "project.dependencies").and_then(|v| v.as_array()) {
+            for dep in list.iter().filter_map(|d| d.as_str()) {
+                if let Some(c) = REQUIREMENT_NAME.captures(dep) {
+                    m.deps.insert(normalize_dep(&c[1]));
+                }
+            }
+        }
+        if let Some(table) = toml_get(py, "tool.poetry.dependencies").and_then(|v| v.as_table()) {
+            m.deps.extend(table.keys().map(|k| normalize_dep(k)));
+        }
+    }
+    if let Some(table) = m.pipfile.as_ref().and_then(|p| p.get("packages")).and_then(|v| v.as_table()) {
+        m.deps.extend(table.keys().map(|k| normalize_dep(k)));
+    }
+    Ok(m)
+}
+
+fn normalize_dep(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
+fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
+    let py = m.pyproject.as_ref();
+    let has_tool = |tool: &str| py.and_then(|p| toml_get(p, &format!("tool.{tool}"))).is_some();
+    let (pm, file, detail) = if dir.has("uv.lock") {
+        (PackageManager::Uv, dir.rel("uv.lock"), "uv.lock present")
+    } else if dir.has("poetry.lock") || has_tool("poetry") {
+        let file = if dir.has("poetry.lock") { dir.rel("poetry.lock") } else { dir.rel("pyproject.toml") };
+        (PackageManager::Poetry, file, "Poetry project")
+    } else if dir.has("pdm.lock") || has_tool("pdm") {
+        (PackageManager::Pdm, dir.rel("pyproject.toml"), "PDM project")
+    } else if m.pipfile.is_some() {
+        (PackageManager::Pipenv, dir.rel("Pipfile"), "Pipfile present")
+    } else if let Some(req) = m.requirements.first() {
+        (PackageManager::Pip, req.clone(), "requirements file")
+    } else if has_tool("uv") {
+        (PackageManager::Uv, dir.rel("pyproject.toml"), "[tool.uv] in pyproject.toml")
+    } else {
+        service.defaulted("package_manager", "no lockfile; pip installs the project");
+        service.package_manager = PackageManager::Pip;
+        return;
+    };
+    service.found("package_manager", &file, detail);
+    service.package_manager = pm;
+    if pm != PackageManager::Pip && !m.requirements.is_empty() {
+        service.warn(format!(
+            "both {pm} and {} are present; chose {pm} — pass --package-manager pip to use the requirements file",
+            m.requirements[0]
+        ));
+    }
+}
+
+fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> {
+    let mut pin = versions::find(dir, &[".python-version", "runtime.txt"], &["python"])?;
+    if pin.is_none() {
+        let declared = [
+            m.pyproject.as_ref().and_then(|p| toml_get(p, "project.requires-python")).map(|v| ("pyproject.toml", "requires-python", v)),
+            m.pyproject.as_ref().and_then(|p| toml_get(p, "tool.poetry.dependencies.python")).map(|v| ("pyproject.toml", "tool.poetry.dependencies.python", v)),
+            m.pipfile.as_ref().and_then(|p| toml_get(p, "requires.python_version")).map(|v| ("Pipfile", "requires.python_version", v)),
+        ];
+        pin = declared.into_iter().flatten().find_map(|(file, key, value)| {
+            let raw = value.as_str()?;
+            Some(versions::Pin { version: versions::normalize(raw)?, file: dir.rel(file), detail: format!("{key} = {raw}") })
+        });
+    }
+    versions::apply(service, pin, defaults::PYTHON, "Python");
+    Ok(())
+}
+
+fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> {
+    let mut wsgi: Option<(String, String)> = None;
+    if let Some(manage) = dir.text("manage.py")?
+        && let Some(caps) = SETTINGS_MODULE.captures(&manage.text)
+    {
+        let module_path = caps[1].replace('.', "/");
+        let files: Vec<String> = [format!("{module_path}.py"), format!("{module_path}/__init__.py")]
+            .into_iter()
+            .map(|f| dir.rel(&f))
+            .chain(dir.snap.files_under(&dir.rel(&module_path)).map(str::to_string))
+            .collect();
+        for rel in files {
+            let Some(file) = dir.source_text(&rel)? else { continue };
+            if let Some(c) = WSGI_APPLICATION.captures(&file.text) {
+                wsgi = Some((rel, c[1].to_string()));
+                break;
+            }
+        }
+    }
+    if wsgi.is_none()
+        && let Some(rel) = dir.sources(PY).find(|p| p.ends_with("/wsgi.py"))
+    {
+        let module = module_of(dir, rel);
+        wsgi = Some((rel.to_string(), format!("{module}.application")));
+    }
+    let Some((file, object)) = wsgi else {
+        service.warn("found no WSGI application in the Django settings; pass --start-command");
+        return Ok(());
+    };
+    let (module, attr) = object.rsplit_once('.').unwrap_or((&object, "application"));
+    let entry = format!("{module}:{attr}");
+    service.found("entrypoint", &file, format!("WSGI_APPLICATION = {object}"));
+    service.start_command = Some(format!("gunicorn {entry} --bind 0.0.0.0:{DEFAULT_PORT}"));
+    service.entrypoint = Some(entry);
+    if !m.deps.contains("gunicorn") {
+        service.warn("gunicorn is not a dependency; add it, since the image runs the app with gunicorn");
+    }
+    Ok(())
+}
+
+fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Regex, framework: &str) -> Result<(), Error> {
+    let found = match dir.grep(PY, object)? {
+        Some(found) => Some((found.file.clone(), found.line, found.groups[1].clone(), false)),
+        None if framework == "Flask" => dir.grep(PY, &FLASK_FACTORY)?.map(|f| (f.file.clone(), f.line, "create_app()".to_string(), true)),
+        None => None,
+    };
+    let Some((file, line, attr, factory)) = found else {
+        service.warn(format!("found no {framework} app object; pass --start-command"));
+        return Ok(());
+    };
+    let entry = format!("{}:{attr}", module_of(dir, &file));
+    service.found("entrypoint", &file, format!("line {line}: {framework} app `{attr}`"));
+    service.start_command = Some(if framework == "FastAPI" {
+        format!("uvicorn {entry} --host 0.0.0.0 --port {DEFAULT_PORT}")
+    } else {
+        let quoted = if factory { format!("'{entry}'") } else { entry.clone() };
+        format!("gunicorn {quoted} --bind 0.0.0.0:{DEFAULT_PORT}")
+    });
+    service.entrypoint = Some(entry);
+    Ok(())
+}
+
+/// `app/main.py` → `app.main`, relative to the service folder (and its `src/` layout).
+fn module_of(dir: &Dir, rel: &str) -> String {
+    let inner = rel.strip_prefix(dir.path).unwrap_or(rel).trim_start_matches('/');
+    let inner = inner.strip_prefix("src/").unwrap_or(inner);
+    inner.trim_end_matches(".py").trim_end_matches("/__init__").replace('/', ".")
+}
+
+fn test_command(dir: &Dir, m: &Manifests, service: &mut Service) {
+    let pytest = m.deps.contains("pytest")
+        || dir.has("pytest.ini")
+        || dir.has("conftest.py")
+        || m.pyproject.as_ref().and_then(|p| toml_get(p, "tool.pytest")).is_some();
+    let command = if pytest {
+        "pytest"
+    } else if service.framework == Framework::Django {
+        "python manage.py test"
+    } else {
+        return;
+    };
+    let prefix = match service.package_manager {
+        PackageManager::Uv => "uv run ",
+        PackageManager::Poetry => "poetry run ",
+        PackageManager::Pipenv => "pipenv run ",
+        PackageManager::Pdm => "pdm run ",
+        _ if pytest => "python -m ",
+        _ => "",
+    };
+    service.found("test_command", &dir.rel(if pytest { "pyproject.toml" } else { "manage.py" }), if pytest { "uses pytest" } else { "Django's test runner" });
+    service.test_command = Some(format!("{prefix}{command}"));
+}

@@ -1,0 +1,86 @@
+//! Ruby apps from the Gemfile: Rails, Sinatra or any Rack app (config.ru), and Jekyll
+//! sites, which build to static files.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dir::Dir;
+use super::model::{Framework, Language, PackageManager, Service};
+use super::{app_name, defaults, health, port, versions};
+use crate::error::Error;
+
+static GEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?m)^\s*gem\s+['"]([\w-]+)['"]"#).expect("re"));
+static RUBY_VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?m)^\s*ruby\s+['"]([^'"]+)['"]"#).expect("re"));
+static RACK_PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:set\s+:port,\s*|port\s+ENV[^\n]*?\|\|\s*|-p\s+)(\d{2,5})").expect("re"));
+
+pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
+    let Some(gemfile) = dir.text("Gemfile")? else { return Ok(None) };
+    let rel = dir.rel("Gemfile");
+    let gems: BTreeSet<String> = GEM.captures_iter(&gemfile.text).map(|c| c[1].to_string()).collect();
+    let (framework, default_port) = if gems.contains("rails") || gems.contains("railties") {
+        (Framework::Rails, 3000)
+    } else if gems.contains("jekyll") || gems.contains("github-pages") {
+        (Framework::Jekyll, 8080)
+    } else if gems.contains("sinatra") {
+        (Framework::Sinatra, 4567)
+    } else if dir.has("config.ru") {
+        (Framework::None, 9292)
+    } else {
+        return Ok(None);
+    };
+    let mut service = Service::new(dir.path, app_name(&dir.name()), Language::Ruby);
+    service.found("language", &rel, "Gemfile");
+    service.package_manager = PackageManager::Bundler;
+    service.found("package_manager", &rel, "Gemfile");
+    service.framework = framework;
+    if framework != Framework::None {
+        service.found("framework", &rel, format!("gem {framework}"));
+    } else {
+        service.found("start_command", &dir.rel("config.ru"), "a Rack app");
+    }
+    let mut pin = versions::find(dir, &[".ruby-version"], &["ruby"])?;
+    if pin.is_none()
+        && let Some(c) = RUBY_VERSION.captures(&gemfile.text)
+        && let Some(version) = versions::normalize(&c[1])
+    {
+        pin = Some(versions::Pin { version, file: rel.clone(), detail: format!("ruby \"{}\"", &c[1]) });
+    }
+    versions::apply(&mut service, pin, defaults::RUBY, "Ruby");
+    let rspec = gems.contains("rspec-rails") || gems.contains("rspec");
+    match framework {
+        Framework::Rails => {
+            service.start_command = Some(format!("bin/rails server -b 0.0.0.0 -p {default_port}"));
+            service.build_command = Some("bin/rails assets:precompile".into());
+            service.test_command = Some(if rspec { "bundle exec rspec".into() } else { "bin/rails test".into() });
+            if let Some(routes) = dir.text("config/routes.rb")?
+                && routes.text.contains("rails/health#show")
+            {
+                service.found("healthcheck_path", &dir.rel("config/routes.rb"), "rails/health#show");
+                service.healthcheck_path = Some("/up".into());
+            }
+        }
+        Framework::Jekyll => {
+            service.found("static_output", &rel, "Jekyll builds to _site");
+            service.static_output = Some("_site".into());
+            service.build_command = Some("bundle exec jekyll build".into());
+        }
+        _ => {
+            let start = if dir.has("config.ru") {
+                format!("bundle exec rackup --host 0.0.0.0 -p {default_port}")
+            } else {
+                let main = ["app.rb", "server.rb", "main.rb"].iter().find(|f| dir.has(f)).copied().unwrap_or("app.rb");
+                format!("bundle exec ruby {main} -o 0.0.0.0 -p {default_port}")
+            };
+            service.start_command = Some(start);
+            if rspec {
+                service.test_command = Some("bundle exec rspec".into());
+            }
+        }
+    }
+    let found = if framework == Framework::Jekyll { None } else { port::search(dir, &[".rb", ".ru"], &[&RACK_PORT])? };
+    port::apply(&mut service, found, default_port, "the framework's default port");
+    health::apply(dir, &mut service, &[".rb"])?;
+    Ok(Some(service))
+}

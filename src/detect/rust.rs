@@ -1,0 +1,126 @@
+//! Rust apps: the bin targets from Cargo.toml (`[[bin]]`, src/main.rs, src/bin/*), the web
+//! framework from dependencies, and the toolchain from rust-toolchain or `rust-version`.
+//! A workspace root without a package is not a service; its members are.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::dir::Dir;
+use super::model::{Framework, Language, PackageManager, Service};
+use super::{app_name, defaults, health, port, versions};
+use crate::error::Error;
+use crate::manifest::toml_str;
+
+const RS: &[&str] = &[".rs"];
+
+const FRAMEWORKS: &[(&str, Framework, u16)] = &[
+    ("axum", Framework::Axum, 3000),
+    ("actix-web", Framework::Actix, 8080),
+    ("rocket", Framework::Rocket, 8000),
+];
+
+static ADDR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#""(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|::)?:(\d{2,5})""#).expect("re")
+});
+static SOCKET_TUPLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\(\s*(?:\[\s*0\s*,\s*0\s*,\s*0\s*,\s*0\s*\]|\[\s*127\s*,\s*0\s*,\s*0\s*,\s*1\s*\]|"[^"]*"|Ipv4Addr::\w+)\s*,\s*(\d{2,5})\s*\)"#).expect("re")
+});
+static ROCKET_PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^\s*port\s*=\s*(\d{2,5})").expect("re"));
+
+pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
+    let Some(cargo) = dir.toml("Cargo.toml")? else { return Ok(None) };
+    let rel = dir.rel("Cargo.toml");
+    let Some(package_name) = toml_str(&cargo, "package.name") else {
+        return Ok(None); // a virtual workspace root: its members are the candidates
+    };
+    let mut bins: Vec<String> = cargo
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .map(|list| list.iter().filter_map(|b| b.get("name")?.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    if dir.has("src/main.rs") && !bins.iter().any(|b| b == package_name) {
+        bins.push(package_name.to_string());
+    }
+    let bin_dir = dir.rel("src/bin");
+    for file in dir.snap.files_under(&bin_dir) {
+        let inner = &file[bin_dir.len() + 1..];
+        let name = inner.strip_suffix("/main.rs").or_else(|| inner.strip_suffix(".rs").filter(|n| !n.contains('/')));
+        if let Some(name) = name && !bins.iter().any(|b| b == name) {
+            bins.push(name.to_string());
+        }
+    }
+    if bins.is_empty() {
+        return Ok(None); // a library crate
+    }
+    let chosen = toml_str(&cargo, "package.default-run")
+        .map(str::to_string)
+        .filter(|d| bins.contains(d))
+        .or_else(|| bins.iter().find(|b| *b == package_name).cloned())
+        .unwrap_or_else(|| bins[0].clone());
+
+    let mut service = Service::new(dir.path, app_name(&chosen), Language::Rust);
+    service.found("language", &rel, format!("package {package_name}"));
+    service.package_manager = PackageManager::Cargo;
+    service.found("package_manager", &rel, "Cargo.toml");
+    if bins.len() > 1 {
+        service.warn(format!("several binaries: {}; chose {chosen} — pass --entrypoint to choose", bins.join(", ")));
+    }
+    service.found("entrypoint", &rel, format!("bin {chosen}"));
+    let locked = dir.ancestors().any(|d| d.has("Cargo.lock"));
+    let locked_flag = if locked { " --locked" } else { "" };
+    service.build_command = Some(format!("cargo build --release{locked_flag} --bin {chosen}"));
+    service.start_command = Some(chosen.clone());
+    service.test_command = Some(format!("cargo test{locked_flag}"));
+    service.entrypoint = Some(chosen);
+
+    let deps = cargo.get("dependencies").and_then(|d| d.as_table());
+    let framework = FRAMEWORKS.iter().find(|(dep, _, _)| deps.is_some_and(|d| d.contains_key(*dep)));
+    if let Some((dep, fw, _)) = framework {
+        service.framework = *fw;
+        service.found("framework", &rel, format!("depends on {dep}"));
+    }
+    runtime_version(dir, &cargo, &mut service)?;
+
+    let mut found = port::search(dir, RS, &[&ADDR, &SOCKET_TUPLE])?;
+    if found.is_none() && service.framework == Framework::Rocket && dir.has("Rocket.toml") {
+        found = port::search(&Dir::new(dir.snap, dir.path), &[".toml"], &[&ROCKET_PORT])?;
+    }
+    let default = framework.map_or(8080, |(_, _, port)| *port);
+    port::apply(&mut service, found, default, "the framework's default port");
+    health::apply(dir, &mut service, RS)?;
+    Ok(Some(service))
+}
+
+fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Result<(), Error> {
+    let mut pin = None;
+    for folder in dir.ancestors() {
+        if let Some(table) = folder.toml("rust-toolchain.toml")?
+            && let Some(channel) = toml_str(&table, "toolchain.channel")
+        {
+            pin = Some(versions::Pin { version: channel.to_string(), file: folder.rel("rust-toolchain.toml"), detail: format!("channel = {channel}") });
+            break;
+        }
+        if let Some(file) = folder.text("rust-toolchain")? {
+            let channel = file.text.trim().to_string();
+            if !channel.is_empty() {
+                pin = Some(versions::Pin { detail: format!("channel {channel}"), version: channel, file: folder.rel("rust-toolchain") });
+                break;
+            }
+        }
+    }
+    if let Some(p) = &mut pin
+        && !p.version.chars().next().is_some_and(|c| c.is_ascii_digit())
+    {
+        // `stable` or `nightly` names a channel, not a version an image is tagged with.
+        service.warn(format!("{} names the {} channel; the image uses the latest stable Rust", p.file, p.version));
+        pin = None;
+    }
+    if pin.is_none()
+        && let Some(v) = toml_str(cargo, "package.rust-version")
+    {
+        pin = Some(versions::Pin { version: v.to_string(), file: dir.rel("Cargo.toml"), detail: format!("rust-version = {v}") });
+    }
+    versions::apply(service, pin, defaults::RUST, "Rust");
+    Ok(())
+}

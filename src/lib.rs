@@ -1,0 +1,17 @@
+//! bim: take an existing repository to "deployed on every push" on Backend.im.
+//!
+//! The pipeline runs one way, each step a plain value: `scan` reads the tree once into a
+//! `Snapshot`; `detect` turns it into services; later steps resolve answers, plan, render
+//! and apply. Only the ends touch the world.
+
+pub mod cli;
+pub mod commands;
+pub mod detect;
+pub mod envvars;
+pub mod error;
+pub mod manifest;
+pub mod output;
+pub mod render;
+pub mod scan;
+
+pub use error::Error;

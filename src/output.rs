@@ -1,0 +1,99 @@
+//! Printing results and errors: short human text, or JSON for machines (`--json`).
+
+use std::io::Write;
+
+use console::style;
+use serde::Serialize;
+
+use crate::detect::{Detection, Service};
+use crate::error::Error;
+
+/// Writes `value` as pretty JSON and a newline.
+pub fn json<T: Serialize>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// One short block per service; the evidence too when `verbose`.
+pub fn detection(out: &mut dyn Write, detection: &Detection, verbose: bool) -> std::io::Result<()> {
+    for (index, service) in detection.services.iter().enumerate() {
+        if index > 0 {
+            writeln!(out)?;
+        }
+        service_block(out, service, verbose)?;
+    }
+    Ok(())
+}
+
+fn service_block(out: &mut dyn Write, s: &Service, verbose: bool) -> std::io::Result<()> {
+    let kind = if s.framework == crate::detect::Framework::None {
+        s.language.to_string()
+    } else {
+        format!("{} · {}", s.language, s.framework)
+    };
+    writeln!(out, "{} {} {}", style(&s.name).bold(), style(format!("({})", s.path)).dim(), style(kind).cyan())?;
+    let default_mark = |field: &str| {
+        if s.evidence.iter().any(|e| e.field == field && e.default) { " (default)" } else { "" }
+    };
+    let row = |out: &mut dyn Write, label: &str, value: Option<String>, field: &str| -> std::io::Result<()> {
+        match value {
+            Some(v) => writeln!(out, "  {:<16}{}{}", label, v, style(default_mark(field)).dim()),
+            None => Ok(()),
+        }
+    };
+    row(out, "package manager", Some(s.package_manager.to_string()), "package_manager")?;
+    row(out, "runtime", s.runtime_version.as_ref().map(|v| format!("{} {v}", s.language)), "runtime_version")?;
+    row(out, "build", s.build_command.clone(), "build_command")?;
+    row(out, "start", s.start_command.clone(), "start_command")?;
+    row(out, "serves", s.static_output.as_ref().map(|d| format!("static files from {d}")), "static_output")?;
+    row(out, "test", s.test_command.clone(), "test_command")?;
+    row(out, "port", s.port.map(|p| p.to_string()), "port")?;
+    row(out, "health check", s.healthcheck_path.clone(), "healthcheck_path")?;
+    row(out, "dockerfile", s.dockerfile.as_ref().map(|d| format!("{} (kept as it is)", d.path)), "dockerfile")?;
+    if !s.env_vars.is_empty() {
+        row(out, "env", Some(s.env_vars.join(", ")), "env_vars")?;
+    }
+    for warning in &s.warnings {
+        writeln!(out, "  {} {warning}", style("warning:").yellow())?;
+    }
+    if verbose {
+        writeln!(out, "  {}", style("evidence:").dim())?;
+        for e in &s.evidence {
+            let source = match (&e.file, e.default) {
+                (Some(file), _) => file.clone(),
+                (None, _) => "default".to_string(),
+            };
+            writeln!(out, "    {:<18}{}: {}", e.field, source, e.detail)?;
+        }
+    }
+    Ok(())
+}
+
+/// The JSON shape of an error (`--json`).
+#[derive(Serialize)]
+struct ErrorReport<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    kind: &'a str,
+    message: String,
+    hint: Option<String>,
+    exit_code: i32,
+}
+
+/// Prints an error: JSON on stdout for machines, or text on stderr.
+pub fn error(err: &Error, as_json: bool) {
+    if as_json {
+        let report = ErrorReport {
+            error: ErrorBody { kind: err.kind(), message: err.to_string(), hint: err.hint(), exit_code: err.exit_code() },
+        };
+        let _ = json(&mut std::io::stdout(), &report);
+    } else {
+        eprintln!("{} {err}", style("error:").red().bold());
+        if let Some(hint) = err.hint() {
+            eprintln!("  {} {hint}", style("hint:").cyan());
+        }
+    }
+}

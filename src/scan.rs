@@ -1,0 +1,277 @@
+//! The one place that reads the repository. `scan` walks the tree once (gitignore-aware,
+//! hidden files included, dependency folders pruned, depth-capped) into a `Snapshot` of
+//! names and sizes; detectors then ask the snapshot for the few files they need, which it
+//! reads on first use and keeps.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use crate::error::Error;
+
+/// Folders never walked: VCS data, dependencies, caches and build outputs.
+pub const PRUNED_DIRS: &[&str] = &[
+    ".git", ".hg", ".svn", "node_modules", "bower_components", ".pnpm-store", ".yarn",
+    "target", ".venv", "venv", "vendor", "dist", "build", "__pycache__", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".tox", ".next", ".nuxt", ".output", ".svelte-kit",
+    ".turbo", ".nx", ".gradle", ".idea", "_build", "deps", "obj", "_site", ".cache",
+    "coverage", ".terraform", ".bundle", ".dart_tool",
+];
+
+/// How deep the walk goes below the root.
+pub const MAX_DEPTH: usize = 12;
+/// Files larger than this are read only in part, and never parsed as manifests.
+pub const MAX_READ_BYTES: u64 = 1024 * 1024;
+
+/// The text of one file, as much of it as bim reads.
+#[derive(Debug)]
+pub struct FileText {
+    /// The contents, with invalid UTF-8 replaced.
+    pub text: String,
+    /// The file was larger than `MAX_READ_BYTES` and only its start was read.
+    pub truncated: bool,
+    /// The file held a NUL byte in what was read: it is not text.
+    pub binary: bool,
+    /// The file was not valid UTF-8.
+    pub lossy: bool,
+}
+
+/// The names and sizes under a root, from one walk, plus a cache of the files read since.
+#[derive(Debug)]
+pub struct Snapshot {
+    root: PathBuf,
+    files: BTreeMap<String, u64>,
+    dirs: BTreeSet<String>,
+    pruned: BTreeSet<String>,
+    cache: RefCell<HashMap<String, Rc<FileText>>>,
+}
+
+impl Snapshot {
+    /// Walks `root` once.
+    pub fn scan(root: &Path) -> Result<Snapshot, Error> {
+        let meta = match std::fs::metadata(root) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotADirectory(root.to_path_buf()));
+            }
+            Err(e) => return Err(Error::io(root, e)),
+        };
+        if !meta.is_dir() {
+            return Err(Error::NotADirectory(root.to_path_buf()));
+        }
+        let mut snapshot = Snapshot {
+            root: root.to_path_buf(),
+            files: BTreeMap::new(),
+            dirs: BTreeSet::new(),
+            pruned: BTreeSet::new(),
+            cache: RefCell::new(HashMap::new()),
+        };
+        // filter_entry needs a 'static, thread-safe closure; the walk itself is sequential.
+        let pruned = Arc::new(Mutex::new(BTreeSet::new()));
+        let pruned_in_filter = Arc::clone(&pruned);
+        let root_in_filter = root.to_path_buf();
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .require_git(false)
+            .ignore(true)
+            .parents(true)
+            .follow_links(false)
+            .max_depth(Some(MAX_DEPTH))
+            .filter_entry(move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let keep = !(is_dir
+                    && entry.depth() > 0
+                    && PRUNED_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()));
+                if !keep && let Ok(mut set) = pruned_in_filter.lock() {
+                    set.insert(relative(&root_in_filter, entry.path()));
+                }
+                keep
+            })
+            .build();
+        for entry in walker {
+            // An unreadable folder or a broken link is skipped, as git would: it cannot
+            // hold anything bim could build from.
+            let Ok(entry) = entry else { continue };
+            if entry.depth() == 0 {
+                continue;
+            }
+            let Some(file_type) = entry.file_type() else { continue };
+            let rel = relative(root, entry.path());
+            if file_type.is_dir() {
+                snapshot.dirs.insert(rel);
+            } else if file_type.is_file() {
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                snapshot.files.insert(rel, size);
+            }
+        }
+        snapshot.pruned = std::mem::take(&mut *pruned.lock().unwrap_or_else(|e| e.into_inner()));
+        Ok(snapshot)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn has_file(&self, rel: &str) -> bool {
+        self.files.contains_key(rel)
+    }
+
+    pub fn has_dir(&self, rel: &str) -> bool {
+        rel.is_empty() || self.dirs.contains(rel)
+    }
+
+    /// A folder the walk saw but did not enter, such as `dist`.
+    pub fn was_pruned(&self, rel: &str) -> bool {
+        self.pruned.contains(rel)
+    }
+
+    pub fn size(&self, rel: &str) -> Option<u64> {
+        self.files.get(rel).copied()
+    }
+
+    /// Every file path at or below `dir`, in sorted order.
+    pub fn files_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        self.files
+            .range(prefix.clone()..)
+            .map(|(path, _)| path.as_str())
+            .take_while(move |path| path.starts_with(&prefix))
+    }
+
+    /// Every folder path below `dir`, in sorted order.
+    pub fn dirs_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        self.dirs
+            .range(prefix.clone()..)
+            .map(|path| path.as_str())
+            .take_while(move |path| path.starts_with(&prefix))
+    }
+
+    /// Reads a file the walk saw, once; later calls return the same text. `None` when the
+    /// walk did not see the file.
+    pub fn read(&self, rel: &str) -> Result<Option<Rc<FileText>>, Error> {
+        if let Some(text) = self.cache.borrow().get(rel) {
+            return Ok(Some(Rc::clone(text)));
+        }
+        let Some(&size) = self.files.get(rel) else {
+            return Ok(None);
+        };
+        let path = self.root.join(rel);
+        let text = Rc::new(read_capped(&path, size).map_err(|e| Error::io(&path, e))?);
+        self.cache.borrow_mut().insert(rel.to_string(), Rc::clone(&text));
+        Ok(Some(text))
+    }
+
+    /// Reads a file that the walk pruned or did not reach (such as `dist/index.html`), by
+    /// path; `None` when it is not there.
+    pub fn probe(&self, rel: &str) -> Option<u64> {
+        std::fs::metadata(self.root.join(rel))
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+    }
+}
+
+fn read_capped(path: &Path, size: u64) -> std::io::Result<FileText> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(size.min(MAX_READ_BYTES) as usize);
+    file.take(MAX_READ_BYTES).read_to_end(&mut bytes)?;
+    let truncated = size > MAX_READ_BYTES;
+    let binary = bytes.contains(&0);
+    let (text, lossy) = match String::from_utf8(bytes) {
+        Ok(text) => (text, false),
+        Err(err) => (String::from_utf8_lossy(err.as_bytes()).into_owned(), true),
+    };
+    Ok(FileText { text, truncated, binary, lossy })
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for part in rel.components() {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&part.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+/// Joins a folder and a name in snapshot form (`""` is the root).
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
+}
+
+/// The parent folder of a snapshot path (`""` for top-level entries).
+pub fn parent(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// The last component of a snapshot path.
+pub fn file_name(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or(rel, |(_, name)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (path, body) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, body).expect("write");
+        }
+        dir
+    }
+
+    #[test]
+    fn prunes_dependency_folders_and_honours_gitignore_without_git() {
+        let dir = tree(&[
+            ("package.json", "{}"),
+            ("node_modules/x/package.json", "{}"),
+            (".env.example", "A=1"),
+            ("secret/x.js", ""),
+            (".gitignore", "secret/\n"),
+            ("src/index.js", ""),
+        ]);
+        let snap = Snapshot::scan(dir.path()).expect("scan");
+        assert!(snap.has_file("package.json"));
+        assert!(snap.has_file(".env.example"), "hidden files are kept");
+        assert!(snap.has_file("src/index.js"));
+        assert!(!snap.has_file("node_modules/x/package.json"));
+        assert!(snap.was_pruned("node_modules"));
+        assert!(!snap.has_file("secret/x.js"), ".gitignore is honoured without a repo");
+    }
+
+    #[test]
+    fn reads_large_files_only_in_part_and_flags_binary() {
+        let big = "a".repeat((MAX_READ_BYTES + 10) as usize);
+        let dir = tree(&[("big.txt", &big), ("bin.json", "{\0}")]);
+        let snap = Snapshot::scan(dir.path()).expect("scan");
+        let text = snap.read("big.txt").expect("read").expect("seen");
+        assert!(text.truncated);
+        assert_eq!(text.text.len() as u64, MAX_READ_BYTES);
+        assert!(snap.read("bin.json").expect("read").expect("seen").binary);
+        assert!(snap.read("missing").expect("read").is_none());
+    }
+
+    #[test]
+    fn lists_files_under_a_folder_only() {
+        let dir = tree(&[("a/x", ""), ("a/y/z", ""), ("ab/w", "")]);
+        let snap = Snapshot::scan(dir.path()).expect("scan");
+        let under: Vec<_> = snap.files_under("a").collect();
+        assert_eq!(under, vec!["a/x", "a/y/z"]);
+    }
+}
