@@ -11,7 +11,11 @@ use crate::error::{Error, exit};
 use crate::{commands, output};
 
 #[derive(Parser, Debug)]
-#[command(name = "bim", version, about = "Take a repository to deployed-on-every-push on Backend.im")]
+#[command(
+    name = "bim",
+    version,
+    about = "Take a repository to deployed-on-every-push on Backend.im"
+)]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -75,14 +79,20 @@ pub fn main() -> ExitCode {
 fn run(command: Command) -> Result<i32, Error> {
     let mut stdout = std::io::stdout().lock();
     match command {
-        Command::Detect { path, json, verbose } => {
+        Command::Detect {
+            path,
+            json,
+            verbose,
+        } => {
             let detection = commands::detect::run(&path)?;
             let written = if json {
                 output::json(&mut stdout, &detection)
             } else {
                 output::detection(&mut stdout, &detection, verbose)
             };
-            written.and_then(|()| stdout.flush()).map_err(|e| Error::io(&PathBuf::from("<stdout>"), e))?;
+            written
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::io(&PathBuf::from("<stdout>"), e))?;
             Ok(exit::OK)
         }
     }

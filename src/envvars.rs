@@ -18,7 +18,9 @@ struct Reader {
     pattern: Regex,
 }
 
-const JS: &[&str] = &[".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".astro"];
+const JS: &[&str] = &[
+    ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".astro",
+];
 const PY: &[&str] = &[".py"];
 const GO: &[&str] = &[".go"];
 const RS: &[&str] = &[".rs"];
@@ -30,9 +32,37 @@ const EX: &[&str] = &[".ex", ".exs"];
 
 /// Every file ending any reader applies to.
 const ALL_SOURCES: &[&str] = &[
-    ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".astro",
-    ".py", ".go", ".rs", ".rb", ".ru", ".rake", ".erb", ".yml", ".yaml", ".properties",
-    ".java", ".kt", ".kts", ".scala", ".groovy", ".php", ".cs", ".fs", ".ex", ".exs",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".jsx",
+    ".ts",
+    ".mts",
+    ".cts",
+    ".tsx",
+    ".vue",
+    ".svelte",
+    ".astro",
+    ".py",
+    ".go",
+    ".rs",
+    ".rb",
+    ".ru",
+    ".rake",
+    ".erb",
+    ".yml",
+    ".yaml",
+    ".properties",
+    ".java",
+    ".kt",
+    ".kts",
+    ".scala",
+    ".groovy",
+    ".php",
+    ".cs",
+    ".fs",
+    ".ex",
+    ".exs",
 ];
 
 const NAME: &str = r"([A-Za-z_][A-Za-z0-9_]*)";
@@ -50,8 +80,14 @@ static READERS: LazyLock<Vec<Reader>> = LazyLock::new(|| {
         r(JS, format!(r#"Deno\.env\.get\(\s*['"]{NAME}['"]"#)),
         r(JS, format!(r"Bun\.env\.{NAME}")),
         r(PY, format!(r#"\bgetenv\(\s*['"]{NAME}['"]"#)),
-        r(PY, format!(r#"\benviron(?:\.get\(|\.setdefault\(|\[)\s*['"]{NAME}['"]"#)),
-        r(PY, format!(r#"\benv(?:\.(?:str|bool|int|float|list|dict|json|url|db|db_url|cache|cache_url|path))?\(\s*['"]{UPPER}['"]"#)),
+        // `environ.setdefault` sets a value; it is not a setting the user must supply.
+        r(PY, format!(r#"\benviron(?:\.get\(|\[)\s*['"]{NAME}['"]"#)),
+        r(
+            PY,
+            format!(
+                r#"\benv(?:\.(?:str|bool|int|float|list|dict|json|url|db|db_url|cache|cache_url|path))?\(\s*['"]{UPPER}['"]"#
+            ),
+        ),
         r(GO, format!(r#"os\.(?:Getenv|LookupEnv)\(\s*"{NAME}""#)),
         r(RS, format!(r#"env::var(?:_os)?\(\s*"{NAME}""#)),
         r(RS, format!(r#"dotenvy?::var\(\s*"{NAME}""#)),
@@ -62,24 +98,33 @@ static READERS: LazyLock<Vec<Reader>> = LazyLock::new(|| {
         r(PHP, format!(r#"\bgetenv\(\s*['"]{NAME}['"]"#)),
         r(PHP, format!(r#"\$_ENV\[\s*['"]{NAME}['"]\s*\]"#)),
         r(PHP, format!(r#"\benv\(\s*['"]{UPPER}['"]"#)),
-        r(CS, format!(r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}""#)),
-        r(EX, format!(r#"System\.(?:get_env|fetch_env!?)\(\s*"{NAME}""#)),
+        r(
+            CS,
+            format!(r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}""#),
+        ),
+        r(
+            EX,
+            format!(r#"System\.(?:get_env|fetch_env!?)\(\s*"{NAME}""#),
+        ),
     ]
 });
 
 /// `${NAME}` and `${NAME:default}` placeholders in Spring's application files.
 static SPRING_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"\$\{{{UPPER}(?::[^}}]*)?\}}")).expect("spring pattern"));
-static PYDANTIC_CLASS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^class\s+\w+\s*\([^)]*BaseSettings[^)]*\)\s*:").expect("pydantic"));
+static PYDANTIC_CLASS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^class\s+\w+\s*\([^)]*BaseSettings[^)]*\)\s*:").expect("pydantic")
+});
 static PYDANTIC_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s+([a-z_][a-z0-9_]*)\s*:\s*[^=]").expect("pydantic field"));
 static PYDANTIC_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"env_prefix\s*=\s*['"]([A-Za-z0-9_]*)['"]"#).expect("prefix"));
-static DESTRUCTURED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b").expect("destructure"));
-static INTERPOLATION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\$\{{{UPPER}(?:[:?-][^}}]*)?\}}")).expect("interpolation"));
+static DESTRUCTURED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b").expect("destructure")
+});
+static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"\$\{{{UPPER}(?:[:?-][^}}]*)?\}}")).expect("interpolation")
+});
 
 /// Set by the platform or the shell; never an app's setting.
 const AMBIENT: &[&str] = &[
@@ -88,8 +133,19 @@ const AMBIENT: &[&str] = &[
 /// Provided by Vite itself.
 const VITE_BUILTINS: &[&str] = &["MODE", "DEV", "PROD", "SSR", "BASE_URL"];
 
-const EXAMPLE_FILES: &[&str] = &[".env.example", ".env.sample", ".env.template", ".env.dist", "example.env"];
-const COMPOSE_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const EXAMPLE_FILES: &[&str] = &[
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    ".env.dist",
+    "example.env",
+];
+const COMPOSE_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 
 /// Variable name → where it is first read (`file:line`).
 pub type EnvReads = BTreeMap<String, String>;
@@ -98,19 +154,28 @@ pub type EnvReads = BTreeMap<String, String>;
 pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
     let mut found = EnvReads::new();
     for rel in dir.sources(ALL_SOURCES) {
-        let Some(file) = dir.source_text(rel)? else { continue };
+        let Some(file) = dir.source_text(rel)? else {
+            continue;
+        };
         let text = &file.text;
         let mut note = |name: &str, offset: usize| {
             if !AMBIENT.contains(&name) {
-                found.entry(name.to_string()).or_insert_with(|| format!("{rel}:{}", line_of(text, offset)));
+                found
+                    .entry(name.to_string())
+                    .or_insert_with(|| format!("{rel}:{}", line_of(text, offset)));
             }
         };
-        if crate::scan::file_name(rel).starts_with("application") && (rel.ends_with(".properties") || rel.ends_with(".yml") || rel.ends_with(".yaml")) {
+        if crate::scan::file_name(rel).starts_with("application")
+            && (rel.ends_with(".properties") || rel.ends_with(".yml") || rel.ends_with(".yaml"))
+        {
             for caps in SPRING_PLACEHOLDER.captures_iter(text) {
                 note(&caps[1], caps.get(0).map_or(0, |m| m.start()));
             }
         }
-        for reader in READERS.iter().filter(|r| r.extensions.iter().any(|e| rel.ends_with(e))) {
+        for reader in READERS
+            .iter()
+            .filter(|r| r.extensions.iter().any(|e| rel.ends_with(e)))
+        {
             for caps in reader.pattern.captures_iter(text) {
                 let whole = caps.get(0).expect("match");
                 if whole.as_str().starts_with("import.meta") && VITE_BUILTINS.contains(&&caps[1]) {
@@ -136,23 +201,31 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
     }
     for name in EXAMPLE_FILES {
         let rel = dir.rel(name);
-        let Some(file) = dir.source_text(&rel)? else { continue };
+        let Some(file) = dir.source_text(&rel)? else {
+            continue;
+        };
         for (index, line) in file.text.lines().enumerate() {
             let line = line.trim().trim_start_matches("export ");
             if let Some((key, _)) = line.split_once('=')
                 && is_env_name(key.trim())
                 && !line.starts_with('#')
             {
-                found.entry(key.trim().to_string()).or_insert_with(|| format!("{rel}:{}", index + 1));
+                found
+                    .entry(key.trim().to_string())
+                    .or_insert_with(|| format!("{rel}:{}", index + 1));
             }
         }
     }
     for name in COMPOSE_FILES {
         let rel = dir.rel(name);
-        let Some(file) = dir.source_text(&rel)? else { continue };
+        let Some(file) = dir.source_text(&rel)? else {
+            continue;
+        };
         compose_names(&file.text, |name, line| {
             if !AMBIENT.contains(&name) {
-                found.entry(name.to_string()).or_insert_with(|| format!("{rel}:{line}"));
+                found
+                    .entry(name.to_string())
+                    .or_insert_with(|| format!("{rel}:{line}"));
             }
         });
     }
@@ -161,7 +234,9 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
 
 pub fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -180,9 +255,14 @@ fn pydantic_fields(text: &str, note: &mut impl FnMut(&str, usize)) {
                 Some((at, line))
             })
             .find(|(_, line)| !line.trim().is_empty() && !line.starts_with([' ', '\t']))
-            .map_or(body.len(), |(at, _)| at + body.lines().next().map_or(0, |l| l.len() + 1));
+            .map_or(body.len(), |(at, _)| {
+                at + body.lines().next().map_or(0, |l| l.len() + 1)
+            });
         let body = &body[..end.min(body.len())];
-        let prefix = PYDANTIC_PREFIX.captures(body).map(|c| c[1].to_uppercase()).unwrap_or_default();
+        let prefix = PYDANTIC_PREFIX
+            .captures(body)
+            .map(|c| c[1].to_uppercase())
+            .unwrap_or_default();
         let mut offset = body_start;
         for line in body.lines() {
             if let Some(caps) = PYDANTIC_FIELD.captures(line) {

@@ -35,16 +35,25 @@ pub enum Error {
     NothingDetected { path: PathBuf, reason: String },
 
     #[error("{message}")]
-    Usage { message: String, flag: Option<String> },
+    Usage {
+        message: String,
+        flag: Option<String>,
+    },
 }
 
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     pub fn broken(path: &str, cause: impl Into<String>) -> Error {
-        Error::BrokenFile { path: path.to_string(), cause: cause.into() }
+        Error::BrokenFile {
+            path: path.to_string(),
+            cause: cause.into(),
+        }
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -81,7 +90,9 @@ impl Error {
                  elixir and static sites"
                     .into(),
             ),
-            Error::Usage { flag: Some(flag), .. } => Some(format!("pass {flag}")),
+            Error::Usage {
+                flag: Some(flag), ..
+            } => Some(format!("pass {flag}")),
             Error::Usage { flag: None, .. } => None,
         }
     }

@@ -8,14 +8,19 @@ use crate::scan::{FileText, MAX_READ_BYTES, Snapshot};
 
 /// Reads `rel` as a manifest: text, whole, and UTF-8. `None` when it is not there.
 pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Rc<FileText>>, Error> {
-    let Some(file) = snap.read(rel)? else { return Ok(None) };
+    let Some(file) = snap.read(rel)? else {
+        return Ok(None);
+    };
     if file.binary {
         return Err(Error::broken(rel, "it is a binary file, not text"));
     }
     if file.truncated {
         return Err(Error::broken(
             rel,
-            format!("it is larger than {} MiB, too large for a manifest", MAX_READ_BYTES >> 20),
+            format!(
+                "it is larger than {} MiB, too large for a manifest",
+                MAX_READ_BYTES >> 20
+            ),
         ));
     }
     if file.lossy {
@@ -25,7 +30,9 @@ pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Rc<FileText>>, Error> {
 }
 
 pub fn json(snap: &Snapshot, rel: &str) -> Result<Option<serde_json::Value>, Error> {
-    let Some(file) = text(snap, rel)? else { return Ok(None) };
+    let Some(file) = text(snap, rel)? else {
+        return Ok(None);
+    };
     serde_json::from_str(&file.text).map(Some).map_err(|e| {
         let cause = e.to_string();
         // serde_json already says "at line L column C".
@@ -35,7 +42,9 @@ pub fn json(snap: &Snapshot, rel: &str) -> Result<Option<serde_json::Value>, Err
 
 /// JSON with comments and trailing commas, as deno.jsonc and tsconfig allow.
 pub fn jsonc(snap: &Snapshot, rel: &str) -> Result<Option<serde_json::Value>, Error> {
-    let Some(file) = text(snap, rel)? else { return Ok(None) };
+    let Some(file) = text(snap, rel)? else {
+        return Ok(None);
+    };
     let options = jsonc_parser::ParseOptions::default();
     match jsonc_parser::parse_to_serde_value(&file.text, &options) {
         Ok(Some(value)) => Ok(Some(value)),
@@ -45,7 +54,9 @@ pub fn jsonc(snap: &Snapshot, rel: &str) -> Result<Option<serde_json::Value>, Er
 }
 
 pub fn toml(snap: &Snapshot, rel: &str) -> Result<Option<toml::Table>, Error> {
-    let Some(file) = text(snap, rel)? else { return Ok(None) };
+    let Some(file) = text(snap, rel)? else {
+        return Ok(None);
+    };
     file.text.parse::<toml::Table>().map(Some).map_err(|e| {
         let at = e
             .span()
@@ -64,8 +75,13 @@ pub fn xml<T>(
     rel: &str,
     read: impl FnOnce(&roxmltree::Document) -> T,
 ) -> Result<Option<T>, Error> {
-    let Some(file) = text(snap, rel)? else { return Ok(None) };
-    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let Some(file) = text(snap, rel)? else {
+        return Ok(None);
+    };
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
     match roxmltree::Document::parse_with_options(&file.text, options) {
         Ok(doc) => Ok(Some(read(&doc))),
         Err(e) => Err(Error::broken(rel, format!("invalid XML: {e}"))),
@@ -76,7 +92,10 @@ pub fn xml<T>(
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
     (line, col)
 }
 

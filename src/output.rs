@@ -31,25 +31,76 @@ fn service_block(out: &mut dyn Write, s: &Service, verbose: bool) -> std::io::Re
     } else {
         format!("{} · {}", s.language, s.framework)
     };
-    writeln!(out, "{} {} {}", style(&s.name).bold(), style(format!("({})", s.path)).dim(), style(kind).cyan())?;
+    writeln!(
+        out,
+        "{} {} {}",
+        style(&s.name).bold(),
+        style(format!("({})", s.path)).dim(),
+        style(kind).cyan()
+    )?;
     let default_mark = |field: &str| {
-        if s.evidence.iter().any(|e| e.field == field && e.default) { " (default)" } else { "" }
+        if s.evidence.iter().any(|e| e.field == field && e.default) {
+            " (default)"
+        } else {
+            ""
+        }
     };
-    let row = |out: &mut dyn Write, label: &str, value: Option<String>, field: &str| -> std::io::Result<()> {
+    let row = |out: &mut dyn Write,
+               label: &str,
+               value: Option<String>,
+               field: &str|
+     -> std::io::Result<()> {
         match value {
-            Some(v) => writeln!(out, "  {:<16}{}{}", label, v, style(default_mark(field)).dim()),
+            Some(v) => writeln!(
+                out,
+                "  {:<16}{}{}",
+                label,
+                v,
+                style(default_mark(field)).dim()
+            ),
             None => Ok(()),
         }
     };
-    row(out, "package manager", Some(s.package_manager.to_string()), "package_manager")?;
-    row(out, "runtime", s.runtime_version.as_ref().map(|v| format!("{} {v}", s.language)), "runtime_version")?;
+    row(
+        out,
+        "package manager",
+        Some(s.package_manager.to_string()),
+        "package_manager",
+    )?;
+    row(
+        out,
+        "runtime",
+        s.runtime_version
+            .as_ref()
+            .map(|v| format!("{} {v}", s.language)),
+        "runtime_version",
+    )?;
     row(out, "build", s.build_command.clone(), "build_command")?;
     row(out, "start", s.start_command.clone(), "start_command")?;
-    row(out, "serves", s.static_output.as_ref().map(|d| format!("static files from {d}")), "static_output")?;
+    row(
+        out,
+        "serves",
+        s.static_output
+            .as_ref()
+            .map(|d| format!("static files from {d}")),
+        "static_output",
+    )?;
     row(out, "test", s.test_command.clone(), "test_command")?;
     row(out, "port", s.port.map(|p| p.to_string()), "port")?;
-    row(out, "health check", s.healthcheck_path.clone(), "healthcheck_path")?;
-    row(out, "dockerfile", s.dockerfile.as_ref().map(|d| format!("{} (kept as it is)", d.path)), "dockerfile")?;
+    row(
+        out,
+        "health check",
+        s.healthcheck_path.clone(),
+        "healthcheck_path",
+    )?;
+    row(
+        out,
+        "dockerfile",
+        s.dockerfile
+            .as_ref()
+            .map(|d| format!("{} (kept as it is)", d.path)),
+        "dockerfile",
+    )?;
     if !s.env_vars.is_empty() {
         row(out, "env", Some(s.env_vars.join(", ")), "env_vars")?;
     }
@@ -87,7 +138,12 @@ struct ErrorBody<'a> {
 pub fn error(err: &Error, as_json: bool) {
     if as_json {
         let report = ErrorReport {
-            error: ErrorBody { kind: err.kind(), message: err.to_string(), hint: err.hint(), exit_code: err.exit_code() },
+            error: ErrorBody {
+                kind: err.kind(),
+                message: err.to_string(),
+                hint: err.hint(),
+                exit_code: err.exit_code(),
+            },
         };
         let _ = json(&mut std::io::stdout(), &report);
     } else {

@@ -14,11 +14,41 @@ use crate::error::Error;
 
 /// Folders never walked: VCS data, dependencies, caches and build outputs.
 pub const PRUNED_DIRS: &[&str] = &[
-    ".git", ".hg", ".svn", "node_modules", "bower_components", ".pnpm-store", ".yarn",
-    "target", ".venv", "venv", "vendor", "dist", "build", "__pycache__", ".mypy_cache",
-    ".pytest_cache", ".ruff_cache", ".tox", ".next", ".nuxt", ".output", ".svelte-kit",
-    ".turbo", ".nx", ".gradle", ".idea", "_build", "deps", "obj", "_site", ".cache",
-    "coverage", ".terraform", ".bundle", ".dart_tool",
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "bower_components",
+    ".pnpm-store",
+    ".yarn",
+    "target",
+    ".venv",
+    "venv",
+    "vendor",
+    "dist",
+    "build",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".next",
+    ".nuxt",
+    ".output",
+    ".svelte-kit",
+    ".turbo",
+    ".nx",
+    ".gradle",
+    ".idea",
+    "_build",
+    "deps",
+    "obj",
+    "_site",
+    ".cache",
+    "coverage",
+    ".terraform",
+    ".bundle",
+    ".dart_tool",
 ];
 
 /// How deep the walk goes below the root.
@@ -101,7 +131,9 @@ impl Snapshot {
             if entry.depth() == 0 {
                 continue;
             }
-            let Some(file_type) = entry.file_type() else { continue };
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
             let rel = relative(root, entry.path());
             if file_type.is_dir() {
                 snapshot.dirs.insert(rel);
@@ -141,7 +173,11 @@ impl Snapshot {
 
     /// Every file path at or below `dir`, in sorted order.
     pub fn files_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         self.files
             .range(prefix.clone()..)
             .map(|(path, _)| path.as_str())
@@ -150,7 +186,11 @@ impl Snapshot {
 
     /// Every folder path below `dir`, in sorted order.
     pub fn dirs_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         self.dirs
             .range(prefix.clone()..)
             .map(|path| path.as_str())
@@ -168,7 +208,9 @@ impl Snapshot {
         };
         let path = self.root.join(rel);
         let text = Rc::new(read_capped(&path, size).map_err(|e| Error::io(&path, e))?);
-        self.cache.borrow_mut().insert(rel.to_string(), Rc::clone(&text));
+        self.cache
+            .borrow_mut()
+            .insert(rel.to_string(), Rc::clone(&text));
         Ok(Some(text))
     }
 
@@ -192,7 +234,12 @@ fn read_capped(path: &Path, size: u64) -> std::io::Result<FileText> {
         Ok(text) => (text, false),
         Err(err) => (String::from_utf8_lossy(err.as_bytes()).into_owned(), true),
     };
-    Ok(FileText { text, truncated, binary, lossy })
+    Ok(FileText {
+        text,
+        truncated,
+        binary,
+        lossy,
+    })
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -209,7 +256,11 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// Joins a folder and a name in snapshot form (`""` is the root).
 pub fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 /// The parent folder of a snapshot path (`""` for top-level entries).
@@ -252,7 +303,10 @@ mod tests {
         assert!(snap.has_file("src/index.js"));
         assert!(!snap.has_file("node_modules/x/package.json"));
         assert!(snap.was_pruned("node_modules"));
-        assert!(!snap.has_file("secret/x.js"), ".gitignore is honoured without a repo");
+        assert!(
+            !snap.has_file("secret/x.js"),
+            ".gitignore is honoured without a repo"
+        );
     }
 
     #[test]

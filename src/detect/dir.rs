@@ -12,8 +12,19 @@ use crate::scan::{self, FileText, Snapshot};
 /// Folders that hold tests, samples and docs: never a service, and not read for ports or
 /// environment variables.
 pub const NON_APP_DIRS: &[&str] = &[
-    "test", "tests", "__tests__", "spec", "specs", "fixtures", "testdata", "examples",
-    "example", "e2e", "docs", "samples", ".github",
+    "test",
+    "tests",
+    "__tests__",
+    "spec",
+    "specs",
+    "fixtures",
+    "testdata",
+    "examples",
+    "example",
+    "e2e",
+    "docs",
+    "samples",
+    ".github",
 ];
 
 /// Source files larger than this are not searched: they are generated or data.
@@ -46,7 +57,10 @@ impl<'a> Dir<'a> {
 
     /// The first of `names` that exists here.
     pub fn first_of(&self, names: &[&str]) -> Option<String> {
-        names.iter().map(|n| self.rel(n)).find(|rel| self.snap.has_file(rel))
+        names
+            .iter()
+            .map(|n| self.rel(n))
+            .find(|rel| self.snap.has_file(rel))
     }
 
     /// The folder's own name, or the root's folder name.
@@ -79,15 +93,25 @@ impl<'a> Dir<'a> {
         let mut next = Some(self.path);
         std::iter::from_fn(move || {
             let current = next?;
-            next = if current.is_empty() { None } else { Some(scan::parent(current)) };
+            next = if current.is_empty() {
+                None
+            } else {
+                Some(scan::parent(current))
+            };
             Some(Dir::new(snap, current))
         })
     }
 
     /// Files directly in this folder.
     pub fn children(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let depth = if self.path.is_empty() { 0 } else { self.path.matches('/').count() + 1 };
-        self.snap.files_under(self.path).filter(move |p| p.matches('/').count() == depth)
+        let depth = if self.path.is_empty() {
+            0
+        } else {
+            self.path.matches('/').count() + 1
+        };
+        self.snap
+            .files_under(self.path)
+            .filter(move |p| p.matches('/').count() == depth)
     }
 
     /// Source files below this folder with one of `extensions`, outside test and sample
@@ -95,19 +119,24 @@ impl<'a> Dir<'a> {
     pub fn sources(&self, extensions: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
         let base = self.path;
         self.snap.files_under(base).filter(move |path| {
-            let inner = path.strip_prefix(base).unwrap_or(path).trim_start_matches('/');
+            let inner = path
+                .strip_prefix(base)
+                .unwrap_or(path)
+                .trim_start_matches('/');
             let mut parts = inner.split('/');
             let name = parts.next_back().unwrap_or("");
             let in_non_app = parts.any(|p| NON_APP_DIRS.contains(&p));
-            !in_non_app
-                && !is_test_file(name)
-                && extensions.iter().any(|ext| name.ends_with(ext))
+            !in_non_app && !is_test_file(name) && extensions.iter().any(|ext| name.ends_with(ext))
         })
     }
 
     /// Reads a source file for searching: `None` when it is too large or not text.
     pub fn source_text(&self, rel: &str) -> Result<Option<Rc<FileText>>, Error> {
-        if self.snap.size(rel).is_none_or(|size| size > MAX_SOURCE_BYTES) {
+        if self
+            .snap
+            .size(rel)
+            .is_none_or(|size| size > MAX_SOURCE_BYTES)
+        {
             return Ok(None);
         }
         Ok(self.snap.read(rel)?.filter(|t| !t.binary))
@@ -121,7 +150,9 @@ impl<'a> Dir<'a> {
         pattern: &Regex,
     ) -> Result<Option<SourceMatch>, Error> {
         for rel in self.sources(extensions) {
-            let Some(file) = self.source_text(rel)? else { continue };
+            let Some(file) = self.source_text(rel)? else {
+                continue;
+            };
             if let Some(caps) = pattern.captures(&file.text) {
                 let whole = caps.get(0).map_or(0, |m| m.start());
                 return Ok(Some(SourceMatch {

@@ -9,7 +9,9 @@ use crate::render::GENERATED_MARKER;
 /// Records the service's own Dockerfile, unless bim wrote it.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let rel = dir.rel("Dockerfile");
-    let Some(file) = dir.snap.read(&rel)? else { return Ok(()) };
+    let Some(file) = dir.snap.read(&rel)? else {
+        return Ok(());
+    };
     if file.text.contains(GENERATED_MARKER) {
         return Ok(());
     }
@@ -18,7 +20,11 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         words.next().filter(|w| w.eq_ignore_ascii_case("EXPOSE"))?;
         words.next()?.split('/').next()?.parse::<u16>().ok()
     });
-    service.found("dockerfile", &rel, "the repository's own Dockerfile; bim builds it as it is");
+    service.found(
+        "dockerfile",
+        &rel,
+        "the repository's own Dockerfile; bim builds it as it is",
+    );
     if let Some(port) = expose {
         service.evidence.retain(|e| e.field != "port");
         service.found("port", &rel, format!("EXPOSE {port}"));

@@ -12,24 +12,43 @@ use super::{app_name, defaults, health, versions};
 use crate::error::Error;
 use crate::scan;
 
-static TARGET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^net(?:coreapp)?(\d+\.\d+)").expect("re"));
+static TARGET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^net(?:coreapp)?(\d+\.\d+)").expect("re"));
 static HEALTH_MAP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"MapHealthChecks\(\s*"([^"]+)""#).expect("re"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
-    let Some(project) = dir.children().find(|p| p.ends_with(".csproj") || p.ends_with(".fsproj")) else {
+    let Some(project) = dir
+        .children()
+        .find(|p| p.ends_with(".csproj") || p.ends_with(".fsproj"))
+    else {
         return Ok(None);
     };
     let project = project.to_string();
     let parsed = crate::manifest::xml(dir.snap, &project, |doc| {
         let root = doc.root_element();
         let sdk = root.attribute("Sdk").unwrap_or_default().to_string();
-        let prop = |name: &str| root.descendants().find(|n| n.has_tag_name(name)).and_then(|n| n.text()).map(|t| t.trim().to_string());
+        let prop = |name: &str| {
+            root.descendants()
+                .find(|n| n.has_tag_name(name))
+                .and_then(|n| n.text())
+                .map(|t| t.trim().to_string())
+        };
         let test = prop("IsTestProject").as_deref() == Some("true")
-            || root.descendants().any(|n| n.has_tag_name("PackageReference") && n.attribute("Include") == Some("Microsoft.NET.Test.Sdk"));
-        (sdk, prop("TargetFramework").or_else(|| prop("TargetFrameworks")), prop("AssemblyName"), test)
+            || root.descendants().any(|n| {
+                n.has_tag_name("PackageReference")
+                    && n.attribute("Include") == Some("Microsoft.NET.Test.Sdk")
+            });
+        (
+            sdk,
+            prop("TargetFramework").or_else(|| prop("TargetFrameworks")),
+            prop("AssemblyName"),
+            test,
+        )
     })?;
-    let Some((sdk, target, assembly, is_test)) = parsed else { return Ok(None) };
+    let Some((sdk, target, assembly, is_test)) = parsed else {
+        return Ok(None);
+    };
     if is_test || sdk != "Microsoft.NET.Sdk.Web" {
         return Ok(None); // tests, libraries and workers do not serve
     }
@@ -48,9 +67,15 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.start_command = Some(format!("dotnet {assembly}.dll"));
     service.test_command = Some("dotnet test".into());
 
-    let first_target = target.as_deref().map(|t| t.split(';').next().unwrap_or(t).to_string());
+    let first_target = target
+        .as_deref()
+        .map(|t| t.split(';').next().unwrap_or(t).to_string());
     let mut pin = first_target.as_deref().and_then(|t| {
-        TARGET.captures(t).map(|c| versions::Pin { version: c[1].to_string(), file: project.clone(), detail: format!("TargetFramework {t}") })
+        TARGET.captures(t).map(|c| versions::Pin {
+            version: c[1].to_string(),
+            file: project.clone(),
+            detail: format!("TargetFramework {t}"),
+        })
     });
     if pin.is_none() {
         for folder in dir.ancestors() {
@@ -58,14 +83,22 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
                 && let Some(v) = json.pointer("/sdk/version").and_then(|v| v.as_str())
             {
                 let major_minor: Vec<&str> = v.split('.').take(2).collect();
-                pin = Some(versions::Pin { version: major_minor.join("."), file: folder.rel("global.json"), detail: format!("sdk.version {v}") });
+                pin = Some(versions::Pin {
+                    version: major_minor.join("."),
+                    file: folder.rel("global.json"),
+                    detail: format!("sdk.version {v}"),
+                });
                 break;
             }
         }
     }
     versions::apply(&mut service, pin, defaults::DOTNET, ".NET");
     if let Some(found) = dir.grep(&[".cs"], &HEALTH_MAP)? {
-        service.found("healthcheck_path", &found.file, format!("line {}: MapHealthChecks", found.line));
+        service.found(
+            "healthcheck_path",
+            &found.file,
+            format!("line {}: MapHealthChecks", found.line),
+        );
         service.healthcheck_path = Some(found.groups[1].clone());
     }
     health::apply(dir, &mut service, &[".cs"])?;

@@ -25,17 +25,23 @@ const FRAMEWORKS: &[(&str, Framework)] = &[
 /// Names that mark the main package that serves, among several.
 const SERVER_NAMES: &[&str] = &["server", "api", "web", "http", "app", "service", "main"];
 
-static PACKAGE_MAIN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^package main\b").expect("re"));
-static FUNC_MAIN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^func main\(\)").expect("re"));
+static PACKAGE_MAIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^package main\b").expect("re"));
+static FUNC_MAIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^func main\(\)").expect("re"));
 static LISTEN_ADDR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:ListenAndServe(?:TLS)?|\.Run|\.Listen|\.Start)\(\s*"[^"]*:(\d{2,5})""#).expect("re")
+    Regex::new(r#"(?:ListenAndServe(?:TLS)?|\.Run|\.Listen|\.Start)\(\s*"[^"]*:(\d{2,5})""#)
+        .expect("re")
 });
-static ADDR_FIELD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"Addr\s*:\s*"[^"]*:(\d{2,5})""#).expect("re"));
+static ADDR_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"Addr\s*:\s*"[^"]*:(\d{2,5})""#).expect("re"));
 static PORT_DEFAULT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?i)port\b[^\n]{0,60}?"(\d{2,5})""#).expect("re"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
-    let Some(gomod) = dir.text("go.mod")? else { return Ok(None) };
+    let Some(gomod) = dir.text("go.mod")? else {
+        return Ok(None);
+    };
     let rel = dir.rel("go.mod");
     let mut module = None;
     let mut go_version = None;
@@ -45,7 +51,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         match (words.next(), words.next()) {
             (Some("module"), Some(m)) => module = Some(m.trim_matches('"').to_string()),
             (Some("go"), Some(v)) => go_version = Some(v.to_string()),
-            (Some("toolchain"), Some(v)) => toolchain = Some(v.trim_start_matches("go").to_string()),
+            (Some("toolchain"), Some(v)) => {
+                toolchain = Some(v.trim_start_matches("go").to_string())
+            }
             _ => {}
         }
     }
@@ -58,8 +66,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None); // a library module
     }
     let chosen = choose(&mains, &module);
-    let bin = if chosen == "." { scan::file_name(&module).to_string() } else { scan::file_name(&chosen).to_string() };
-    let mut service = Service::new(dir.path, app_name(if chosen == "." { &module } else { &bin }), Language::Go);
+    let bin = if chosen == "." {
+        scan::file_name(&module).to_string()
+    } else {
+        scan::file_name(&chosen).to_string()
+    };
+    let mut service = Service::new(dir.path, app_name(scan::file_name(&module)), Language::Go);
     service.found("language", &rel, format!("module {module}"));
     service.package_manager = PackageManager::Go;
     service.found("package_manager", &rel, "go modules");
@@ -81,14 +93,27 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.found("framework", &rel, format!("requires {dep}"));
     }
     let pin = match toolchain.or(go_version.clone()) {
-        Some(v) => Some(versions::Pin { version: v.clone(), file: rel.clone(), detail: format!("go.mod pins go {v}") }),
+        Some(v) => Some(versions::Pin {
+            version: v.clone(),
+            file: rel.clone(),
+            detail: format!("go.mod pins go {v}"),
+        }),
         None => versions::find(dir, &[".go-version"], &["golang", "go"])?,
     };
     versions::apply(&mut service, pin, defaults::GO, "Go");
 
     let found = port::search(dir, GO, &[&LISTEN_ADDR, &ADDR_FIELD, &PORT_DEFAULT])?;
-    let default = if service.framework == Framework::Fiber { 3000 } else { 8080 };
-    port::apply(&mut service, found, default, "the usual port for Go servers");
+    let default = if service.framework == Framework::Fiber {
+        3000
+    } else {
+        8080
+    };
+    port::apply(
+        &mut service,
+        found,
+        default,
+        "the usual port for Go servers",
+    );
     health::apply(dir, &mut service, GO)?;
     Ok(Some(service))
 }
@@ -98,12 +123,21 @@ fn main_packages(dir: &Dir) -> Result<BTreeSet<String>, Error> {
     let mut mains = BTreeSet::new();
     for rel in dir.sources(GO) {
         let folder = scan::parent(rel);
-        let inner = folder.strip_prefix(dir.path).unwrap_or(folder).trim_start_matches('/');
-        let package = if inner.is_empty() { ".".to_string() } else { format!("./{inner}") };
+        let inner = folder
+            .strip_prefix(dir.path)
+            .unwrap_or(folder)
+            .trim_start_matches('/');
+        let package = if inner.is_empty() {
+            ".".to_string()
+        } else {
+            format!("./{inner}")
+        };
         if mains.contains(&package) {
             continue;
         }
-        let Some(file) = dir.source_text(rel)? else { continue };
+        let Some(file) = dir.source_text(rel)? else {
+            continue;
+        };
         if PACKAGE_MAIN.is_match(&file.text) && FUNC_MAIN.is_match(&file.text) {
             mains.insert(package);
         }

@@ -16,12 +16,20 @@ static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Sets `healthcheck_path` from the first health route in the sources with `extensions`.
-pub fn apply(dir: &Dir, service: &mut Service, extensions: &'static [&'static str]) -> Result<(), Error> {
+pub fn apply(
+    dir: &Dir,
+    service: &mut Service,
+    extensions: &'static [&'static str],
+) -> Result<(), Error> {
     if service.healthcheck_path.is_some() {
         return Ok(());
     }
     if let Some(found) = dir.grep(extensions, &ROUTE)? {
-        service.found("healthcheck_path", &found.file, format!("line {}: route {}", found.line, found.groups[1]));
+        service.found(
+            "healthcheck_path",
+            &found.file,
+            format!("line {}: route {}", found.line, found.groups[1]),
+        );
         service.healthcheck_path = Some(found.groups[1].clone());
     }
     Ok(())

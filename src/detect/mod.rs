@@ -8,6 +8,7 @@
 pub mod dir;
 pub mod model;
 
+mod deno;
 mod dockerfile;
 mod dotnet;
 mod elixir;
@@ -23,7 +24,6 @@ mod ruby;
 mod rust;
 mod static_site;
 mod versions;
-mod deno;
 
 use std::collections::BTreeSet;
 
@@ -39,9 +39,24 @@ const MAX_SERVICE_DEPTH: usize = 4;
 
 /// Files whose presence makes a folder worth asking the detectors about.
 const MANIFESTS: &[&str] = &[
-    "package.json", "deno.json", "deno.jsonc", "pyproject.toml", "requirements.txt",
-    "Pipfile", "setup.py", "manage.py", "go.mod", "Cargo.toml", "pom.xml", "build.gradle",
-    "build.gradle.kts", "Gemfile", "composer.json", "mix.exs", "index.html", "index.php",
+    "package.json",
+    "deno.json",
+    "deno.jsonc",
+    "pyproject.toml",
+    "requirements.txt",
+    "Pipfile",
+    "setup.py",
+    "manage.py",
+    "go.mod",
+    "Cargo.toml",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Gemfile",
+    "composer.json",
+    "mix.exs",
+    "index.html",
+    "index.php",
 ];
 
 type Detector = fn(&Dir) -> Result<Option<Service>, Error>;
@@ -67,12 +82,14 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
     let mut services: Vec<Service> = Vec::new();
     for path in candidates(snap) {
         let dir = Dir::new(snap, &path);
-        let Some(mut service) = detect_folder(&dir)? else { continue };
+        let Some(mut service) = detect_folder(&dir)? else {
+            continue;
+        };
         let inside_another = services
             .iter()
             .any(|s| s.path == "." || path.starts_with(&format!("{}/", s.path)));
-        if service.language == Language::Static && inside_another {
-            continue; // a page inside an app's folder is its asset, not a site
+        if is_entry_page_only(&service) && inside_another {
+            continue; // a page inside an app's folder is part of that app, not a site
         }
         procfile::apply(&dir, &mut service)?;
         dockerfile::apply(&dir, &mut service)?;
@@ -106,11 +123,21 @@ fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
         chosen.warn(format!(
             "this folder also looks like a {} app ({}); chose {} — pass --language to choose",
             other.language,
-            if other.framework == Framework::None { other.language.as_str() } else { other.framework.as_str() },
+            if other.framework == Framework::None {
+                other.language.as_str()
+            } else {
+                other.framework.as_str()
+            },
             chosen.language,
         ));
     }
     Ok(Some(chosen))
+}
+
+/// A service found only through an index page (static HTML, or PHP with no composer.json).
+fn is_entry_page_only(service: &Service) -> bool {
+    service.language == Language::Static
+        || (service.language == Language::Php && service.package_manager == PackageManager::None)
 }
 
 /// How sure a detector's answer is: a server framework beats a bare language match, which
@@ -130,8 +157,14 @@ fn candidates(snap: &Snapshot) -> Vec<String> {
     found.insert(String::new());
     for path in snap.files_under("") {
         let folder = scan::parent(path);
-        let depth = if folder.is_empty() { 0 } else { folder.matches('/').count() + 1 };
-        if depth > MAX_SERVICE_DEPTH + 1 || folder.split('/').any(|p| dir::NON_APP_DIRS.contains(&p)) {
+        let depth = if folder.is_empty() {
+            0
+        } else {
+            folder.matches('/').count() + 1
+        };
+        if depth > MAX_SERVICE_DEPTH + 1
+            || folder.split('/').any(|p| dir::NON_APP_DIRS.contains(&p))
+        {
             continue;
         }
         let name = scan::file_name(path);
@@ -157,7 +190,10 @@ fn nothing_detected(snap: &Snapshot) -> Error {
          deno.json, index.html)"
             .to_string()
     };
-    Error::NothingDetected { path: snap.root().to_path_buf(), reason }
+    Error::NothingDetected {
+        path: snap.root().to_path_buf(),
+        reason,
+    }
 }
 
 /// Two services may not share a name: a Backend.im app is named after its service.

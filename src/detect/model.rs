@@ -126,7 +126,11 @@ pub struct Service {
 impl Service {
     pub fn new(path: &str, name: String, language: Language) -> Self {
         Service {
-            path: if path.is_empty() { ".".into() } else { path.into() },
+            path: if path.is_empty() {
+                ".".into()
+            } else {
+                path.into()
+            },
             name,
             language,
             framework: Framework::None,

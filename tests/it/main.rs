@@ -1,0 +1,4 @@
+//! bim's one integration test binary.
+
+mod detect;
+mod harness;
