@@ -172,8 +172,11 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
                 note(&caps[1], caps.get(0).map_or(0, |m| m.start()));
             }
         }
+        // Every reader's pattern spells "env" in some case; most files have none.
+        let mentions_env = text.contains("env") || text.contains("Env") || text.contains("ENV");
         for reader in READERS
             .iter()
+            .filter(|_| mentions_env)
             .filter(|r| r.extensions.iter().any(|e| rel.ends_with(e)))
         {
             for caps in reader.pattern.captures_iter(text) {
@@ -184,7 +187,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
                 note(&caps[1], whole.start());
             }
         }
-        if JS.iter().any(|e| rel.ends_with(e)) {
+        if mentions_env && JS.iter().any(|e| rel.ends_with(e)) {
             for caps in DESTRUCTURED.captures_iter(text) {
                 let start = caps.get(0).map_or(0, |m| m.start());
                 for part in caps[1].split(',') {

@@ -1,13 +1,13 @@
 //! Parsing the manifests detection reads (JSON, JSONC, TOML, XML). A manifest that exists
 //! but cannot be parsed is an error naming the file and the line and column, never a miss.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::scan::{FileText, MAX_READ_BYTES, Snapshot};
 
 /// Reads `rel` as a manifest: text, whole, and UTF-8. `None` when it is not there.
-pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Rc<FileText>>, Error> {
+pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Arc<FileText>>, Error> {
     let Some(file) = snap.read(rel)? else {
         return Ok(None);
     };

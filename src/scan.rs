@@ -1,13 +1,11 @@
 //! The one place that reads the repository. `scan` walks the tree once (gitignore-aware,
 //! hidden files included, dependency folders pruned, depth-capped) into a `Snapshot` of
-//! names and sizes; detectors then ask the snapshot for the few files they need, which it
+//! names; detectors then ask the snapshot for the few files they need, which it
 //! reads on first use and keeps.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
@@ -69,14 +67,21 @@ pub struct FileText {
     pub lossy: bool,
 }
 
-/// The names and sizes under a root, from one walk, plus a cache of the files read since.
+/// What the walk saw.
+enum Entry {
+    File(String),
+    Dir(String),
+    Pruned(String),
+}
+
+/// The names under a root, from one walk, plus a cache of the files read since.
 #[derive(Debug)]
 pub struct Snapshot {
     root: PathBuf,
-    files: BTreeMap<String, u64>,
+    files: BTreeSet<String>,
     dirs: BTreeSet<String>,
     pruned: BTreeSet<String>,
-    cache: RefCell<HashMap<String, Rc<FileText>>>,
+    cache: Mutex<HashMap<String, Arc<FileText>>>,
 }
 
 impl Snapshot {
@@ -92,17 +97,7 @@ impl Snapshot {
         if !meta.is_dir() {
             return Err(Error::NotADirectory(root.to_path_buf()));
         }
-        let mut snapshot = Snapshot {
-            root: root.to_path_buf(),
-            files: BTreeMap::new(),
-            dirs: BTreeSet::new(),
-            pruned: BTreeSet::new(),
-            cache: RefCell::new(HashMap::new()),
-        };
-        // filter_entry needs a 'static, thread-safe closure; the walk itself is sequential.
-        let pruned = Arc::new(Mutex::new(BTreeSet::new()));
-        let pruned_in_filter = Arc::clone(&pruned);
-        let root_in_filter = root.to_path_buf();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
             .git_ignore(true)
@@ -113,36 +108,54 @@ impl Snapshot {
             .parents(true)
             .follow_links(false)
             .max_depth(Some(MAX_DEPTH))
-            .filter_entry(move |entry| {
-                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                let keep = !(is_dir
-                    && entry.depth() > 0
-                    && PRUNED_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()));
-                if !keep && let Ok(mut set) = pruned_in_filter.lock() {
-                    set.insert(relative(&root_in_filter, entry.path()));
+            .threads(threads)
+            .build_parallel();
+        let (sender, receiver) = std::sync::mpsc::channel::<Entry>();
+        walker.run(|| {
+            let sender = sender.clone();
+            Box::new(move |entry| {
+                // An unreadable folder or a broken link is skipped, as git would: it cannot
+                // hold anything bim could build from.
+                let Ok(entry) = entry else {
+                    return ignore::WalkState::Continue;
+                };
+                let Some(file_type) = entry.file_type() else {
+                    return ignore::WalkState::Continue;
+                };
+                if entry.depth() == 0 {
+                    return ignore::WalkState::Continue;
                 }
-                keep
+                let rel = relative(root, entry.path());
+                let (kind, state) = if file_type.is_dir() {
+                    if PRUNED_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()) {
+                        (Entry::Pruned(rel), ignore::WalkState::Skip)
+                    } else {
+                        (Entry::Dir(rel), ignore::WalkState::Continue)
+                    }
+                } else if file_type.is_file() {
+                    (Entry::File(rel), ignore::WalkState::Continue)
+                } else {
+                    return ignore::WalkState::Continue;
+                };
+                let _ = sender.send(kind);
+                state
             })
-            .build();
-        for entry in walker {
-            // An unreadable folder or a broken link is skipped, as git would: it cannot
-            // hold anything bim could build from.
-            let Ok(entry) = entry else { continue };
-            if entry.depth() == 0 {
-                continue;
-            }
-            let Some(file_type) = entry.file_type() else {
-                continue;
+        });
+        drop(sender);
+        let mut snapshot = Snapshot {
+            root: root.to_path_buf(),
+            files: BTreeSet::new(),
+            dirs: BTreeSet::new(),
+            pruned: BTreeSet::new(),
+            cache: Mutex::new(HashMap::new()),
+        };
+        for entry in receiver {
+            match entry {
+                Entry::File(rel) => snapshot.files.insert(rel),
+                Entry::Dir(rel) => snapshot.dirs.insert(rel),
+                Entry::Pruned(rel) => snapshot.pruned.insert(rel),
             };
-            let rel = relative(root, entry.path());
-            if file_type.is_dir() {
-                snapshot.dirs.insert(rel);
-            } else if file_type.is_file() {
-                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                snapshot.files.insert(rel, size);
-            }
         }
-        snapshot.pruned = std::mem::take(&mut *pruned.lock().unwrap_or_else(|e| e.into_inner()));
         Ok(snapshot)
     }
 
@@ -155,7 +168,7 @@ impl Snapshot {
     }
 
     pub fn has_file(&self, rel: &str) -> bool {
-        self.files.contains_key(rel)
+        self.files.contains(rel)
     }
 
     pub fn has_dir(&self, rel: &str) -> bool {
@@ -167,10 +180,6 @@ impl Snapshot {
         self.pruned.contains(rel)
     }
 
-    pub fn size(&self, rel: &str) -> Option<u64> {
-        self.files.get(rel).copied()
-    }
-
     /// Every file path at or below `dir`, in sorted order.
     pub fn files_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         let prefix = if dir.is_empty() {
@@ -180,7 +189,7 @@ impl Snapshot {
         };
         self.files
             .range(prefix.clone()..)
-            .map(|(path, _)| path.as_str())
+            .map(|path| path.as_str())
             .take_while(move |path| path.starts_with(&prefix))
     }
 
@@ -199,19 +208,22 @@ impl Snapshot {
 
     /// Reads a file the walk saw, once; later calls return the same text. `None` when the
     /// walk did not see the file.
-    pub fn read(&self, rel: &str) -> Result<Option<Rc<FileText>>, Error> {
-        if let Some(text) = self.cache.borrow().get(rel) {
-            return Ok(Some(Rc::clone(text)));
+    pub fn read(&self, rel: &str) -> Result<Option<Arc<FileText>>, Error> {
+        if let Some(text) = self.cache().get(rel) {
+            return Ok(Some(Arc::clone(text)));
         }
-        let Some(&size) = self.files.get(rel) else {
+        if !self.files.contains(rel) {
             return Ok(None);
-        };
+        }
         let path = self.root.join(rel);
-        let text = Rc::new(read_capped(&path, size).map_err(|e| Error::io(&path, e))?);
-        self.cache
-            .borrow_mut()
-            .insert(rel.to_string(), Rc::clone(&text));
+        let text = Arc::new(read_capped(&path).map_err(|e| Error::io(&path, e))?);
+        self.cache().insert(rel.to_string(), Arc::clone(&text));
         Ok(Some(text))
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<FileText>>> {
+        // A panic while holding the lock cannot leave the map half-updated.
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Reads a file that the walk pruned or did not reach (such as `dist/index.html`), by
@@ -224,11 +236,13 @@ impl Snapshot {
     }
 }
 
-fn read_capped(path: &Path, size: u64) -> std::io::Result<FileText> {
+fn read_capped(path: &Path) -> std::io::Result<FileText> {
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(size.min(MAX_READ_BYTES) as usize);
-    file.take(MAX_READ_BYTES).read_to_end(&mut bytes)?;
-    let truncated = size > MAX_READ_BYTES;
+    let mut bytes = Vec::new();
+    // One byte past the cap tells a file that is larger from one that is exactly the cap.
+    file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes)?;
+    let truncated = bytes.len() as u64 > MAX_READ_BYTES;
+    bytes.truncate(MAX_READ_BYTES as usize);
     let binary = bytes.contains(&0);
     let (text, lossy) = match String::from_utf8(bytes) {
         Ok(text) => (text, false),
@@ -243,15 +257,12 @@ fn read_capped(path: &Path, size: u64) -> std::io::Result<FileText> {
 }
 
 fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let mut out = String::new();
-    for part in rel.components() {
-        if !out.is_empty() {
-            out.push('/');
-        }
-        out.push_str(&part.as_os_str().to_string_lossy());
+    let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        rel.into_owned()
+    } else {
+        rel.replace(std::path::MAIN_SEPARATOR, "/")
     }
-    out
 }
 
 /// Joins a folder and a name in snapshot form (`""` is the root).

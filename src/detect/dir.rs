@@ -1,7 +1,7 @@
 //! `Dir`: a detector's view of one candidate folder in the snapshot, with helpers to read
 //! its manifests and search its source files.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use regex::Regex;
 
@@ -75,7 +75,7 @@ impl<'a> Dir<'a> {
             .unwrap_or_else(|| "app".into())
     }
 
-    pub fn text(&self, name: &str) -> Result<Option<Rc<FileText>>, Error> {
+    pub fn text(&self, name: &str) -> Result<Option<Arc<FileText>>, Error> {
         manifest::text(self.snap, &self.rel(name))
     }
 
@@ -131,15 +131,11 @@ impl<'a> Dir<'a> {
     }
 
     /// Reads a source file for searching: `None` when it is too large or not text.
-    pub fn source_text(&self, rel: &str) -> Result<Option<Rc<FileText>>, Error> {
-        if self
+    pub fn source_text(&self, rel: &str) -> Result<Option<Arc<FileText>>, Error> {
+        Ok(self
             .snap
-            .size(rel)
-            .is_none_or(|size| size > MAX_SOURCE_BYTES)
-        {
-            return Ok(None);
-        }
-        Ok(self.snap.read(rel)?.filter(|t| !t.binary))
+            .read(rel)?
+            .filter(|t| !t.binary && !t.truncated && t.text.len() as u64 <= MAX_SOURCE_BYTES))
     }
 
     /// The first match of `pattern` in the source files with `extensions`: the file, the

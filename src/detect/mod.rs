@@ -79,24 +79,16 @@ const DETECTORS: &[Detector] = &[
 
 /// Finds every deployable service under the snapshot's root.
 pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
+    let candidates = candidates(snap);
+    let found = in_parallel(&candidates, |path| detect_service(&Dir::new(snap, path)));
     let mut services: Vec<Service> = Vec::new();
-    for path in candidates(snap) {
-        let dir = Dir::new(snap, &path);
-        let Some(mut service) = detect_folder(&dir)? else {
-            continue;
-        };
+    for service in found {
+        let Some(service) = service? else { continue };
         let inside_another = services
             .iter()
-            .any(|s| s.path == "." || path.starts_with(&format!("{}/", s.path)));
+            .any(|s| s.path == "." || service.path.starts_with(&format!("{}/", s.path)));
         if is_entry_page_only(&service) && inside_another {
             continue; // a page inside an app's folder is part of that app, not a site
-        }
-        procfile::apply(&dir, &mut service)?;
-        dockerfile::apply(&dir, &mut service)?;
-        for (name, at) in crate::envvars::collect(&dir)? {
-            let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
-            service.found("env_vars", file, format!("line {line}: reads {name}"));
-            service.env_vars.push(name);
         }
         services.push(service);
     }
@@ -105,6 +97,54 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
     }
     dedupe_names(&mut services);
     Ok(Detection { services })
+}
+
+/// Everything about the service in one folder, if it is one.
+fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
+    let Some(mut service) = detect_folder(dir)? else {
+        return Ok(None);
+    };
+    procfile::apply(dir, &mut service)?;
+    dockerfile::apply(dir, &mut service)?;
+    for (name, at) in crate::envvars::collect(dir)? {
+        let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
+        service.found("env_vars", file, format!("line {line}: reads {name}"));
+        service.env_vars.push(name);
+    }
+    Ok(Some(service))
+}
+
+/// Maps `work` over `items` on every core, keeping the items' order. Folders are
+/// independent, and reading their sources is most of detection's time.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(work).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        done.push((index, work(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Runs every detector on one folder and keeps the best answer.

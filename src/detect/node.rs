@@ -326,11 +326,21 @@ fn bun_signal(
     if pkg.scripts.iter().any(|(_, s)| s.starts_with("bun ")) {
         return Ok(Some((pkg.rel.clone(), "scripts run bun".into())));
     }
-    if let Some(found) = dir.grep(JS_SOURCES, &BUN_API)? {
-        return Ok(Some((
-            found.file.clone(),
-            format!("line {}: uses {}", found.line, found.groups[0]),
-        )));
+    // Bun's own APIs show in the entry module; reading every source file of every
+    // package (libraries included) to find them would cost more than it tells.
+    let entries = pkg
+        .main
+        .iter()
+        .map(|m| m.trim_start_matches("./"))
+        .chain(ENTRY_FILES.iter().copied());
+    for entry in entries {
+        let rel = dir.rel(entry);
+        if let Some(file) = dir.source_text(&rel)?
+            && let Some(found) = BUN_API.find(&file.text)
+        {
+            let line = crate::manifest::line_of(&file.text, found.start());
+            return Ok(Some((rel, format!("line {line}: uses {}", found.as_str()))));
+        }
     }
     Ok(None)
 }
