@@ -5,8 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::answers::{Overrides, SkipFiles};
+use crate::commands::init::InitOptions;
+use crate::detect::{Language, PackageManager};
 use crate::error::{Error, exit};
 use crate::{commands, output};
 
@@ -27,6 +30,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Detect the app and write its Dockerfile, workflow, .env.example, README section and bim.toml
+    Init(Box<InitArgs>),
     /// Print what bim finds in a repository, and why
     Detect {
         /// The repository (default: the current folder)
@@ -39,6 +44,138 @@ pub enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Re-render the files from bim.toml; exit 5 with a diff when one drifted
+    Check {
+        /// The repository (default: the current folder)
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Print a JSON report instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The repository (default: the current folder)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Accept the detected answers without prompting
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Show the diff of what would change, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a JSON report (detection, answers, files) instead of text; never prompts
+    #[arg(long)]
+    pub json: bool,
+    /// Overwrite files that bim did not make
+    #[arg(long)]
+    pub force: bool,
+
+    /// Set up only this service (its path or app name); repeat for several
+    #[arg(long = "service", value_name = "PATH|NAME")]
+    pub services: Vec<String>,
+    /// The language, when detection chose wrongly
+    #[arg(long, value_parser = parse_language)]
+    pub language: Option<Language>,
+    /// The package manager
+    #[arg(long, value_parser = parse_package_manager)]
+    pub package_manager: Option<PackageManager>,
+    /// The runtime version the images use (e.g. 22, 3.12)
+    #[arg(long)]
+    pub runtime_version: Option<String>,
+    /// The port the app listens on
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The command that builds the app
+    #[arg(long)]
+    pub build_command: Option<String>,
+    /// The command that starts the app
+    #[arg(long)]
+    pub start_command: Option<String>,
+    /// The command that runs the tests in CI
+    #[arg(long)]
+    pub test_command: Option<String>,
+    /// The HTTP path the image's health check requests
+    #[arg(long)]
+    pub healthcheck_path: Option<String>,
+    /// What to run, where there are several: a Go package, a Rust bin, a .NET project
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Where images go: ghcr (default), dockerhub, or a registry host
+    #[arg(long, value_name = "ghcr|dockerhub|HOST")]
+    pub registry: Option<String>,
+    /// The image name, without tag (default: from the repository)
+    #[arg(long)]
+    pub image: Option<String>,
+    /// The Backend.im app name
+    #[arg(long)]
+    pub app: Option<String>,
+    /// The branch whose pushes deploy (default: the checked-out branch, else main)
+    #[arg(long)]
+    pub branch: Option<String>,
+
+    /// Do not write a Dockerfile
+    #[arg(long)]
+    pub no_dockerfile: bool,
+    /// Do not write or merge a .dockerignore
+    #[arg(long)]
+    pub no_dockerignore: bool,
+    /// Do not write .github/workflows/deploy.yml
+    #[arg(long)]
+    pub no_workflow: bool,
+    /// Do not write .github/dependabot.yml
+    #[arg(long)]
+    pub no_dependabot: bool,
+    /// Do not write or merge .env.example
+    #[arg(long)]
+    pub no_env_example: bool,
+    /// Do not write the README section
+    #[arg(long)]
+    pub no_readme: bool,
+}
+
+fn parse_language(value: &str) -> Result<Language, String> {
+    value.parse()
+}
+
+fn parse_package_manager(value: &str) -> Result<PackageManager, String> {
+    value.parse()
+}
+
+impl InitArgs {
+    fn options(&self) -> InitOptions {
+        InitOptions {
+            path: self.path.clone(),
+            dry_run: self.dry_run,
+            force: self.force,
+            overrides: Overrides {
+                services: self.services.clone(),
+                language: self.language,
+                package_manager: self.package_manager,
+                runtime_version: self.runtime_version.clone(),
+                port: self.port,
+                build_command: self.build_command.clone(),
+                start_command: self.start_command.clone(),
+                test_command: self.test_command.clone(),
+                healthcheck_path: self.healthcheck_path.clone(),
+                entrypoint: self.entrypoint.clone(),
+                registry: self.registry.clone(),
+                image: self.image.clone(),
+                app: self.app.clone(),
+                branch: self.branch.clone(),
+                skip: SkipFiles {
+                    dockerfile: self.no_dockerfile,
+                    dockerignore: self.no_dockerignore,
+                    workflow: self.no_workflow,
+                    dependabot: self.no_dependabot,
+                    env_example: self.no_env_example,
+                    readme: self.no_readme,
+                },
+            },
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -49,15 +186,18 @@ pub enum ColorChoice {
 }
 
 fn apply_color(choice: ColorChoice) {
-    match choice {
-        ColorChoice::Always => console::set_colors_enabled(true),
-        ColorChoice::Never => console::set_colors_enabled(false),
+    let enabled = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
         ColorChoice::Auto => {
-            let enabled = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && console::Term::stdout().features().colors_supported();
-            console::set_colors_enabled(enabled);
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && console::Term::stdout().features().colors_supported()
         }
-    }
+    };
+    console::set_colors_enabled(enabled);
+    console::set_colors_enabled_stderr(
+        enabled && console::Term::stderr().features().colors_supported(),
+    );
 }
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
@@ -65,7 +205,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     apply_color(cli.color);
     let as_json = match &cli.command {
-        Command::Detect { json, .. } => *json,
+        Command::Init(args) => args.json,
+        Command::Detect { json, .. } | Command::Check { json, .. } => *json,
     };
     match run(cli.command) {
         Ok(code) => ExitCode::from(code as u8),
@@ -78,22 +219,50 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<i32, Error> {
     let mut stdout = std::io::stdout().lock();
-    match command {
+    let code = match command {
+        Command::Init(args) => {
+            let report = commands::init::run(args.options())?;
+            if args.json {
+                output::json(&mut stdout, &report)
+            } else {
+                output::init(&mut stdout, &report)
+            }
+            .map_err(stdout_error)?;
+            exit::OK
+        }
         Command::Detect {
             path,
             json,
             verbose,
         } => {
             let detection = commands::detect::run(&path)?;
-            let written = if json {
+            if json {
                 output::json(&mut stdout, &detection)
             } else {
                 output::detection(&mut stdout, &detection, verbose)
-            };
-            written
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Error::io(&PathBuf::from("<stdout>"), e))?;
-            Ok(exit::OK)
+            }
+            .map_err(stdout_error)?;
+            exit::OK
         }
-    }
+        Command::Check { path, json } => {
+            let report = commands::check::run(&path)?;
+            if json {
+                output::json(&mut stdout, &report)
+            } else {
+                output::check(&mut stdout, &report)
+            }
+            .map_err(stdout_error)?;
+            if report.in_sync {
+                exit::OK
+            } else {
+                exit::DRIFT
+            }
+        }
+    };
+    stdout.flush().map_err(stdout_error)?;
+    Ok(code)
+}
+
+fn stdout_error(e: std::io::Error) -> Error {
+    Error::io(&PathBuf::from("<stdout>"), e)
 }

@@ -14,6 +14,10 @@ pub mod exit {
     pub const NOTHING_DETECTED: i32 = 3;
     /// A manifest or config file could not be parsed.
     pub const BROKEN_FILE: i32 = 4;
+    /// `bim check`: a generated file drifted from bim.toml, or is missing.
+    pub const DRIFT: i32 = 5;
+    /// Another bim is writing in the same folder.
+    pub const LOCKED: i32 = 6;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +37,12 @@ pub enum Error {
 
     #[error("found nothing to deploy in {}: {reason}", path.display())]
     NothingDetected { path: PathBuf, reason: String },
+
+    #[error("another bim is already writing in {}", .0.display())]
+    Locked(PathBuf),
+
+    #[error("internal error: {0}")]
+    Internal(String),
 
     #[error("{message}")]
     Usage {
@@ -59,7 +69,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::BrokenFile { .. } => exit::BROKEN_FILE,
-            Error::Io { .. } => exit::FAILURE,
+            Error::Io { .. } | Error::Internal(_) => exit::FAILURE,
+            Error::Locked(_) => exit::LOCKED,
             Error::NotADirectory(_) | Error::Usage { .. } => exit::USAGE,
             Error::NothingDetected { .. } => exit::NOTHING_DETECTED,
         }
@@ -70,6 +81,8 @@ impl Error {
         match self {
             Error::BrokenFile { .. } => "broken_file",
             Error::Io { .. } => "io",
+            Error::Internal(_) => "internal",
+            Error::Locked(_) => "locked",
             Error::NotADirectory(_) => "not_a_directory",
             Error::NothingDetected { .. } => "nothing_detected",
             Error::Usage { .. } => "usage",
@@ -83,6 +96,8 @@ impl Error {
                 "fix {path}, or list it in .gitignore if it is not part of the app"
             )),
             Error::Io { .. } => Some("check the file's permissions".into()),
+            Error::Internal(_) => Some("this is a bug in bim; please report it".into()),
+            Error::Locked(_) => Some("wait for the other run to finish, then run bim again".into()),
             Error::NotADirectory(_) => Some("pass the repository's folder".into()),
             Error::NothingDetected { .. } => Some(
                 "run bim in the app's folder, or pass its path: `bim detect path/to/app`; \

@@ -4,14 +4,19 @@
 //! `Snapshot`; `detect` turns it into services; later steps resolve answers, plan, render
 //! and apply. Only the ends touch the world.
 
+pub mod answers;
+pub mod apply;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod detect;
 pub mod envvars;
 pub mod error;
 pub mod manifest;
 pub mod output;
+pub mod plan;
 pub mod render;
 pub mod scan;
+pub mod validate;
 
 pub use error::Error;

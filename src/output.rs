@@ -153,3 +153,102 @@ pub fn error(err: &Error, as_json: bool) {
         }
     }
 }
+
+fn action_mark(action: crate::apply::Action) -> console::StyledObject<&'static str> {
+    use crate::apply::Action;
+    match action {
+        Action::Created => style("created  ").green(),
+        Action::Updated => style("updated  ").yellow(),
+        Action::Unchanged => style("unchanged").dim(),
+        Action::Skipped => style("skipped  ").magenta(),
+    }
+}
+
+/// What `bim init` did, then what to do next.
+pub fn init(
+    out: &mut dyn Write,
+    report: &crate::commands::init::InitReport,
+) -> std::io::Result<()> {
+    if report.dry_run {
+        for file in report.files.iter().filter(|f| f.changes()) {
+            write!(out, "{}", file.diff())?;
+        }
+        writeln!(out, "{}", style("dry run: nothing was written").dim())?;
+    }
+    for file in &report.files {
+        let verb = if report.dry_run && file.changes() {
+            "(would be) "
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{} {}{}  {}",
+            action_mark(file.action),
+            verb,
+            file.path,
+            style(&file.reason).dim()
+        )?;
+    }
+    if report.dry_run || !report.files.iter().any(|f| f.changes()) {
+        return Ok(());
+    }
+    writeln!(out, "\n{}", style("Next steps").bold())?;
+    writeln!(out, "  gh secret set BACKEND_IM_API_TOKEN --env production")?;
+    match &report.answers.registry {
+        crate::config::Registry::Dockerhub => {
+            writeln!(
+                out,
+                "  gh variable set DOCKERHUB_USERNAME --body <your Docker Hub user>"
+            )?;
+            writeln!(out, "  gh secret set DOCKERHUB_TOKEN")?;
+        }
+        crate::config::Registry::Host(_) => {
+            writeln!(out, "  gh variable set REGISTRY_USERNAME --body <user>")?;
+            writeln!(out, "  gh secret set REGISTRY_PASSWORD")?;
+        }
+        crate::config::Registry::Ghcr => {}
+    }
+    writeln!(
+        out,
+        "  git add -A && git commit -m \"Deploy to Backend.im\" && git push"
+    )?;
+    writeln!(
+        out,
+        "The next push to {} tests, builds, pushes and deploys.",
+        style(&report.answers.branch).bold()
+    )
+}
+
+/// Which files drifted, with their diffs.
+pub fn check(
+    out: &mut dyn Write,
+    report: &crate::commands::check::CheckReport,
+) -> std::io::Result<()> {
+    for file in report.files.iter().filter(|f| f.changes()) {
+        write!(out, "{}", file.diff())?;
+    }
+    for file in &report.files {
+        let state = match file.action {
+            crate::apply::Action::Created => style("missing  ").red(),
+            crate::apply::Action::Updated => style("drifted  ").red(),
+            crate::apply::Action::Unchanged => style("in sync  ").green(),
+            crate::apply::Action::Skipped => style("not bim's").dim(),
+        };
+        writeln!(out, "{state} {}", file.path)?;
+    }
+    if report.in_sync {
+        writeln!(
+            out,
+            "{}",
+            style("every generated file matches bim.toml").green()
+        )
+    } else {
+        writeln!(
+            out,
+            "{}",
+            style("some files drifted from bim.toml: run `bim init --yes` to regenerate them")
+                .red()
+        )
+    }
+}

@@ -81,6 +81,7 @@ pub struct Snapshot {
     files: BTreeSet<String>,
     dirs: BTreeSet<String>,
     pruned: BTreeSet<String>,
+    git_branch: Option<String>,
     cache: Mutex<HashMap<String, Arc<FileText>>>,
 }
 
@@ -147,6 +148,7 @@ impl Snapshot {
             files: BTreeSet::new(),
             dirs: BTreeSet::new(),
             pruned: BTreeSet::new(),
+            git_branch: read_git_branch(root),
             cache: Mutex::new(HashMap::new()),
         };
         for entry in receiver {
@@ -157,6 +159,11 @@ impl Snapshot {
             };
         }
         Ok(snapshot)
+    }
+
+    /// The branch checked out in the repository at the root, if it is a git repository.
+    pub fn git_branch(&self) -> Option<&str> {
+        self.git_branch.as_deref()
     }
 
     pub fn root(&self) -> &Path {
@@ -234,6 +241,13 @@ impl Snapshot {
             .filter(|m| m.is_file())
             .map(|m| m.len())
     }
+}
+
+fn read_git_branch(root: &Path) -> Option<String> {
+    let head = std::fs::read_to_string(root.join(".git/HEAD")).ok()?;
+    head.trim()
+        .strip_prefix("ref: refs/heads/")
+        .map(str::to_string)
 }
 
 fn read_capped(path: &Path) -> std::io::Result<FileText> {

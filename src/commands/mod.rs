@@ -1,4 +1,6 @@
 //! One module per subcommand. Each takes plain options (never clap types) and returns a
 //! report for `output` to print.
 
+pub mod check;
 pub mod detect;
+pub mod init;

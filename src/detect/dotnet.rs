@@ -67,6 +67,23 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.start_command = Some(format!("dotnet {assembly}.dll"));
     service.test_command = Some("dotnet test".into());
 
+    let solution = dir.ancestors().skip(1).find_map(|d| {
+        d.children()
+            .find(|p| p.ends_with(".sln") || p.ends_with(".slnx"))
+            .map(|sln| (d, sln))
+    });
+    if let Some((folder, sln)) = solution {
+        service.found(
+            "build_context",
+            sln,
+            "the solution is here; the image builds from this folder",
+        );
+        service.build_context = Some(if folder.path.is_empty() {
+            ".".into()
+        } else {
+            folder.path.to_string()
+        });
+    }
     let first_target = target
         .as_deref()
         .map(|t| t.split(';').next().unwrap_or(t).to_string());

@@ -119,6 +119,9 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub nextjs_standalone: Option<bool>,
     pub dockerfile: Option<ExistingDockerfile>,
+    /// The folder the image must be built from when it is above the service's own: the
+    /// workspace root that holds the lockfile.
+    pub build_context: Option<String>,
     pub evidence: Vec<Evidence>,
     pub warnings: Vec<String>,
 }
@@ -146,6 +149,7 @@ impl Service {
             static_output: None,
             nextjs_standalone: None,
             dockerfile: None,
+            build_context: None,
             evidence: Vec::new(),
             warnings: Vec::new(),
         }

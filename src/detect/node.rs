@@ -170,6 +170,24 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             "no lockfile or packageManager field; npm",
         ),
     }
+    if let Some((lockfile, _)) = &pm_evidence {
+        let folder = crate::scan::parent(lockfile);
+        if folder != dir.path
+            && dir.path.starts_with(folder)
+            && lockfile.rsplit('/').next() != Some("package.json")
+        {
+            service.found(
+                "build_context",
+                lockfile,
+                "the workspace's lockfile is here; the image builds from this folder",
+            );
+            service.build_context = Some(if folder.is_empty() {
+                ".".into()
+            } else {
+                folder.to_string()
+            });
+        }
+    }
     if let Some((file, detail)) = bun_signal {
         service.found("language", &file, detail);
     } else {

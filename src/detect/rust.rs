@@ -84,7 +84,20 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         ));
     }
     service.found("entrypoint", &rel, format!("bin {chosen}"));
-    let locked = dir.ancestors().any(|d| d.has("Cargo.lock"));
+    let lock_folder = dir.ancestors().find(|d| d.has("Cargo.lock"));
+    let locked = lock_folder.is_some();
+    if let Some(folder) = lock_folder.filter(|f| f.path != dir.path) {
+        service.found(
+            "build_context",
+            &folder.rel("Cargo.lock"),
+            "the workspace's lockfile is here; the image builds from this folder",
+        );
+        service.build_context = Some(if folder.path.is_empty() {
+            ".".into()
+        } else {
+            folder.path.to_string()
+        });
+    }
     let locked_flag = if locked { " --locked" } else { "" };
     service.build_command = Some(format!("cargo build --release{locked_flag} --bin {chosen}"));
     service.start_command = Some(chosen.clone());

@@ -19,7 +19,7 @@ pub struct Pin {
 pub mod defaults {
     pub const NODE: &str = "24";
     pub const BUN: &str = "1";
-    pub const DENO: &str = "2";
+    pub const DENO: &str = "2.9.6";
     pub const PYTHON: &str = "3.13";
     pub const GO: &str = "1.25";
     pub const RUST: &str = "1";

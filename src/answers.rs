@@ -1,0 +1,277 @@
+//! Resolving the answers: flags over bim.toml over detected values, each checked the same
+//! way whatever its source. Pure: detection and the old bim.toml come in, a `Config` goes
+//! out. Prompts (when a person is at the terminal) sit on top of this, not inside it.
+
+use crate::config::{Config, Files, Registry, ServiceConfig};
+use crate::detect::{self, Detection, Framework, Language, PackageManager, Service};
+use crate::error::Error;
+use crate::validate;
+
+/// Answers given on the command line. `None` means "not given".
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// Which services to set up, by path or app name; empty means all.
+    pub services: Vec<String>,
+    pub language: Option<Language>,
+    pub package_manager: Option<PackageManager>,
+    pub runtime_version: Option<String>,
+    pub port: Option<u16>,
+    pub build_command: Option<String>,
+    pub start_command: Option<String>,
+    pub test_command: Option<String>,
+    pub healthcheck_path: Option<String>,
+    pub entrypoint: Option<String>,
+    pub registry: Option<String>,
+    pub image: Option<String>,
+    pub app: Option<String>,
+    pub branch: Option<String>,
+    pub skip: SkipFiles,
+}
+
+/// Files turned off by flag (`--no-dockerfile` ...).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SkipFiles {
+    pub dockerfile: bool,
+    pub dockerignore: bool,
+    pub workflow: bool,
+    pub dependabot: bool,
+    pub env_example: bool,
+    pub readme: bool,
+}
+
+impl Overrides {
+    fn names_one_service_field(&self) -> Option<&'static str> {
+        [
+            (self.language.is_some(), "--language"),
+            (self.package_manager.is_some(), "--package-manager"),
+            (self.runtime_version.is_some(), "--runtime-version"),
+            (self.port.is_some(), "--port"),
+            (self.build_command.is_some(), "--build-command"),
+            (self.start_command.is_some(), "--start-command"),
+            (self.test_command.is_some(), "--test-command"),
+            (self.healthcheck_path.is_some(), "--healthcheck-path"),
+            (self.entrypoint.is_some(), "--entrypoint"),
+            (self.image.is_some(), "--image"),
+            (self.app.is_some(), "--app"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
+/// The answers for a repository.
+pub fn resolve(
+    detection: &Detection,
+    existing: Option<&Config>,
+    flags: &Overrides,
+    git_branch: Option<&str>,
+) -> Result<Config, Error> {
+    let mut services: Vec<ServiceConfig> = match existing {
+        Some(config) => config.services.clone(),
+        None => detection.services.iter().map(from_detected).collect(),
+    };
+    if !flags.services.is_empty() {
+        let available: Vec<String> = services
+            .iter()
+            .map(|s| format!("{} ({})", s.path, s.app))
+            .collect();
+        for wanted in &flags.services {
+            if !services.iter().any(|s| matches(s, wanted)) {
+                return Err(Error::Usage {
+                    message: format!(
+                        "no service `{wanted}`; the services are: {}",
+                        available.join(", ")
+                    ),
+                    flag: Some("--service with one of those paths or names".into()),
+                });
+            }
+        }
+        services.retain(|s| flags.services.iter().any(|w| matches(s, w)));
+    }
+    if services.len() > 1
+        && let Some(flag) = flags.names_one_service_field()
+    {
+        return Err(Error::Usage {
+            message: format!(
+                "{flag} sets one service's answer, and {} services are selected",
+                services.len()
+            ),
+            flag: Some("--service PATH to choose the one it is for".into()),
+        });
+    }
+    if let Some(service) = services
+        .first_mut()
+        .filter(|_| flags.names_one_service_field().is_some())
+    {
+        apply_flags(service, flags)?;
+    }
+    for service in &services {
+        // PHP images serve with their own web server; static sites with nginx.
+        let needs_start = service.static_output.is_none()
+            && service.dockerfile.is_none()
+            && service.language != Language::Php;
+        if service.start_command.is_none() && needs_start {
+            return Err(Error::Usage {
+                message: format!("found no start command for the service at {}", service.path),
+                flag: Some("--start-command \"...\"".into()),
+            });
+        }
+    }
+
+    let registry = match (&flags.registry, existing) {
+        (Some(value), _) => Registry::parse(value, "--registry")?,
+        (None, Some(config)) => config.registry.clone(),
+        (None, None) => Registry::Ghcr,
+    };
+    let branch = flags
+        .branch
+        .clone()
+        .or_else(|| existing.map(|c| c.branch.clone()))
+        .or_else(|| git_branch.map(str::to_string))
+        .unwrap_or_else(|| "main".into());
+    validate::branch(&branch, "--branch")?;
+    let mut files = existing.map_or_else(Files::default, |c| c.files.clone());
+    let skip = flags.skip;
+    files.dockerfile &= !skip.dockerfile;
+    files.dockerignore &= !skip.dockerignore;
+    files.workflow &= !skip.workflow;
+    files.dependabot &= !skip.dependabot;
+    files.env_example &= !skip.env_example;
+    files.readme &= !skip.readme;
+
+    let mut config = Config::new(registry, branch, services);
+    config.files = files;
+    config.validate()?;
+    Ok(config)
+}
+
+fn matches(service: &ServiceConfig, wanted: &str) -> bool {
+    let wanted = wanted.trim_end_matches('/');
+    service.path == wanted || service.app == wanted || (wanted.is_empty() && service.path == ".")
+}
+
+/// The answers detection gives for one service.
+pub fn from_detected(service: &Service) -> ServiceConfig {
+    ServiceConfig {
+        path: service.path.clone(),
+        app: service.name.clone(),
+        language: service.language,
+        framework: service.framework,
+        package_manager: service.package_manager,
+        runtime_version: service
+            .runtime_version
+            .clone()
+            .unwrap_or_else(|| default_version(service.language).to_string()),
+        port: service.port.unwrap_or(8080),
+        build_command: service.build_command.clone(),
+        start_command: service.start_command.clone(),
+        test_command: service.test_command.clone(),
+        healthcheck_path: service.healthcheck_path.clone(),
+        entrypoint: service.entrypoint.clone(),
+        static_output: service.static_output.clone(),
+        nextjs_standalone: service.nextjs_standalone.unwrap_or(false),
+        context: service.build_context.clone(),
+        dockerfile: service.dockerfile.as_ref().map(|d| d.path.clone()),
+        image: None,
+        env_vars: env_reads(service),
+    }
+}
+
+/// Each variable the service reads, with the first file that reads it (from the evidence).
+fn env_reads(service: &Service) -> std::collections::BTreeMap<String, String> {
+    service
+        .env_vars
+        .iter()
+        .map(|name| {
+            let suffix = format!("reads {name}");
+            let file = service
+                .evidence
+                .iter()
+                .find(|e| e.field == "env_vars" && e.detail.ends_with(&suffix))
+                .and_then(|e| e.file.clone())
+                .unwrap_or_default();
+            (name.clone(), file)
+        })
+        .collect()
+}
+
+fn default_version(language: Language) -> &'static str {
+    use detect::defaults::*;
+    match language {
+        Language::Node => NODE,
+        Language::Bun => BUN,
+        Language::Deno => DENO,
+        Language::Python => PYTHON,
+        Language::Go => GO,
+        Language::Rust => RUST,
+        Language::Java => JAVA,
+        Language::Ruby => RUBY,
+        Language::Php => PHP,
+        Language::Dotnet => DOTNET,
+        Language::Elixir => ELIXIR,
+        Language::Static => "1",
+    }
+}
+
+fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Error> {
+    if let Some(language) = flags.language
+        && language != service.language
+    {
+        service.language = language;
+        service.framework = Framework::None;
+        service.runtime_version = default_version(language).to_string();
+    }
+    if let Some(pm) = flags.package_manager {
+        service.package_manager = pm;
+    }
+    if let Some(v) = &flags.runtime_version {
+        validate::version(v, "--runtime-version")?;
+        service.runtime_version = v.clone();
+    }
+    if let Some(port) = flags.port {
+        validate::port(port, "--port")?;
+        service.port = port;
+    }
+    for (value, target, what, flag) in [
+        (
+            &flags.build_command,
+            &mut service.build_command,
+            "build command",
+            "--build-command",
+        ),
+        (
+            &flags.start_command,
+            &mut service.start_command,
+            "start command",
+            "--start-command",
+        ),
+        (
+            &flags.test_command,
+            &mut service.test_command,
+            "test command",
+            "--test-command",
+        ),
+    ] {
+        if let Some(v) = value {
+            validate::command(what, v, flag)?;
+            *target = Some(v.clone());
+        }
+    }
+    if let Some(p) = &flags.healthcheck_path {
+        validate::url_path(p, "--healthcheck-path")?;
+        service.healthcheck_path = Some(p.clone());
+    }
+    if let Some(e) = &flags.entrypoint {
+        validate::entrypoint(e, "--entrypoint")?;
+        service.entrypoint = Some(e.clone());
+    }
+    if let Some(image) = &flags.image {
+        validate::image(image, "--image")?;
+        service.image = Some(image.clone());
+    }
+    if let Some(app) = &flags.app {
+        validate::app_name(app, "--app")?;
+        service.app = app.clone();
+    }
+    Ok(())
+}

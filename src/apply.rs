@@ -1,0 +1,361 @@
+//! Applying a plan to the repository: deciding, for each planned file, what happens to the
+//! file that is there (create, update, leave unchanged, or skip a file that is not bim's),
+//! then writing every change atomically — all or nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::plan::docs::{README_BEGIN, README_END};
+use crate::plan::{FileKind, Ownership, PlannedFile};
+use crate::render::GENERATED_MARKER;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Created,
+    Updated,
+    Unchanged,
+    Skipped,
+}
+
+/// What happens to one file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Decision {
+    pub path: String,
+    pub kind: FileKind,
+    pub action: Action,
+    pub reason: String,
+    #[serde(skip)]
+    pub old: Option<String>,
+    #[serde(skip)]
+    pub new: Option<String>,
+}
+
+impl Decision {
+    pub fn changes(&self) -> bool {
+        matches!(self.action, Action::Created | Action::Updated)
+    }
+
+    /// A unified diff from the file as it is to the file bim would write.
+    pub fn diff(&self) -> String {
+        let old = self.old.as_deref().unwrap_or("");
+        let new = self.new.as_deref().unwrap_or(old);
+        let old_name = if self.old.is_some() {
+            format!("a/{}", self.path)
+        } else {
+            "/dev/null".to_string()
+        };
+        similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &format!("b/{}", self.path))
+            .to_string()
+    }
+}
+
+/// Whether a file's header says bim made it.
+pub fn made_by_bim(text: &str) -> bool {
+    text.lines().take(3).any(|l| l.contains(GENERATED_MARKER))
+}
+
+/// Decides what to do with each planned file, reading what is there now.
+pub fn decide(root: &Path, planned: &[PlannedFile], force: bool) -> Result<Vec<Decision>, Error> {
+    planned
+        .iter()
+        .map(|file| decide_one(root, file, force))
+        .collect()
+}
+
+fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, Error> {
+    let full = root.join(&file.path);
+    let old = match std::fs::read(&full) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
+            Error::broken(
+                &file.path,
+                "it is not valid UTF-8 text, so bim cannot update it",
+            )
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
+            return Err(Error::broken(
+                &file.path,
+                "it is a folder, where bim writes a file",
+            ));
+        }
+        Err(e) => return Err(Error::io(&full, e)),
+    };
+    let outcome = |action: Action, reason: &str, new: Option<String>| Decision {
+        path: file.path.clone(),
+        kind: file.kind,
+        action,
+        reason: reason.to_string(),
+        old: old.clone(),
+        new,
+    };
+    let Some(existing) = &old else {
+        let contents = match file.ownership {
+            Ownership::Section => format!("# {}\n\n{}", readme_title(root), file.contents),
+            _ => file.contents.clone(),
+        };
+        return Ok(outcome(Action::Created, "new file", Some(contents)));
+    };
+    let new = match file.ownership {
+        Ownership::Whole => {
+            let ours = file.kind == FileKind::Answers || made_by_bim(existing);
+            if !ours && !force {
+                let why = match file.kind {
+                    FileKind::Workflow => {
+                        "an existing workflow of yours: left alone (pass --force to replace it)"
+                    }
+                    _ => "exists and bim did not make it: left alone (pass --force to replace it)",
+                };
+                return Ok(outcome(Action::Skipped, why, None));
+            }
+            file.contents.clone()
+        }
+        Ownership::Section => replace_section(existing, &file.contents, &file.path)?,
+        Ownership::Entries if made_by_bim(existing) => file.contents.clone(),
+        Ownership::Entries => merge_entries(existing, &file.contents, file.kind),
+    };
+    if &new == existing {
+        Ok(outcome(Action::Unchanged, "already up to date", Some(new)))
+    } else {
+        let why = match file.ownership {
+            Ownership::Whole if !made_by_bim(existing) && file.kind != FileKind::Answers => {
+                "replaced (--force)"
+            }
+            Ownership::Whole => "regenerated",
+            Ownership::Section => "bim's section rewritten; the rest kept",
+            Ownership::Entries => "missing entries added; existing lines kept",
+        };
+        Ok(outcome(Action::Updated, why, Some(new)))
+    }
+}
+
+fn readme_title(root: &Path) -> String {
+    std::fs::canonicalize(root)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "App".into())
+}
+
+/// Replaces the text between the markers, or appends the section when there is none.
+fn replace_section(existing: &str, section: &str, path: &str) -> Result<String, Error> {
+    let begin = existing.find(README_BEGIN);
+    let end = existing.find(README_END);
+    match (begin, end) {
+        (Some(b), Some(e)) if e > b => {
+            let after = e + README_END.len();
+            let after = if existing[after..].starts_with('\n') {
+                after + 1
+            } else {
+                after
+            };
+            Ok(format!(
+                "{}{}{}",
+                &existing[..b],
+                section,
+                &existing[after..]
+            ))
+        }
+        (None, None) => {
+            let sep = if existing.is_empty() || existing.ends_with("\n\n") {
+                ""
+            } else if existing.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            };
+            Ok(format!("{existing}{sep}{section}"))
+        }
+        (Some(b), _) => Err(Error::broken(
+            path,
+            format!(
+                "it has {README_BEGIN} at line {} but no {README_END} after it; add the end marker where bim's section should stop, or remove the begin marker",
+                crate::manifest::line_of(existing, b)
+            ),
+        )),
+        (None, Some(e)) => Err(Error::broken(
+            path,
+            format!(
+                "it has {README_END} at line {} but no {README_BEGIN} before it; add the begin marker or remove the end marker",
+                crate::manifest::line_of(existing, e)
+            ),
+        )),
+    }
+}
+
+/// Adds the entries of `rendered` that `existing` lacks, with their comments, after the
+/// existing text; every existing line stays as it is.
+fn merge_entries(existing: &str, rendered: &str, kind: FileKind) -> String {
+    let key = |line: &str| -> Option<String> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        Some(match kind {
+            FileKind::EnvExample => line
+                .trim_start_matches("export ")
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+            _ => line.to_string(),
+        })
+    };
+    let present: std::collections::HashSet<String> = existing.lines().filter_map(key).collect();
+    let mut added = String::new();
+    let mut comments: Vec<&str> = Vec::new();
+    for line in rendered.lines() {
+        match key(line) {
+            None if line.trim().is_empty() => comments.clear(),
+            None => {
+                if !line.contains(GENERATED_MARKER)
+                    && !line.contains("regenerate")
+                    && !line.contains("bim check")
+                {
+                    comments.push(line);
+                }
+            }
+            Some(k) => {
+                if !present.contains(&k) {
+                    if kind == FileKind::EnvExample {
+                        added.push('\n');
+                    }
+                    for c in comments.drain(..) {
+                        added.push_str(c);
+                        added.push('\n');
+                    }
+                    added.push_str(line);
+                    added.push('\n');
+                }
+                comments.clear();
+            }
+        }
+    }
+    if added.is_empty() {
+        return existing.to_string();
+    }
+    let sep = if existing.is_empty() || existing.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!(
+        "{existing}{sep}\n# Added by bim\n{}",
+        added.trim_start_matches('\n')
+    )
+}
+
+/// Writes every changed file, or none: each goes to a temporary file beside its target
+/// first, and only when all are written are they renamed into place. A failure part-way
+/// through restores what was there.
+pub fn write(root: &Path, decisions: &[Decision]) -> Result<(), Error> {
+    let changes: Vec<&Decision> = decisions.iter().filter(|d| d.changes()).collect();
+    let mut created_dirs: Vec<PathBuf> = Vec::new();
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let staged = (|| -> Result<(), Error> {
+        for decision in &changes {
+            let target = root.join(&decision.path);
+            let parent = target.parent().unwrap_or(root).to_path_buf();
+            create_dirs(&parent, &mut created_dirs)?;
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let temp = parent.join(format!(".{name}.bim-{}.tmp", std::process::id()));
+            std::fs::write(&temp, decision.new.as_deref().unwrap_or(""))
+                .map_err(|e| Error::io(&target, e))?;
+            if let Ok(meta) = std::fs::metadata(&target) {
+                let _ = std::fs::set_permissions(&temp, meta.permissions());
+            }
+            temps.push((temp, target));
+        }
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        for (temp, _) in &temps {
+            let _ = std::fs::remove_file(temp);
+        }
+        for dir in created_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(e);
+    }
+    for (index, (temp, target)) in temps.iter().enumerate() {
+        if let Err(e) = std::fs::rename(temp, target) {
+            // Put back the files already renamed, and drop the rest.
+            for (done, (_, earlier)) in temps.iter().enumerate().take(index) {
+                match &changes[done].old {
+                    Some(old) => {
+                        let _ = std::fs::write(earlier, old);
+                    }
+                    None => {
+                        let _ = std::fs::remove_file(earlier);
+                    }
+                }
+            }
+            for (rest, _) in temps.iter().skip(index) {
+                let _ = std::fs::remove_file(rest);
+            }
+            for dir in created_dirs.iter().rev() {
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(Error::io(target, e));
+        }
+    }
+    Ok(())
+}
+
+fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<(), Error> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs(parent, created)?;
+    }
+    std::fs::create_dir(dir).map_err(|e| Error::io(dir, e))?;
+    created.push(dir.to_path_buf());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_env_entries_keeps_existing_lines_and_adds_missing_ones() {
+        let existing = "# mine\nA=1\n";
+        let rendered = "# intro\n\n# read in x.js\nA=\n\n# read in y.js\nB=\n";
+        let merged = merge_entries(existing, rendered, FileKind::EnvExample);
+        assert_eq!(
+            merged,
+            "# mine\nA=1\n\n# Added by bim\n# read in y.js\nB=\n"
+        );
+        assert_eq!(
+            merge_entries(&merged, rendered, FileKind::EnvExample),
+            merged,
+            "a second merge adds nothing"
+        );
+    }
+
+    #[test]
+    fn a_section_is_replaced_between_markers_and_appended_otherwise() {
+        let section = format!("{README_BEGIN}\nnew\n{README_END}\n");
+        let existing = format!("# T\n\nintro\n{README_BEGIN}\nold\n{README_END}\nafter\n");
+        assert_eq!(
+            replace_section(&existing, &section, "README.md").expect("ok"),
+            format!("# T\n\nintro\n{section}after\n")
+        );
+        assert_eq!(
+            replace_section("# T\n", &section, "README.md").expect("ok"),
+            format!("# T\n\n{section}")
+        );
+        let broken = replace_section(&format!("x\n{README_BEGIN}\n"), &section, "README.md")
+            .expect_err("must fail");
+        assert!(broken.to_string().contains("line 2"), "{broken}");
+    }
+}

@@ -1,0 +1,42 @@
+//! `bim check`: re-render every file from bim.toml and report the ones that drifted.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::init;
+use crate::apply::Decision;
+use crate::detect::Detection;
+use crate::error::Error;
+use crate::plan::FileKind;
+use crate::scan::Snapshot;
+
+#[derive(Serialize)]
+pub struct CheckReport {
+    pub in_sync: bool,
+    pub files: Vec<Decision>,
+}
+
+pub fn run(path: &Path) -> Result<CheckReport, Error> {
+    let snapshot = Snapshot::scan(path)?;
+    let Some(answers) = init::read_config(&snapshot)? else {
+        return Err(Error::Usage {
+            message: format!("{} has no bim.toml to check against", path.display()),
+            flag: Some("`bim init` first".into()),
+        });
+    };
+    let prepared = init::Prepared {
+        snapshot,
+        detection: Detection {
+            services: Vec::new(),
+        },
+        existing: None,
+    };
+    let files: Vec<Decision> = init::decide(&prepared, &answers, false)?
+        .into_iter()
+        // bim.toml is the source being checked against, not an output.
+        .filter(|d| d.kind != FileKind::Answers)
+        .collect();
+    let in_sync = !files.iter().any(Decision::changes);
+    Ok(CheckReport { in_sync, files })
+}

@@ -1,0 +1,107 @@
+//! `bim init`: detect, resolve the answers, plan and render every file, then write them
+//! (or, with `--dry-run`, only show the diff).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::answers::{self, Overrides};
+use crate::apply::{self, Decision};
+use crate::config::{self, Config};
+use crate::detect::{self, Detection};
+use crate::error::Error;
+use crate::plan;
+use crate::render::Templates;
+use crate::scan::Snapshot;
+
+pub struct InitOptions {
+    pub path: PathBuf,
+    pub overrides: Overrides,
+    pub dry_run: bool,
+    pub force: bool,
+}
+
+/// What `bim init` did, as `--json` prints it.
+#[derive(Serialize)]
+pub struct InitReport {
+    pub detection: Detection,
+    pub answers: Config,
+    pub files: Vec<Decision>,
+    pub dry_run: bool,
+}
+
+/// Everything `init` needs to know before it writes: the snapshot, what was detected and
+/// the answers already in bim.toml.
+pub struct Prepared {
+    pub snapshot: Snapshot,
+    pub detection: Detection,
+    pub existing: Option<Config>,
+}
+
+pub fn prepare(path: &Path) -> Result<Prepared, Error> {
+    let snapshot = Snapshot::scan(path)?;
+    let existing = read_config(&snapshot)?;
+    let detection = match detect::detect(&snapshot) {
+        Ok(detection) => detection,
+        // With bim.toml, the answers are known even where detection finds nothing.
+        Err(Error::NothingDetected { .. }) if existing.is_some() => Detection {
+            services: Vec::new(),
+        },
+        Err(e) => return Err(e),
+    };
+    Ok(Prepared {
+        snapshot,
+        detection,
+        existing,
+    })
+}
+
+/// Plans the files for `answers` and decides what happens to each.
+pub fn decide(prepared: &Prepared, answers: &Config, force: bool) -> Result<Vec<Decision>, Error> {
+    let templates = Templates::load().map_err(Error::Internal)?;
+    let planned = plan::plan(answers, &prepared.snapshot, &templates)?;
+    apply::decide(prepared.snapshot.root(), &planned, force)
+}
+
+pub fn run(options: InitOptions) -> Result<InitReport, Error> {
+    let _lock = lock(&options.path)?;
+    let prepared = prepare(&options.path)?;
+    let answers = answers::resolve(
+        &prepared.detection,
+        prepared.existing.as_ref(),
+        &options.overrides,
+        prepared.snapshot.git_branch(),
+    )?;
+    let files = decide(&prepared, &answers, options.force)?;
+    if !options.dry_run {
+        apply::write(prepared.snapshot.root(), &files)?;
+    }
+    Ok(InitReport {
+        detection: prepared.detection,
+        answers,
+        files,
+        dry_run: options.dry_run,
+    })
+}
+
+/// bim.toml, if the repository has one.
+pub fn read_config(snapshot: &Snapshot) -> Result<Option<Config>, Error> {
+    match crate::manifest::text(snapshot, config::FILE_NAME)? {
+        Some(file) => Config::parse(&file.text, config::FILE_NAME).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Holds an exclusive lock on the repository folder while bim writes, so two runs at once
+/// cannot interleave their files. The lock goes with the process.
+pub fn lock(path: &Path) -> Result<std::fs::File, Error> {
+    let folder = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotADirectory(path.to_path_buf()),
+        _ => Error::io(path, e),
+    })?;
+    match folder.try_lock() {
+        Ok(()) => Ok(folder),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked(path.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
+    }
+}

@@ -1,0 +1,275 @@
+//! bim.toml: every answer behind the generated files, so that a re-run of `bim init` and
+//! `bim check` reproduce them exactly. Unknown keys and wrong types are errors that name
+//! the key, never silently ignored.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::{Framework, Language, PackageManager};
+use crate::error::Error;
+use crate::validate;
+
+pub const FILE_NAME: &str = "bim.toml";
+const FORMAT_VERSION: u32 = 1;
+
+/// Where images are pushed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Registry {
+    /// GitHub Container Registry, with the workflow's GITHUB_TOKEN.
+    Ghcr,
+    /// Docker Hub, with `vars.DOCKERHUB_USERNAME` and `secrets.DOCKERHUB_TOKEN`.
+    Dockerhub,
+    /// Any other registry host, with `vars.REGISTRY_USERNAME` and `secrets.REGISTRY_PASSWORD`.
+    Host(String),
+}
+
+impl Registry {
+    pub fn parse(value: &str, flag: &str) -> Result<Registry, Error> {
+        match value {
+            "ghcr" | "ghcr.io" => Ok(Registry::Ghcr),
+            "dockerhub" | "docker.io" | "docker-hub" => Ok(Registry::Dockerhub),
+            host => {
+                validate::host(host, flag)?;
+                Ok(Registry::Host(host.to_string()))
+            }
+        }
+    }
+
+    /// The host images are pushed to.
+    pub fn host(&self) -> &str {
+        match self {
+            Registry::Ghcr => "ghcr.io",
+            Registry::Dockerhub => "docker.io",
+            Registry::Host(host) => host,
+        }
+    }
+}
+
+impl fmt::Display for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Registry::Ghcr => f.write_str("ghcr"),
+            Registry::Dockerhub => f.write_str("dockerhub"),
+            Registry::Host(host) => f.write_str(host),
+        }
+    }
+}
+
+impl Serialize for Registry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Registry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Registry::parse(&text, "registry").map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which files bim writes; each can be turned off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Files {
+    pub dockerfile: bool,
+    pub dockerignore: bool,
+    pub workflow: bool,
+    pub dependabot: bool,
+    pub env_example: bool,
+    pub readme: bool,
+}
+
+impl Default for Files {
+    fn default() -> Self {
+        Files {
+            dockerfile: true,
+            dockerignore: true,
+            workflow: true,
+            dependabot: true,
+            env_example: true,
+            readme: true,
+        }
+    }
+}
+
+/// The answers for one service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// The service's folder, relative to the repository root (`.` for the root).
+    pub path: String,
+    /// The Backend.im app this service deploys as.
+    pub app: String,
+    pub language: Language,
+    pub framework: Framework,
+    pub package_manager: PackageManager,
+    pub runtime_version: String,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_output: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nextjs_standalone: bool,
+    /// The folder the image is built from, when it is not the service's own (a workspace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The repository's own Dockerfile, which bim builds as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    /// The image name to push, without tag; by default derived from the repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The environment variables the service reads, each with the file that reads it.
+    #[serde(default)]
+    pub env_vars: std::collections::BTreeMap<String, String>,
+}
+
+/// The whole of bim.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub version: u32,
+    pub registry: Registry,
+    /// Pushes to this branch deploy.
+    pub branch: String,
+    #[serde(default)]
+    pub files: Files,
+    #[serde(rename = "service")]
+    pub services: Vec<ServiceConfig>,
+}
+
+impl Config {
+    pub fn new(registry: Registry, branch: String, services: Vec<ServiceConfig>) -> Config {
+        Config {
+            version: FORMAT_VERSION,
+            registry,
+            branch,
+            files: Files::default(),
+            services,
+        }
+    }
+
+    /// Parses bim.toml text; `path` names the file in errors.
+    pub fn parse(text: &str, path: &str) -> Result<Config, Error> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| {
+                    let (line, col) = crate::manifest::line_col(text, span.start);
+                    format!(" at line {line} column {col}")
+                })
+                .unwrap_or_default();
+            Error::broken(path, format!("invalid bim.toml{at}: {}", e.message()))
+        })?;
+        if config.version != FORMAT_VERSION {
+            return Err(Error::broken(
+                path,
+                format!(
+                    "version = {} is not one this bim reads (expected {FORMAT_VERSION})",
+                    config.version
+                ),
+            ));
+        }
+        config
+            .validate()
+            .map_err(|e| Error::broken(path, e.to_string()))?;
+        Ok(config)
+    }
+
+    /// Checks every value the same way a flag's value is checked.
+    pub fn validate(&self) -> Result<(), Error> {
+        validate::branch(&self.branch, "--branch")?;
+        if self.services.is_empty() {
+            return Err(Error::Usage {
+                message: "no [[service]] is configured".into(),
+                flag: None,
+            });
+        }
+        for s in &self.services {
+            if s.path != "." {
+                validate::repo_path("service path", &s.path, "--service")?;
+            }
+            validate::app_name(&s.app, "--app")?;
+            validate::version(&s.runtime_version, "--runtime-version")?;
+            validate::port(s.port, "--port")?;
+            for (what, value, flag) in [
+                ("build command", &s.build_command, "--build-command"),
+                ("start command", &s.start_command, "--start-command"),
+                ("test command", &s.test_command, "--test-command"),
+            ] {
+                if let Some(v) = value {
+                    validate::command(what, v, flag)?;
+                }
+            }
+            if let Some(p) = &s.healthcheck_path {
+                validate::url_path(p, "--healthcheck-path")?;
+            }
+            if let Some(e) = &s.entrypoint {
+                validate::entrypoint(e, "--entrypoint")?;
+            }
+            for (what, value) in [
+                ("static output", &s.static_output),
+                ("context", &s.context),
+                ("dockerfile", &s.dockerfile),
+            ] {
+                if let Some(v) = value
+                    && v != "."
+                {
+                    validate::repo_path(what, v, "--entrypoint")?;
+                }
+            }
+            if let Some(image) = &s.image {
+                validate::image(image, "--image")?;
+            }
+            for (name, file) in &s.env_vars {
+                validate::env_name(name)?;
+                if !file.is_empty() {
+                    validate::repo_path("file", file, "--env")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The bim.toml text, with a header that says what it is.
+    pub fn to_toml(&self) -> String {
+        let body =
+            toml::to_string(self).unwrap_or_else(|e| unreachable!("answers always serialize: {e}"));
+        format!(
+            "# bim's answers for this repository. Edit them, then run `bim init --yes` to\n\
+             # regenerate the files; `bim check` fails when a generated file drifts from them.\n\n{body}"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_problem() {
+        let err = Config::parse(
+            "version = 1\nregistry = \"ghcr\"\nbranch = \"main\"\ncolour = 1\nservice = []\n",
+            "bim.toml",
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("unknown field `colour`"), "{err}");
+        let err = Config::parse(
+            "version = 1\nregistry = \"ghcr\"\nbranch = 7\nservice = []\n",
+            "bim.toml",
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("line 3"), "{err}");
+    }
+}

@@ -1,0 +1,502 @@
+//! The typed context every Dockerfile template is filled from, and the per-stack choices
+//! behind it: which manifests are copied before the source, how dependencies install, how
+//! the app starts. Commands are built here, where they can be tested, so the templates
+//! stay readable.
+
+use serde::Serialize;
+
+use super::{build_context, header, service_dir_in_context, snapshot_path};
+use crate::config::ServiceConfig;
+use crate::detect::{Framework, Language, PackageManager};
+use crate::error::Error;
+use crate::scan::{self, Snapshot};
+
+/// Pinned versions of the build tools the Dockerfiles install. Reviewed 2026-11.
+const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13";
+const POETRY: &str = "2.5.1";
+const PIPENV: &str = "2026.10.3";
+const PDM: &str = "2.29.4";
+const COREPACK: &str = "0.36.0";
+
+#[derive(Serialize, Debug)]
+pub struct DockerfileContext {
+    pub header: String,
+    pub app: String,
+    pub framework: Framework,
+    pub package_manager: PackageManager,
+    /// The runtime version the base images are tagged with.
+    pub version: String,
+    pub port: u16,
+    /// From the build context to the service's folder (`.` when they are the same).
+    pub service_dir: String,
+    /// Files copied before the source, so the dependency layer stays cached.
+    pub manifests: Vec<CopyItem>,
+    /// Installs every dependency (build stage).
+    pub install: Option<String>,
+    /// Drops development dependencies after the build.
+    pub prune: Option<String>,
+    /// Extra tools the build stage needs first (corepack, Poetry ...).
+    pub setup: Option<String>,
+    /// The package manager's download cache, mounted during installs.
+    pub cache: Option<String>,
+    pub build: Option<String>,
+    /// The start command in exec form (a JSON array).
+    pub cmd: String,
+    /// A health-check command in exec form, where the final image can run one.
+    pub healthcheck: Option<String>,
+    pub static_output: Option<String>,
+    /// What to build or run: a Go package, a Rust bin, a .NET project, a PHP docroot.
+    pub entrypoint: Option<String>,
+    pub has_public: bool,
+    pub nextjs_standalone: bool,
+    pub uv_image: &'static str,
+}
+
+#[derive(Serialize, Debug)]
+pub struct CopyItem {
+    pub src: String,
+    pub dest: String,
+}
+
+/// The template to use for a service, and its context.
+pub fn context(
+    service: &ServiceConfig,
+    snap: &Snapshot,
+) -> Result<(String, DockerfileContext), Error> {
+    let context_dir = snapshot_path(build_context(service)).to_string();
+    let exists = |name: &str| snap.has_file(&scan::join(&context_dir, name));
+    let mut ctx = DockerfileContext {
+        header: header("#"),
+        app: service.app.clone(),
+        framework: service.framework,
+        package_manager: service.package_manager,
+        version: service.runtime_version.clone(),
+        port: service.port,
+        service_dir: service_dir_in_context(service),
+        manifests: Vec::new(),
+        install: None,
+        prune: None,
+        setup: None,
+        cache: None,
+        build: service.build_command.clone(),
+        cmd: exec_form(service.start_command.as_deref().unwrap_or("")),
+        healthcheck: None,
+        static_output: service.static_output.clone(),
+        entrypoint: service.entrypoint.clone(),
+        has_public: snap.has_dir(&scan::join(snapshot_path(&service.path), "public")),
+        nextjs_standalone: service.nextjs_standalone && service.context.is_none(),
+        uv_image: UV_IMAGE,
+    };
+    let copy_here = |names: &[&str]| -> Vec<CopyItem> {
+        names
+            .iter()
+            .filter(|n| exists(n))
+            .map(|n| CopyItem {
+                src: n.to_string(),
+                dest: "./".into(),
+            })
+            .collect()
+    };
+    let health_url = service
+        .healthcheck_path
+        .as_ref()
+        .map(|p| format!("http://127.0.0.1:{}{p}", service.port));
+    let template = match service.language {
+        Language::Node | Language::Bun => {
+            node(service, &mut ctx, snap, &context_dir);
+            let runner = if service.language == Language::Bun {
+                "bun"
+            } else {
+                "node"
+            };
+            ctx.healthcheck = health_url.map(|url| {
+                let script = format!(
+                    "fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+                );
+                json(&[runner, "-e", &script])
+            });
+            match (service.language, service.framework, &service.static_output) {
+                (_, _, Some(_)) => "docker/node-static.Dockerfile.tera",
+                (Language::Bun, _, None) => "docker/bun.Dockerfile.tera",
+                (_, Framework::Nextjs, None) => {
+                    if !ctx.nextjs_standalone
+                        && service.start_command.as_deref() == Some("node server.js")
+                    {
+                        // In a workspace the standalone server sits deeper; `next start` runs from the app's folder.
+                        ctx.cmd = exec_form("npx next start");
+                    }
+                    "docker/nextjs.Dockerfile.tera"
+                }
+                _ => "docker/node.Dockerfile.tera",
+            }
+        }
+        Language::Deno => {
+            ctx.manifests = copy_here(&["deno.json", "deno.jsonc", "deno.lock"]);
+            ctx.cache = Some("/deno-dir".into());
+            ctx.healthcheck = health_url.map(|url| {
+                json(&[
+                    "deno",
+                    "eval",
+                    &format!("const r = await fetch('{url}'); Deno.exit(r.ok ? 0 : 1)"),
+                ])
+            });
+            "docker/deno.Dockerfile.tera"
+        }
+        Language::Python => {
+            python(service, &mut ctx, &copy_here, snap, &context_dir);
+            ctx.healthcheck = health_url.map(|url| {
+                json(&[
+                    "python",
+                    "-c",
+                    &format!("import urllib.request; urllib.request.urlopen('{url}', timeout=3)"),
+                ])
+            });
+            "docker/python.Dockerfile.tera"
+        }
+        Language::Go => {
+            ctx.manifests = copy_here(&["go.mod", "go.sum"]);
+            ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| ".".into()));
+            "docker/go.Dockerfile.tera"
+        }
+        Language::Rust => {
+            ctx.entrypoint = Some(
+                service
+                    .entrypoint
+                    .clone()
+                    .unwrap_or_else(|| service.app.clone()),
+            );
+            ctx.version = if service.runtime_version == "1" {
+                "1".into()
+            } else {
+                service.runtime_version.clone()
+            };
+            "docker/rust.Dockerfile.tera"
+        }
+        Language::Java => {
+            let maven = service.package_manager == PackageManager::Maven;
+            let wrapper = if maven {
+                exists("mvnw")
+            } else {
+                exists("gradlew")
+            };
+            ctx.manifests = if maven {
+                copy_here(&["pom.xml", "mvnw"])
+            } else {
+                copy_here(&[
+                    "build.gradle",
+                    "build.gradle.kts",
+                    "settings.gradle",
+                    "settings.gradle.kts",
+                    "gradlew",
+                ])
+            };
+            let tool = match (maven, wrapper) {
+                (true, true) => "./mvnw",
+                (true, false) => "mvn",
+                (false, true) => "./gradlew",
+                (false, false) => "gradle",
+            };
+            ctx.setup = Some(tool.to_string());
+            ctx.cache = Some(if maven {
+                "/root/.m2".into()
+            } else {
+                "/root/.gradle".into()
+            });
+            ctx.install = Some(if maven {
+                format!("{tool} -B -q dependency:go-offline")
+            } else {
+                format!("{tool} --no-daemon dependencies")
+            });
+            ctx.build = Some(if maven {
+                format!("{tool} -B package -DskipTests")
+            } else {
+                format!("{tool} --no-daemon build -x test")
+            });
+            "docker/java.Dockerfile.tera"
+        }
+        Language::Ruby => {
+            ctx.manifests = copy_here(&["Gemfile", "Gemfile.lock"]);
+            ctx.cache = Some("/usr/local/bundle/cache".into());
+            ctx.healthcheck = health_url.map(|url| {
+                json(&[
+                    "ruby",
+                    "-rnet/http",
+                    "-e",
+                    &format!("exit Net::HTTP.get_response(URI('{url}')).is_a?(Net::HTTPSuccess)"),
+                ])
+            });
+            if service.framework == Framework::Jekyll {
+                "docker/jekyll.Dockerfile.tera"
+            } else {
+                "docker/ruby.Dockerfile.tera"
+            }
+        }
+        Language::Php => {
+            ctx.manifests = copy_here(&["composer.json", "composer.lock"]);
+            ctx.entrypoint = Some(
+                service
+                    .entrypoint
+                    .clone()
+                    .unwrap_or_else(|| "public".into()),
+            );
+            "docker/php.Dockerfile.tera"
+        }
+        Language::Dotnet => {
+            let project_dir = service_dir_in_context(service);
+            let project = service.entrypoint.clone().unwrap_or_default();
+            ctx.entrypoint = Some(if project_dir == "." {
+                project
+            } else {
+                format!("{project_dir}/{project}")
+            });
+            "docker/dotnet.Dockerfile.tera"
+        }
+        Language::Elixir => {
+            ctx.manifests = copy_here(&["mix.exs", "mix.lock"]);
+            ctx.entrypoint = Some(
+                service
+                    .entrypoint
+                    .clone()
+                    .unwrap_or_else(|| service.app.replace('-', "_")),
+            );
+            "docker/elixir.Dockerfile.tera"
+        }
+        Language::Static => "docker/static.Dockerfile.tera",
+    };
+    ctx.manifests = merge_by_destination(std::mem::take(&mut ctx.manifests));
+    Ok((template.to_string(), ctx))
+}
+
+fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, context_dir: &str) {
+    let has = |name: &str| snap.has_file(&scan::join(context_dir, name));
+    let pm = service.package_manager;
+    let lockfile = match pm {
+        PackageManager::Yarn => ["yarn.lock"].iter().find(|f| has(f)),
+        PackageManager::Pnpm => ["pnpm-lock.yaml"].iter().find(|f| has(f)),
+        PackageManager::Bun => ["bun.lock", "bun.lockb"].iter().find(|f| has(f)),
+        _ => ["package-lock.json", "npm-shrinkwrap.json"]
+            .iter()
+            .find(|f| has(f)),
+    };
+    let locked = lockfile.is_some();
+    let berry = pm == PackageManager::Yarn && has(".yarnrc.yml");
+    let mut manifests: Vec<CopyItem> = [
+        "package.json",
+        ".npmrc",
+        ".yarnrc.yml",
+        "pnpm-workspace.yaml",
+    ]
+    .into_iter()
+    .chain(lockfile.copied())
+    .filter(|f| has(f))
+    .map(|f| CopyItem {
+        src: f.into(),
+        dest: "./".into(),
+    })
+    .collect();
+    if ctx.service_dir != "." {
+        // A workspace: every member's package.json, so the install links them all.
+        for rel in snap.files_under(context_dir) {
+            let inner = rel
+                .strip_prefix(context_dir)
+                .unwrap_or(rel)
+                .trim_start_matches('/');
+            if scan::file_name(inner) == "package.json"
+                && inner.contains('/')
+                && !inner
+                    .split('/')
+                    .any(|p| crate::detect::dir::NON_APP_DIRS.contains(&p))
+            {
+                let folder = scan::parent(inner);
+                manifests.push(CopyItem {
+                    src: inner.to_string(),
+                    dest: format!("{folder}/"),
+                });
+            }
+        }
+    }
+    ctx.manifests = manifests;
+    let (install, prune, cache) = match (pm, locked) {
+        (PackageManager::Pnpm, _) => (
+            if locked {
+                "pnpm install --frozen-lockfile"
+            } else {
+                "pnpm install"
+            },
+            Some("pnpm prune --prod --ignore-scripts"),
+            "/root/.local/share/pnpm/store",
+        ),
+        (PackageManager::Yarn, _) if berry => {
+            ("yarn install --immutable", None, "/root/.yarn/berry/cache")
+        }
+        (PackageManager::Yarn, _) => (
+            if locked {
+                "yarn install --frozen-lockfile"
+            } else {
+                "yarn install"
+            },
+            Some("yarn install --production --ignore-scripts --prefer-offline"),
+            "/usr/local/share/.cache/yarn",
+        ),
+        (PackageManager::Bun, true) => (
+            "bun install --frozen-lockfile",
+            None,
+            "/root/.bun/install/cache",
+        ),
+        (PackageManager::Bun, false) => ("bun install", None, "/root/.bun/install/cache"),
+        (_, true) => ("npm ci", Some("npm prune --omit=dev"), "/root/.npm"),
+        (_, false) => ("npm install", Some("npm prune --omit=dev"), "/root/.npm"),
+    };
+    ctx.install = Some(install.into());
+    ctx.prune = prune
+        .filter(|_| service.static_output.is_none())
+        .map(str::to_string);
+    ctx.cache = Some(cache.into());
+    if matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
+        let major: u32 = service
+            .runtime_version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        // Node 25 and later no longer ship corepack.
+        ctx.setup = Some(if major >= 25 {
+            format!("npm install --global corepack@{COREPACK} && corepack enable")
+        } else {
+            "corepack enable".into()
+        });
+    }
+    if service.language == Language::Bun {
+        ctx.prune = None;
+    }
+}
+
+fn python(
+    service: &ServiceConfig,
+    ctx: &mut DockerfileContext,
+    copy_here: &dyn Fn(&[&str]) -> Vec<CopyItem>,
+    snap: &Snapshot,
+    context_dir: &str,
+) {
+    ctx.cache = Some(match service.package_manager {
+        PackageManager::Uv => "/root/.cache/uv".into(),
+        PackageManager::Poetry => "/root/.cache/pypoetry".into(),
+        _ => "/root/.cache/pip".into(),
+    });
+    match service.package_manager {
+        PackageManager::Uv => {
+            ctx.manifests = copy_here(&["pyproject.toml", "uv.lock"]);
+            let frozen = if ctx.manifests.iter().any(|m| m.src == "uv.lock") {
+                "--frozen "
+            } else {
+                ""
+            };
+            ctx.install = Some(format!("uv sync {frozen}--no-dev --no-install-project"));
+            ctx.prune = Some(format!("uv sync {frozen}--no-dev"));
+        }
+        PackageManager::Poetry => {
+            ctx.manifests = copy_here(&["pyproject.toml", "poetry.lock"]);
+            ctx.setup = Some(format!("pip install --no-cache-dir poetry=={POETRY}"));
+            ctx.install = Some("poetry install --only main --no-root --no-interaction".into());
+        }
+        PackageManager::Pipenv => {
+            ctx.manifests = copy_here(&["Pipfile", "Pipfile.lock"]);
+            ctx.setup = Some(format!("pip install --no-cache-dir pipenv=={PIPENV}"));
+            ctx.install = Some("pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into());
+        }
+        PackageManager::Pdm => {
+            ctx.manifests = copy_here(&["pyproject.toml", "pdm.lock"]);
+            ctx.setup = Some(format!("pip install --no-cache-dir pdm=={PDM}"));
+            ctx.install = Some("pdm export --prod --without-hashes -o /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into());
+        }
+        _ => {
+            let requirement = [
+                "requirements.txt",
+                "requirements/production.txt",
+                "requirements/prod.txt",
+                "requirements/base.txt",
+            ]
+            .into_iter()
+            .find(|f| snap.has_file(&scan::join(context_dir, f)));
+            match requirement {
+                Some(file) => {
+                    // A requirements file may include its siblings (`-r base.txt`).
+                    let folder = scan::parent(file);
+                    ctx.manifests = if folder.is_empty() {
+                        vec![CopyItem {
+                            src: file.into(),
+                            dest: "./".into(),
+                        }]
+                    } else {
+                        vec![CopyItem {
+                            src: format!("{folder}/"),
+                            dest: format!("{folder}/"),
+                        }]
+                    };
+                    ctx.install = Some(format!("pip install -r {file}"));
+                }
+                None => {
+                    ctx.manifests = copy_here(&["pyproject.toml", "setup.py", "setup.cfg"]);
+                    ctx.prune = Some("pip install --no-deps .".into());
+                    ctx.install = Some("pip install .".into());
+                }
+            }
+        }
+    }
+}
+
+/// One `COPY` per destination folder: `COPY package.json package-lock.json ./`.
+fn merge_by_destination(items: Vec<CopyItem>) -> Vec<CopyItem> {
+    let mut merged: Vec<CopyItem> = Vec::new();
+    for item in items {
+        match merged
+            .iter_mut()
+            .find(|m| m.dest == item.dest && !m.src.ends_with('/') && !item.src.ends_with('/'))
+        {
+            Some(existing) => {
+                existing.src.push(' ');
+                existing.src.push_str(&item.src);
+            }
+            None => merged.push(item),
+        }
+    }
+    merged
+}
+
+/// A command in Dockerfile exec form. Commands that need a shell (operators, variables)
+/// run under `sh -c`; the rest are split into words so signals reach the app directly.
+pub fn exec_form(command: &str) -> String {
+    let needs_shell = command.contains(['&', '|', ';', '$', '>', '<', '`', '*', '(', ')', '\\']);
+    let words = if needs_shell {
+        None
+    } else {
+        shlex::split(command).filter(|w| !w.is_empty())
+    };
+    match words {
+        Some(words) => serde_json::to_string(&words).unwrap_or_default(),
+        None => json(&["sh", "-c", command]),
+    }
+}
+
+fn json(words: &[&str]) -> String {
+    serde_json::to_string(words).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exec_form;
+
+    #[test]
+    fn exec_form_splits_simple_commands_and_shells_the_rest() {
+        assert_eq!(exec_form("node src/index.js"), r#"["node","src/index.js"]"#);
+        assert_eq!(
+            exec_form("gunicorn 'notes:create_app()' --bind 0.0.0.0:8000"),
+            r#"["sh","-c","gunicorn 'notes:create_app()' --bind 0.0.0.0:8000"]"#
+        );
+        assert_eq!(exec_form("bin/api"), r#"["bin/api"]"#);
+        assert_eq!(
+            exec_form("echo \"$PORT\""),
+            r#"["sh","-c","echo \"$PORT\""]"#
+        );
+    }
+}

@@ -1,0 +1,240 @@
+//! The files bim shares with the user: .dockerignore, .env.example, .gitignore and the
+//! README section. Each is rendered whole here; `apply` merges it into what exists.
+
+use serde::Serialize;
+
+use super::{
+    FileKind, Ownership, PlannedFile, build_context, header, repo_join, service_dir_in_context,
+};
+use crate::config::{Config, Registry, ServiceConfig};
+use crate::detect::Language;
+use crate::error::Error;
+use crate::render::Templates;
+
+pub const README_BEGIN: &str = "<!-- bim:begin -->";
+pub const README_END: &str = "<!-- bim:end -->";
+
+#[derive(Serialize)]
+struct DockerignoreContext {
+    header: String,
+    patterns: Vec<&'static str>,
+}
+
+/// The .dockerignore beside the service's Dockerfile: `.dockerignore` at the build
+/// context's root, or `Dockerfile.dockerignore` when the context is a workspace above it.
+pub fn dockerignore(service: &ServiceConfig, templates: &Templates) -> Result<PlannedFile, Error> {
+    let patterns: &[&str] = match service.language {
+        Language::Node | Language::Bun => &[
+            "**/node_modules",
+            "**/.next",
+            "**/.nuxt",
+            "**/.output",
+            "**/.svelte-kit",
+            "**/.turbo",
+            "**/dist",
+            "**/build",
+            "npm-debug.log*",
+            "yarn-error.log*",
+        ],
+        Language::Deno => &["node_modules"],
+        Language::Python => &[
+            "**/__pycache__",
+            "**/*.py[cod]",
+            ".venv",
+            "venv",
+            ".pytest_cache",
+            ".mypy_cache",
+            ".ruff_cache",
+            ".tox",
+            "*.egg-info",
+            "dist",
+            "build",
+        ],
+        Language::Go => &["bin", "vendor", "*.test", "*.out"],
+        Language::Rust => &["target"],
+        Language::Java => &["target", "build", ".gradle", "out"],
+        Language::Ruby => &[
+            ".bundle",
+            "vendor/bundle",
+            "log/*",
+            "tmp/*",
+            "storage/*",
+            "node_modules",
+            "_site",
+            ".jekyll-cache",
+        ],
+        Language::Php => &[
+            "vendor",
+            "node_modules",
+            "storage/logs/*",
+            "storage/framework/cache/*",
+            "var/cache",
+            "var/log",
+        ],
+        Language::Dotnet => &["**/bin", "**/obj", "*.user", "TestResults"],
+        Language::Elixir => &["_build", "deps", "cover", "node_modules"],
+        Language::Static => &["node_modules", "README.md"],
+    };
+    let path = if service_dir_in_context(service) == "." {
+        repo_join(build_context(service), ".dockerignore")
+    } else {
+        repo_join(&service.path, "Dockerfile.dockerignore")
+    };
+    let contents = templates.render(
+        "dockerignore/dockerignore.tera",
+        &DockerignoreContext {
+            header: header("#"),
+            patterns: patterns.to_vec(),
+        },
+    )?;
+    Ok(PlannedFile {
+        path,
+        kind: FileKind::Dockerignore,
+        ownership: Ownership::Entries,
+        contents,
+    })
+}
+
+/// `.env.example`: each variable, sorted, with where it is read; a value only where one
+/// is safe to share (`PORT`).
+pub fn env_example(service: &ServiceConfig) -> PlannedFile {
+    let mut text = String::from(
+        "# The environment variables this app reads. Copy to .env for local runs;\n# set them in Backend.im for deploys. Never commit real values.\n",
+    );
+    for (name, file) in &service.env_vars {
+        text.push('\n');
+        if !file.is_empty() {
+            text.push_str(&format!("# read in {file}\n"));
+        }
+        let value = if name == "PORT" {
+            service.port.to_string()
+        } else {
+            String::new()
+        };
+        text.push_str(&format!("{name}={value}\n"));
+    }
+    PlannedFile {
+        path: repo_join(&service.path, ".env.example"),
+        kind: FileKind::EnvExample,
+        ownership: Ownership::Entries,
+        contents: text,
+    }
+}
+
+/// `.gitignore` must keep `.env` out of the repository.
+pub fn gitignore() -> PlannedFile {
+    PlannedFile {
+        path: ".gitignore".into(),
+        kind: FileKind::Gitignore,
+        ownership: Ownership::Entries,
+        contents: "# Local environment files hold secrets.\n.env\n".into(),
+    }
+}
+
+#[derive(Serialize)]
+struct ReadmeContext {
+    branch: String,
+    registry_name: String,
+    registry_settings: Vec<Setting>,
+    services: Vec<ReadmeService>,
+}
+
+#[derive(Serialize)]
+struct Setting {
+    name: &'static str,
+    kind: &'static str,
+    what: &'static str,
+}
+
+#[derive(Serialize)]
+struct ReadmeService {
+    app: String,
+    path: String,
+    context: String,
+    dockerfile: String,
+    port: u16,
+    env_file: String,
+    env_vars: Vec<EnvRow>,
+}
+
+#[derive(Serialize)]
+struct EnvRow {
+    name: String,
+    #[serde(rename = "where")]
+    read_in: String,
+}
+
+pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Error> {
+    let (registry_name, registry_settings) = match &config.registry {
+        Registry::Ghcr => ("GitHub Container Registry (ghcr.io)".to_string(), vec![]),
+        Registry::Dockerhub => (
+            "Docker Hub".to_string(),
+            vec![
+                Setting {
+                    name: "DOCKERHUB_USERNAME",
+                    kind: "variable",
+                    what: "the Docker Hub account images are pushed to",
+                },
+                Setting {
+                    name: "DOCKERHUB_TOKEN",
+                    kind: "secret",
+                    what: "a Docker Hub access token with write access",
+                },
+            ],
+        ),
+        Registry::Host(host) => (
+            format!("`{host}`"),
+            vec![
+                Setting {
+                    name: "REGISTRY_USERNAME",
+                    kind: "variable",
+                    what: "the registry user",
+                },
+                Setting {
+                    name: "REGISTRY_PASSWORD",
+                    kind: "secret",
+                    what: "the registry password or token",
+                },
+            ],
+        ),
+    };
+    let services = config
+        .services
+        .iter()
+        .map(|s| ReadmeService {
+            app: s.app.clone(),
+            path: s.path.clone(),
+            context: build_context(s).to_string(),
+            dockerfile: s
+                .dockerfile
+                .clone()
+                .unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
+            port: s.port,
+            env_file: repo_join(&s.path, ".env"),
+            env_vars: s
+                .env_vars
+                .iter()
+                .map(|(name, file)| EnvRow {
+                    name: name.clone(),
+                    read_in: if file.is_empty() {
+                        "—".into()
+                    } else {
+                        format!("`{file}`")
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let context = ReadmeContext {
+        branch: config.branch.clone(),
+        registry_name,
+        registry_settings,
+        services,
+    };
+    Ok(PlannedFile {
+        path: "README.md".into(),
+        kind: FileKind::Readme,
+        ownership: Ownership::Section,
+        contents: templates.render("readme/section.md.tera", &context)?,
+    })
+}

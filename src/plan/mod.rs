@@ -1,0 +1,151 @@
+//! Planning: from the answers (and the snapshot, for which files exist), every file bim
+//! will write, rendered in memory. Pure: nothing here touches the disk.
+
+mod dockerfile;
+pub mod docs;
+mod workflow;
+
+use serde::Serialize;
+
+use crate::config::{Config, ServiceConfig};
+use crate::error::Error;
+use crate::render::Templates;
+use crate::scan::{self, Snapshot};
+
+/// How bim owns a file, which decides how it is written over an existing one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ownership {
+    /// bim makes the whole file; its header says so. A file without that header is the
+    /// user's and is left alone unless `--force`.
+    Whole,
+    /// Only the text between `<!-- bim:begin -->` and `<!-- bim:end -->` is bim's.
+    Section,
+    /// bim adds the entries that are missing and keeps every existing line.
+    Entries,
+}
+
+/// What a planned file is, for reports and for turning files off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Dockerfile,
+    Dockerignore,
+    Workflow,
+    Dependabot,
+    EnvExample,
+    Readme,
+    Gitignore,
+    Answers,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlannedFile {
+    /// Path relative to the repository root.
+    pub path: String,
+    pub kind: FileKind,
+    pub ownership: Ownership,
+    pub contents: String,
+}
+
+/// The header line every whole file bim writes carries (after any line that must come
+/// first, such as `# syntax=`).
+pub fn header(comment: &str) -> String {
+    format!(
+        "{comment} {} from bim.toml. Change the answers there, then run `bim init --yes`;\n\
+         {comment} `bim check` fails when this file drifts from them.",
+        crate::render::GENERATED_MARKER
+    )
+}
+
+/// A service's path inside the repository in snapshot form (`""` for the root).
+pub fn snapshot_path(path: &str) -> &str {
+    if path == "." { "" } else { path }
+}
+
+/// `folder/name`, with `.` meaning the root.
+pub fn repo_join(folder: &str, name: &str) -> String {
+    scan::join(snapshot_path(folder), name)
+}
+
+/// Every file for the answers.
+pub fn plan(
+    config: &Config,
+    snap: &Snapshot,
+    templates: &Templates,
+) -> Result<Vec<PlannedFile>, Error> {
+    let mut files = Vec::new();
+    let files_on = &config.files;
+    for service in &config.services {
+        if service.dockerfile.is_none() {
+            if files_on.dockerfile {
+                let (name, context) = dockerfile::context(service, snap)?;
+                files.push(PlannedFile {
+                    path: repo_join(&service.path, "Dockerfile"),
+                    kind: FileKind::Dockerfile,
+                    ownership: Ownership::Whole,
+                    contents: templates.render(&name, &context)?,
+                });
+            }
+            if files_on.dockerignore {
+                files.push(docs::dockerignore(service, templates)?);
+            }
+        }
+        if files_on.env_example && !service.env_vars.is_empty() {
+            files.push(docs::env_example(service));
+        }
+    }
+    if files_on.workflow {
+        files.push(PlannedFile {
+            path: ".github/workflows/deploy.yml".into(),
+            kind: FileKind::Workflow,
+            ownership: Ownership::Whole,
+            contents: templates
+                .render("github/deploy.yml.tera", &workflow::context(config, snap))?,
+        });
+    }
+    if files_on.dependabot {
+        files.push(PlannedFile {
+            path: ".github/dependabot.yml".into(),
+            kind: FileKind::Dependabot,
+            ownership: Ownership::Whole,
+            contents: templates.render(
+                "github/dependabot.yml.tera",
+                &workflow::dependabot_context(),
+            )?,
+        });
+    }
+    if files_on.readme {
+        files.push(docs::readme(config, templates)?);
+    }
+    if config.services.iter().any(|s| !s.env_vars.is_empty()) {
+        files.push(docs::gitignore());
+    }
+    files.push(PlannedFile {
+        path: crate::config::FILE_NAME.into(),
+        kind: FileKind::Answers,
+        ownership: Ownership::Whole,
+        contents: config.to_toml(),
+    });
+    Ok(files)
+}
+
+/// The folder (relative to the root, `.` for the root) an image is built from.
+pub fn build_context(service: &ServiceConfig) -> &str {
+    service.context.as_deref().unwrap_or(&service.path)
+}
+
+/// The path from the build context to the service's folder (`.` when they are the same).
+pub fn service_dir_in_context(service: &ServiceConfig) -> String {
+    let context = snapshot_path(build_context(service));
+    let path = snapshot_path(&service.path);
+    let inner = path
+        .strip_prefix(context)
+        .unwrap_or(path)
+        .trim_start_matches('/');
+    if inner.is_empty() {
+        ".".into()
+    } else {
+        inner.to_string()
+    }
+}

@@ -1,0 +1,307 @@
+//! The typed context of the GitHub Actions workflow: for each service a test job, an image
+//! job and a deploy job. Action versions live here, pinned by commit.
+
+use serde::Serialize;
+
+use super::{build_context, header, repo_join, snapshot_path};
+use crate::config::{Config, Registry, ServiceConfig};
+use crate::detect::{Language, PackageManager};
+use crate::scan::{self, Snapshot};
+
+/// Actions the workflow uses, pinned by full commit SHA with the release in a comment.
+/// Dependabot (`.github/dependabot.yml`) keeps them current.
+pub const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
+pub const SETUP_BUILDX: &str =
+    "docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0";
+pub const LOGIN: &str = "docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 # v4.1.0";
+pub const METADATA: &str =
+    "docker/metadata-action@dc802804100637a589fabce1cb79ff13a1411302 # v6.2.0";
+pub const BUILD_PUSH: &str =
+    "docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0";
+pub const SETUP_NODE: &str = "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0";
+pub const SETUP_PYTHON: &str =
+    "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0";
+pub const SETUP_GO: &str = "actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e # v7.0.0";
+
+/// Python build tools installed in the test job, pinned. Reviewed 2026-11.
+const UV: &str = "0.13.8";
+const POETRY: &str = "2.5.1";
+const PIPENV: &str = "2026.10.3";
+const PDM: &str = "2.29.4";
+
+#[derive(Serialize)]
+pub struct Actions {
+    checkout: &'static str,
+    setup_buildx: &'static str,
+    login: &'static str,
+    metadata: &'static str,
+    build_push: &'static str,
+    setup_node: &'static str,
+    setup_python: &'static str,
+    setup_go: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct WorkflowContext {
+    header: String,
+    branch: String,
+    /// `ghcr`, `dockerhub` or `host`.
+    registry: &'static str,
+    registry_host: String,
+    actions: Actions,
+    services: Vec<WorkflowService>,
+}
+
+#[derive(Serialize)]
+pub struct WorkflowService {
+    /// Suffix of the job ids: unique, `[a-z0-9-]`.
+    id: String,
+    app: String,
+    language: Language,
+    package_manager: PackageManager,
+    version: String,
+    /// The service's folder, for `working-directory`.
+    path: String,
+    /// The build context folder, where dependencies install for workspaces.
+    context: String,
+    dockerfile: String,
+    /// The image name for docker/metadata-action (may hold a GitHub expression).
+    image: String,
+    /// For the runtimes set up by running the test job in the language's own image.
+    container: Option<String>,
+    setup: Option<String>,
+    install: Option<String>,
+    test: Option<String>,
+    /// Said in the log when there is no test command.
+    note: Option<String>,
+    /// Node's setup-node cache, when the package manager is one it caches without setup.
+    node_cache: Option<&'static str>,
+    lockfile: Option<String>,
+}
+
+pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
+    let several = config.services.len() > 1;
+    WorkflowContext {
+        header: header("#"),
+        branch: config.branch.clone(),
+        registry: match config.registry {
+            Registry::Ghcr => "ghcr",
+            Registry::Dockerhub => "dockerhub",
+            Registry::Host(_) => "host",
+        },
+        registry_host: config.registry.host().to_string(),
+        actions: Actions {
+            checkout: CHECKOUT,
+            setup_buildx: SETUP_BUILDX,
+            login: LOGIN,
+            metadata: METADATA,
+            build_push: BUILD_PUSH,
+            setup_node: SETUP_NODE,
+            setup_python: SETUP_PYTHON,
+            setup_go: SETUP_GO,
+        },
+        services: config
+            .services
+            .iter()
+            .map(|s| service(s, &config.registry, several, snap))
+            .collect(),
+    }
+}
+
+fn service(
+    s: &ServiceConfig,
+    registry: &Registry,
+    several: bool,
+    snap: &Snapshot,
+) -> WorkflowService {
+    let context = build_context(s).to_string();
+    let has = |name: &str| snap.has_file(&scan::join(snapshot_path(&context), name));
+    let suffix = if several {
+        format!("/{}", s.app)
+    } else {
+        String::new()
+    };
+    let image = s.image.clone().unwrap_or_else(|| match registry {
+        Registry::Ghcr => format!("ghcr.io/${{{{ github.repository }}}}{suffix}"),
+        Registry::Dockerhub => format!("${{{{ vars.DOCKERHUB_USERNAME }}}}/{}", s.app),
+        Registry::Host(host) => format!("{host}/${{{{ github.repository }}}}{suffix}"),
+    });
+    let lockfile = [
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "go.sum",
+        "requirements.txt",
+    ]
+    .into_iter()
+    .find(|f| has(f))
+    .map(|f| repo_join(&context, f));
+    let mut w = WorkflowService {
+        id: s.app.clone(),
+        app: s.app.clone(),
+        language: s.language,
+        package_manager: s.package_manager,
+        version: s.runtime_version.clone(),
+        path: s.path.clone(),
+        context: context.clone(),
+        dockerfile: s
+            .dockerfile
+            .clone()
+            .unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
+        image,
+        container: None,
+        setup: None,
+        install: None,
+        test: s.test_command.clone(),
+        note: None,
+        node_cache: None,
+        lockfile: lockfile.clone(),
+    };
+    match s.language {
+        Language::Node | Language::Bun => {
+            let locked = lockfile.is_some();
+            w.install = Some(match (s.package_manager, locked) {
+                (PackageManager::Pnpm, true) => "pnpm install --frozen-lockfile".into(),
+                (PackageManager::Pnpm, false) => "pnpm install".into(),
+                (PackageManager::Yarn, _) if has(".yarnrc.yml") => {
+                    "yarn install --immutable".into()
+                }
+                (PackageManager::Yarn, true) => "yarn install --frozen-lockfile".into(),
+                (PackageManager::Yarn, false) => "yarn install".into(),
+                (PackageManager::Bun, _) => "bun install".into(),
+                (_, true) => "npm ci".into(),
+                (_, false) => "npm install".into(),
+            });
+            w.setup = match s.package_manager {
+                PackageManager::Pnpm | PackageManager::Yarn => Some("corepack enable".into()),
+                PackageManager::Bun => {
+                    Some(format!("npm install --global bun@{}", s.runtime_version))
+                }
+                _ => None,
+            };
+            w.node_cache = match (s.package_manager, locked) {
+                (PackageManager::Npm, true) => Some("npm"),
+                (PackageManager::Yarn, true) if !has(".yarnrc.yml") => Some("yarn"),
+                _ => None,
+            };
+            if s.language == Language::Bun {
+                w.version = crate::detect::defaults::NODE.into();
+            }
+        }
+        Language::Python => {
+            let pip =
+                |tool: &str, version: &str| format!("python -m pip install {tool}=={version}");
+            (w.setup, w.install) = match s.package_manager {
+                PackageManager::Uv => (Some(pip("uv", UV)), Some("uv sync --frozen".into())),
+                PackageManager::Poetry => (
+                    Some(pip("poetry", POETRY)),
+                    Some("poetry install --no-interaction --no-root".into()),
+                ),
+                PackageManager::Pipenv => (
+                    Some(pip("pipenv", PIPENV)),
+                    Some("pipenv install --dev --deploy".into()),
+                ),
+                PackageManager::Pdm => (Some(pip("pdm", PDM)), Some("pdm install".into())),
+                _ => {
+                    let requirements: Vec<&str> = snap
+                        .files_under(snapshot_path(&s.path))
+                        .filter(|p| {
+                            let name = scan::file_name(p);
+                            name.starts_with("requirements") && name.ends_with(".txt")
+                                || scan::file_name(scan::parent(p)) == "requirements"
+                                    && name.ends_with(".txt")
+                        })
+                        .collect();
+                    let inner: Vec<String> = requirements
+                        .iter()
+                        .map(|p| {
+                            p.strip_prefix(snapshot_path(&s.path))
+                                .unwrap_or(p)
+                                .trim_start_matches('/')
+                                .to_string()
+                        })
+                        .filter(|p| p.split('/').count() <= 2)
+                        .map(|p| format!("-r {p}"))
+                        .collect();
+                    let install = if inner.is_empty() {
+                        "python -m pip install .".into()
+                    } else {
+                        format!("python -m pip install {}", inner.join(" "))
+                    };
+                    let pytest = s
+                        .test_command
+                        .as_deref()
+                        .is_some_and(|t| t.contains("pytest"));
+                    (
+                        None,
+                        Some(if pytest {
+                            format!("{install} pytest")
+                        } else {
+                            install
+                        }),
+                    )
+                }
+            };
+        }
+        Language::Go => w.install = Some("go mod download".into()),
+        Language::Rust => w.container = Some(format!("rust:{}", s.runtime_version)),
+        Language::Java => {
+            w.container = Some(format!("eclipse-temurin:{}-jdk", s.runtime_version));
+        }
+        Language::Ruby => {
+            w.container = Some(format!("ruby:{}", s.runtime_version));
+            w.install = Some("bundle install --jobs 4".into());
+        }
+        Language::Php => {
+            w.container = Some("composer:2".into());
+            if has("composer.json") {
+                w.install = Some("composer install --no-interaction --prefer-dist".into());
+            }
+        }
+        Language::Dotnet => {
+            w.container = Some(format!(
+                "mcr.microsoft.com/dotnet/sdk:{}",
+                s.runtime_version
+            ));
+        }
+        Language::Elixir => {
+            w.container = Some(format!("elixir:{}", s.runtime_version));
+            w.install =
+                Some("mix local.hex --force && mix local.rebar --force && mix deps.get".into());
+        }
+        Language::Deno => w.container = Some(format!("denoland/deno:{}", s.runtime_version)),
+        Language::Static => {}
+    }
+    if w.test.is_none() {
+        match (&s.build_command, s.language) {
+            (_, Language::Static) => {
+                w.note = Some("a static site has no tests; the image build checks it".into())
+            }
+            (Some(build), _) => {
+                w.note = Some("found no test command; building instead (set test_command in bim.toml to run tests)".into());
+                w.test = Some(build.clone());
+            }
+            (None, _) => {
+                w.note = Some(
+                    "found no test command and no build; set test_command in bim.toml to run tests"
+                        .into(),
+                )
+            }
+        }
+    }
+    if w.language == Language::Static {
+        w.install = None;
+    }
+    w
+}
+
+#[derive(Serialize)]
+pub struct DependabotContext {
+    header: String,
+}
+
+pub fn dependabot_context() -> DependabotContext {
+    DependabotContext {
+        header: header("#"),
+    }
+}
