@@ -141,6 +141,7 @@ pub fn resolve(
 
     let mut config = Config::new(registry, branch, services);
     config.files = files;
+    config.api_url = existing.and_then(|c| c.api_url.clone());
     config.validate()?;
     Ok(config)
 }

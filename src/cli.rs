@@ -44,6 +44,18 @@ pub enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// [experimental] Ask Backend.im to deploy an image, and optionally wait until it is live
+    Deploy(Box<DeployArgs>),
+    /// [experimental] Show a Backend.im deployment's state
+    Status {
+        /// The deployment id `bim deploy` printed
+        id: String,
+        /// Print the deployment as JSON
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// Re-render the files from bim.toml; exit 5 with a diff when one drifted
     Check {
         /// The repository (default: the current folder)
@@ -136,6 +148,59 @@ pub struct InitArgs {
     pub no_readme: bool,
 }
 
+/// Backend.im's API is experimental until it publishes a reference: see the README.
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// The image to deploy, e.g. ghcr.io/acme/api:sha-1a2b3c
+    #[arg(long)]
+    pub image: String,
+    /// The Backend.im app (default: the one in bim.toml)
+    #[arg(long)]
+    pub app: Option<String>,
+    /// The image's digest (sha256:...), so Backend.im runs exactly what was built
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// The commit the image was built from
+    #[arg(long)]
+    pub commit: Option<String>,
+    /// The git ref the image was built from
+    #[arg(long = "ref")]
+    pub git_ref: Option<String>,
+    /// Wait until the deployment is live, failed or canceled
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (90s, 15m, 1h)
+    #[arg(long, default_value = "15m", value_parser = commands::deploy::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How often --wait asks for the state
+    #[arg(long, default_value = "2s", value_parser = commands::deploy::parse_duration, hide = true)]
+    pub poll_interval: std::time::Duration,
+    /// Print the deployment as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ConnectionArgs {
+    /// Read the API token from this file instead of BACKEND_IM_API_TOKEN
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Give up on one API request after this long
+    #[arg(long, default_value = "30s", value_parser = commands::deploy::parse_duration, hide = true)]
+    pub request_timeout: std::time::Duration,
+}
+
+impl ConnectionArgs {
+    fn connection(&self) -> commands::deploy::Connection {
+        commands::deploy::Connection {
+            token_file: self.token_file.clone(),
+            request_timeout: self.request_timeout,
+        }
+    }
+}
+
 fn parse_language(value: &str) -> Result<Language, String> {
     value.parse()
 }
@@ -206,7 +271,10 @@ pub fn main() -> ExitCode {
     apply_color(cli.color);
     let as_json = match &cli.command {
         Command::Init(args) => args.json,
-        Command::Detect { json, .. } | Command::Check { json, .. } => *json,
+        Command::Deploy(args) => args.json,
+        Command::Detect { json, .. }
+        | Command::Check { json, .. }
+        | Command::Status { json, .. } => *json,
     };
     match run(cli.command) {
         Ok(code) => ExitCode::from(code as u8),
@@ -240,6 +308,44 @@ fn run(command: Command) -> Result<i32, Error> {
                 output::json(&mut stdout, &detection)
             } else {
                 output::detection(&mut stdout, &detection, verbose)
+            }
+            .map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Deploy(args) => {
+            let options = commands::deploy::DeployOptions {
+                image: args.image.clone(),
+                app: args.app.clone(),
+                digest: args.digest.clone(),
+                commit: args.commit.clone(),
+                git_ref: args.git_ref.clone(),
+                wait: args.wait,
+                timeout: args.timeout,
+                poll_interval: args.poll_interval,
+                connection: args.connection.connection(),
+                path: PathBuf::from("."),
+            };
+            let mut progress = commands::deploy::Progress::new();
+            let deployment = commands::deploy::deploy(&options, &mut |d| progress.show(d))?;
+            if args.json {
+                output::json(&mut stdout, &deployment)
+            } else {
+                output::deployment(&mut stdout, &deployment)
+            }
+            .map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Status {
+            id,
+            json,
+            connection,
+        } => {
+            let deployment =
+                commands::deploy::status(&id, &connection.connection(), &PathBuf::from("."))?;
+            if json {
+                output::json(&mut stdout, &deployment)
+            } else {
+                output::deployment(&mut stdout, &deployment)
             }
             .map_err(stdout_error)?;
             exit::OK

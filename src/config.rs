@@ -143,6 +143,9 @@ pub struct Config {
     pub registry: Registry,
     /// Pushes to this branch deploy.
     pub branch: String,
+    /// Backend.im's API, when it is not the default (BACKEND_IM_API_URL overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
     #[serde(default)]
     pub files: Files,
     #[serde(rename = "service")]
@@ -155,6 +158,7 @@ impl Config {
             version: FORMAT_VERSION,
             registry,
             branch,
+            api_url: None,
             files: Files::default(),
             services,
         }
@@ -190,6 +194,14 @@ impl Config {
     /// Checks every value the same way a flag's value is checked.
     pub fn validate(&self) -> Result<(), Error> {
         validate::branch(&self.branch, "--branch")?;
+        if let Some(url) = &self.api_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(Error::Usage {
+                message: format!("api_url `{url}` is not an http(s) URL"),
+                flag: None,
+            });
+        }
         if self.services.is_empty() {
             return Err(Error::Usage {
                 message: "no [[service]] is configured".into(),

@@ -18,6 +18,14 @@ pub mod exit {
     pub const DRIFT: i32 = 5;
     /// Another bim is writing in the same folder.
     pub const LOCKED: i32 = 6;
+    /// `bim deploy --wait`: the deployment failed or was canceled.
+    pub const DEPLOY_FAILED: i32 = 7;
+    /// `bim deploy --wait`: the deployment was not live before the timeout.
+    pub const TIMED_OUT: i32 = 8;
+    /// Backend.im refused the request or could not be reached.
+    pub const API: i32 = 9;
+    /// Interrupted at a prompt (Ctrl-C or Esc); nothing was written.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +48,26 @@ pub enum Error {
 
     #[error("another bim is already writing in {}", .0.display())]
     Locked(PathBuf),
+
+    #[error("{message}")]
+    Api { message: String, hint: String },
+
+    #[error("deployment {id} {status}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    DeployFailed {
+        id: String,
+        status: String,
+        reason: Option<String>,
+    },
+
+    #[error("deployment {id} is still {status} after {waited}")]
+    TimedOut {
+        id: String,
+        status: String,
+        waited: String,
+    },
+
+    #[error("interrupted; nothing was written")]
+    Interrupted,
 
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,6 +99,10 @@ impl Error {
             Error::BrokenFile { .. } => exit::BROKEN_FILE,
             Error::Io { .. } | Error::Internal(_) => exit::FAILURE,
             Error::Locked(_) => exit::LOCKED,
+            Error::Api { .. } => exit::API,
+            Error::DeployFailed { .. } => exit::DEPLOY_FAILED,
+            Error::TimedOut { .. } => exit::TIMED_OUT,
+            Error::Interrupted => exit::INTERRUPTED,
             Error::NotADirectory(_) | Error::Usage { .. } => exit::USAGE,
             Error::NothingDetected { .. } => exit::NOTHING_DETECTED,
         }
@@ -83,6 +115,10 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Internal(_) => "internal",
             Error::Locked(_) => "locked",
+            Error::Api { .. } => "api",
+            Error::DeployFailed { .. } => "deploy_failed",
+            Error::TimedOut { .. } => "timed_out",
+            Error::Interrupted => "interrupted",
             Error::NotADirectory(_) => "not_a_directory",
             Error::NothingDetected { .. } => "nothing_detected",
             Error::Usage { .. } => "usage",
@@ -98,6 +134,14 @@ impl Error {
             Error::Io { .. } => Some("check the file's permissions".into()),
             Error::Internal(_) => Some("this is a bug in bim; please report it".into()),
             Error::Locked(_) => Some("wait for the other run to finish, then run bim again".into()),
+            Error::Api { hint, .. } => Some(hint.clone()),
+            Error::DeployFailed { id, .. } => Some(format!(
+                "see the deployment's logs in Backend.im, or `bim status {id}`"
+            )),
+            Error::TimedOut { id, .. } => Some(format!(
+                "it may still finish: `bim status {id}`; or wait longer with --timeout"
+            )),
+            Error::Interrupted => None,
             Error::NotADirectory(_) => Some("pass the repository's folder".into()),
             Error::NothingDetected { .. } => Some(
                 "run bim in the app's folder, or pass its path: `bim detect path/to/app`; \

@@ -5,6 +5,7 @@
 //! and apply. Only the ends touch the world.
 
 pub mod answers;
+pub mod api;
 pub mod apply;
 pub mod cli;
 pub mod commands;

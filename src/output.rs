@@ -252,3 +252,20 @@ pub fn check(
         )
     }
 }
+
+/// A deployment's state, and its URL once live.
+pub fn deployment(out: &mut dyn Write, d: &crate::api::Deployment) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "deployment {}: {}",
+        style(&d.id).bold(),
+        d.status.as_str()
+    )?;
+    if let Some(url) = &d.url {
+        writeln!(out, "url: {}", style(url).cyan())?;
+    }
+    if let Some(error) = &d.error {
+        writeln!(out, "error: {error}")?;
+    }
+    Ok(())
+}

@@ -2,5 +2,6 @@
 //! report for `output` to print.
 
 pub mod check;
+pub mod deploy;
 pub mod detect;
 pub mod init;

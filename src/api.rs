@@ -1,0 +1,319 @@
+//! Backend.im's deployment API, as bim assumes it (no public reference exists yet; see the
+//! README). All of the contract lives here: the base URL and token, the two endpoints, the
+//! retry policy, and what each failure means to the user. The token is never printed.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+pub const DEFAULT_URL: &str = "https://api.backend.im";
+pub const URL_VAR: &str = "BACKEND_IM_API_URL";
+pub const TOKEN_VAR: &str = "BACKEND_IM_API_TOKEN";
+
+/// Retries after a connection error, 408, 429 or 5xx: at most this many attempts in all...
+const MAX_ATTEMPTS: u32 = 5;
+/// ...and never past this much time since the first.
+const RETRY_BUDGET: Duration = Duration::from_secs(60);
+/// The first pause; each later one doubles, unless the server says `Retry-After`.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Queued,
+    Building,
+    Deploying,
+    Live,
+    Failed,
+    Canceled,
+}
+
+impl Status {
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Live | Status::Failed | Status::Canceled)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::Building => "building",
+            Status::Deploying => "deploying",
+            Status::Live => "live",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+        }
+    }
+}
+
+/// A deployment as the API describes it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: String,
+    pub status: Status,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// `POST /v1/deployments`.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeployRequest {
+    pub app: String,
+    pub image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+}
+
+/// Where the token came from, to say so when it is refused.
+#[derive(Clone, Debug)]
+pub enum TokenSource {
+    Env,
+    File(std::path::PathBuf),
+}
+
+pub struct Client {
+    base: String,
+    host: String,
+    token: String,
+    token_source: TokenSource,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// `base` is checked: https, or plain http only to this machine.
+    pub fn new(
+        base: &str,
+        token: String,
+        token_source: TokenSource,
+        request_timeout: Duration,
+    ) -> Result<Client, Error> {
+        let base = base.trim_end_matches('/').to_string();
+        let (scheme, rest) = base
+            .split_once("://")
+            .ok_or_else(|| usage(format!("{base} is not a URL"), URL_VAR))?;
+        let host = rest.split('/').next().unwrap_or("").to_string();
+        let hostname = host
+            .rsplit_once(':')
+            .filter(|(_, p)| p.parse::<u16>().is_ok())
+            .map_or(host.as_str(), |(h, _)| h);
+        let loopback =
+            hostname == "localhost" || hostname == "[::1]" || hostname.starts_with("127.");
+        match scheme {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(usage(
+                    format!(
+                        "{base} is plain http; the token would cross the network unencrypted (http is allowed only to this machine)"
+                    ),
+                    URL_VAR,
+                ));
+            }
+            _ => return Err(usage(format!("{base} is not an http(s) URL"), URL_VAR)),
+        }
+        if host.is_empty() {
+            return Err(usage(format!("{base} names no host"), URL_VAR));
+        }
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(request_timeout))
+            .user_agent(concat!("bim/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(Client {
+            base,
+            host,
+            token,
+            token_source,
+            agent: ureq::Agent::new_with_config(config),
+        })
+    }
+
+    /// Asks for a deployment. `key` makes a retried request safe: the server deploys once.
+    pub fn create(&self, request: &DeployRequest, key: &str) -> Result<Deployment, Error> {
+        let body = serde_json::to_string(request).map_err(|e| Error::Internal(e.to_string()))?;
+        let url = format!("{}/v1/deployments", self.base);
+        self.call(Some(&request.app), || {
+            self.agent
+                .post(&url)
+                .header("Authorization", &format!("Bearer {}", self.token))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .header("Idempotency-Key", key)
+                .send(body.as_bytes())
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<Deployment, Error> {
+        let url = format!("{}/v1/deployments/{}", self.base, encode_segment(id));
+        self.call(None, || {
+            self.agent
+                .get(&url)
+                .header("Authorization", &format!("Bearer {}", self.token))
+                .header("Accept", "application/json")
+                .call()
+        })
+    }
+
+    fn call(
+        &self,
+        app: Option<&str>,
+        send: impl Fn() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Deployment, Error> {
+        let started = Instant::now();
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=MAX_ATTEMPTS {
+            let retry_after = match send() {
+                Ok(mut response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let body = response.body_mut().read_to_string().unwrap_or_default();
+                    match status {
+                        200..=299 => return self.parse(&body),
+                        408 | 429 | 500..=599 => Some((retry_after, format!("HTTP {status}"))),
+                        _ => return Err(self.refusal(status, &body, app)),
+                    }
+                }
+                Err(e) => Some((None, self.describe(&e))),
+            };
+            let Some((wait, why)) = retry_after else {
+                continue;
+            };
+            let wait = wait.unwrap_or(backoff).min(Duration::from_secs(30));
+            if attempt == MAX_ATTEMPTS || started.elapsed() + wait > RETRY_BUDGET {
+                return Err(Error::Api {
+                    message: format!(
+                        "{} did not answer after {attempt} attempts (last: {why})",
+                        self.host
+                    ),
+                    hint: "check BACKEND_IM_API_URL and your network, then try again".into(),
+                });
+            }
+            std::thread::sleep(wait);
+            backoff *= 2;
+        }
+        unreachable!("the loop returns on its last attempt")
+    }
+
+    fn parse(&self, body: &str) -> Result<Deployment, Error> {
+        serde_json::from_str(body).map_err(|e| Error::Api {
+            message: format!("{} answered with malformed JSON ({e})", self.host),
+            hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim".into(),
+        })
+    }
+
+    fn refusal(&self, status: u16, body: &str, app: Option<&str>) -> Error {
+        let server_says = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| {
+                v.get("error")
+                    .or_else(|| v.get("message"))
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| body.chars().take(300).collect());
+        let source = match &self.token_source {
+            TokenSource::Env => format!("the {TOKEN_VAR} environment variable"),
+            TokenSource::File(path) => format!("the token file {}", path.display()),
+        };
+        let (message, hint) = match status {
+            401 | 403 => (
+                format!("{} refused the token (HTTP {status})", self.host),
+                format!("the token is read from {source}; check that it is set and current"),
+            ),
+            404 => match app {
+                Some(app) => (
+                    format!("{} knows no app `{app}` (HTTP 404)", self.host),
+                    "check the app name: --app, or `app` in bim.toml".into(),
+                ),
+                None => (
+                    format!("{} knows no such deployment (HTTP 404)", self.host),
+                    "check the deployment id".into(),
+                ),
+            },
+            422 => (
+                format!("{} rejected the request: {server_says}", self.host),
+                "fix what the server names, then try again".into(),
+            ),
+            _ => (
+                format!("{} answered HTTP {status}: {server_says}", self.host),
+                "check the request, then try again".into(),
+            ),
+        };
+        Error::Api { message, hint }
+    }
+
+    fn describe(&self, e: &ureq::Error) -> String {
+        match e {
+            ureq::Error::Timeout(_) => format!("timed out talking to {}", self.host),
+            ureq::Error::HostNotFound => format!("cannot resolve {}", self.host),
+            ureq::Error::ConnectionFailed => format!("cannot connect to {}", self.host),
+            ureq::Error::Io(io) => format!("cannot reach {}: {io}", self.host),
+            other => format!("cannot reach {}: {other}", self.host),
+        }
+    }
+}
+
+fn usage(message: String, var: &str) -> Error {
+    Error::Usage {
+        message,
+        flag: Some(format!("a different {var}")),
+    }
+}
+
+/// Deployment ids go into a URL path: anything but unreserved characters is escaped.
+fn encode_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A key unique to this run of bim, for `Idempotency-Key`.
+pub fn idempotency_key(app: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("bim-{app}-{}-{nanos:x}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(url: &str) -> Result<Client, Error> {
+        Client::new(url, "t".into(), TokenSource::Env, Duration::from_secs(1))
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        assert!(client("https://api.backend.im").is_ok());
+        assert!(client("http://127.0.0.1:8080").is_ok());
+        assert!(client("http://localhost:1").is_ok());
+        assert!(client("http://api.backend.im").is_err());
+        assert!(client("ftp://x").is_err());
+    }
+
+    #[test]
+    fn ids_are_escaped_in_paths() {
+        assert_eq!(encode_segment("d-1"), "d-1");
+        assert_eq!(encode_segment("../x?y"), "..%2Fx%3Fy");
+    }
+}
