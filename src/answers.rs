@@ -59,6 +59,39 @@ impl Overrides {
     }
 }
 
+/// Checks every value given by flag, before any prompt: a flag skips its question but is
+/// validated exactly as an answer would be.
+pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
+    let mut probe = ServiceConfig {
+        path: ".".into(),
+        app: "app".into(),
+        language: Language::Static,
+        framework: Framework::None,
+        package_manager: PackageManager::None,
+        runtime_version: "1".into(),
+        port: 1,
+        build_command: None,
+        start_command: None,
+        test_command: None,
+        healthcheck_path: None,
+        entrypoint: None,
+        static_output: None,
+        nextjs_standalone: false,
+        context: None,
+        dockerfile: None,
+        image: None,
+        env_vars: Default::default(),
+    };
+    apply_flags(&mut probe, flags)?;
+    if let Some(registry) = &flags.registry {
+        Registry::parse(registry, "--registry")?;
+    }
+    if let Some(branch) = &flags.branch {
+        validate::branch(branch, "--branch")?;
+    }
+    Ok(())
+}
+
 /// The answers for a repository.
 pub fn resolve(
     detection: &Detection,
@@ -71,17 +104,11 @@ pub fn resolve(
         None => detection.services.iter().map(from_detected).collect(),
     };
     if !flags.services.is_empty() {
-        let available: Vec<String> = services
-            .iter()
-            .map(|s| format!("{} ({})", s.path, s.app))
-            .collect();
+        let available: Vec<String> = services.iter().map(|s| format!("{} ({})", s.path, s.app)).collect();
         for wanted in &flags.services {
             if !services.iter().any(|s| matches(s, wanted)) {
                 return Err(Error::Usage {
-                    message: format!(
-                        "no service `{wanted}`; the services are: {}",
-                        available.join(", ")
-                    ),
+                    message: format!("no service `{wanted}`; the services are: {}", available.join(", ")),
                     flag: Some("--service with one of those paths or names".into()),
                 });
             }
@@ -99,10 +126,7 @@ pub fn resolve(
             flag: Some("--service PATH to choose the one it is for".into()),
         });
     }
-    if let Some(service) = services
-        .first_mut()
-        .filter(|_| flags.names_one_service_field().is_some())
-    {
+    if let Some(service) = services.first_mut().filter(|_| flags.names_one_service_field().is_some()) {
         apply_flags(service, flags)?;
     }
     for service in &services {
@@ -234,24 +258,9 @@ fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Err
         service.port = port;
     }
     for (value, target, what, flag) in [
-        (
-            &flags.build_command,
-            &mut service.build_command,
-            "build command",
-            "--build-command",
-        ),
-        (
-            &flags.start_command,
-            &mut service.start_command,
-            "start command",
-            "--start-command",
-        ),
-        (
-            &flags.test_command,
-            &mut service.test_command,
-            "test command",
-            "--test-command",
-        ),
+        (&flags.build_command, &mut service.build_command, "build command", "--build-command"),
+        (&flags.start_command, &mut service.start_command, "start command", "--start-command"),
+        (&flags.test_command, &mut service.test_command, "test command", "--test-command"),
     ] {
         if let Some(v) = value {
             validate::command(what, v, flag)?;

@@ -95,16 +95,12 @@ impl Client {
         request_timeout: Duration,
     ) -> Result<Client, Error> {
         let base = base.trim_end_matches('/').to_string();
-        let (scheme, rest) = base
-            .split_once("://")
-            .ok_or_else(|| usage(format!("{base} is not a URL"), URL_VAR))?;
+        let (scheme, rest) =
+            base.split_once("://").ok_or_else(|| usage(format!("{base} is not a URL"), URL_VAR))?;
         let host = rest.split('/').next().unwrap_or("").to_string();
-        let hostname = host
-            .rsplit_once(':')
-            .filter(|(_, p)| p.parse::<u16>().is_ok())
-            .map_or(host.as_str(), |(h, _)| h);
-        let loopback =
-            hostname == "localhost" || hostname == "[::1]" || hostname.starts_with("127.");
+        let hostname =
+            host.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map_or(host.as_str(), |(h, _)| h);
+        let loopback = hostname == "localhost" || hostname == "[::1]" || hostname.starts_with("127.");
         match scheme {
             "https" => {}
             "http" if loopback => {}
@@ -127,13 +123,7 @@ impl Client {
             .timeout_global(Some(request_timeout))
             .user_agent(concat!("bim/", env!("CARGO_PKG_VERSION")))
             .build();
-        Ok(Client {
-            base,
-            host,
-            token,
-            token_source,
-            agent: ureq::Agent::new_with_config(config),
-        })
+        Ok(Client { base, host, token, token_source, agent: ureq::Agent::new_with_config(config) })
     }
 
     /// Asks for a deployment. `key` makes a retried request safe: the server deploys once.
@@ -194,10 +184,7 @@ impl Client {
             let wait = wait.unwrap_or(backoff).min(Duration::from_secs(30));
             if attempt == MAX_ATTEMPTS || started.elapsed() + wait > RETRY_BUDGET {
                 return Err(Error::Api {
-                    message: format!(
-                        "{} did not answer after {attempt} attempts (last: {why})",
-                        self.host
-                    ),
+                    message: format!("{} did not answer after {attempt} attempts (last: {why})", self.host),
                     hint: "check BACKEND_IM_API_URL and your network, then try again".into(),
                 });
             }
@@ -218,10 +205,7 @@ impl Client {
         let server_says = serde_json::from_str::<serde_json::Value>(body)
             .ok()
             .and_then(|v| {
-                v.get("error")
-                    .or_else(|| v.get("message"))
-                    .and_then(|m| m.as_str())
-                    .map(str::to_string)
+                v.get("error").or_else(|| v.get("message")).and_then(|m| m.as_str()).map(str::to_string)
             })
             .unwrap_or_else(|| body.chars().take(300).collect());
         let source = match &self.token_source {
@@ -267,10 +251,7 @@ impl Client {
 }
 
 fn usage(message: String, var: &str) -> Error {
-    Error::Usage {
-        message,
-        flag: Some(format!("a different {var}")),
-    }
+    Error::Usage { message, flag: Some(format!("a different {var}")) }
 }
 
 /// Deployment ids go into a URL path: anything but unreserved characters is escaped.
@@ -288,9 +269,8 @@ fn encode_segment(id: &str) -> String {
 
 /// A key unique to this run of bim, for `Idempotency-Key`.
 pub fn idempotency_key(app: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     format!("bim-{app}-{}-{nanos:x}", std::process::id())
 }
 

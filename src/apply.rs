@@ -42,11 +42,7 @@ impl Decision {
     pub fn diff(&self) -> String {
         let old = self.old.as_deref().unwrap_or("");
         let new = self.new.as_deref().unwrap_or(old);
-        let old_name = if self.old.is_some() {
-            format!("a/{}", self.path)
-        } else {
-            "/dev/null".to_string()
-        };
+        let old_name = if self.old.is_some() { format!("a/{}", self.path) } else { "/dev/null".to_string() };
         similar::TextDiff::from_lines(old, new)
             .unified_diff()
             .context_radius(3)
@@ -62,30 +58,22 @@ pub fn made_by_bim(text: &str) -> bool {
 
 /// Decides what to do with each planned file, reading what is there now.
 pub fn decide(root: &Path, planned: &[PlannedFile], force: bool) -> Result<Vec<Decision>, Error> {
-    planned
-        .iter()
-        .map(|file| decide_one(root, file, force))
-        .collect()
+    planned.iter().map(|file| decide_one(root, file, force)).collect()
 }
 
 fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, Error> {
     let full = root.join(&file.path);
-    let old = match std::fs::read(&full) {
-        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
-            Error::broken(
-                &file.path,
-                "it is not valid UTF-8 text, so bim cannot update it",
-            )
-        })?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
-            return Err(Error::broken(
-                &file.path,
-                "it is a folder, where bim writes a file",
-            ));
-        }
-        Err(e) => return Err(Error::io(&full, e)),
-    };
+    let old =
+        match std::fs::read(&full) {
+            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
+                Error::broken(&file.path, "it is not valid UTF-8 text, so bim cannot update it")
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
+                return Err(Error::broken(&file.path, "it is a folder, where bim writes a file"));
+            }
+            Err(e) => return Err(Error::io(&full, e)),
+        };
     let outcome = |action: Action, reason: &str, new: Option<String>| Decision {
         path: file.path.clone(),
         kind: file.kind,
@@ -148,17 +136,8 @@ fn replace_section(existing: &str, section: &str, path: &str) -> Result<String, 
     match (begin, end) {
         (Some(b), Some(e)) if e > b => {
             let after = e + README_END.len();
-            let after = if existing[after..].starts_with('\n') {
-                after + 1
-            } else {
-                after
-            };
-            Ok(format!(
-                "{}{}{}",
-                &existing[..b],
-                section,
-                &existing[after..]
-            ))
+            let after = if existing[after..].starts_with('\n') { after + 1 } else { after };
+            Ok(format!("{}{}{}", &existing[..b], section, &existing[after..]))
         }
         (None, None) => {
             let sep = if existing.is_empty() || existing.ends_with("\n\n") {
@@ -196,13 +175,9 @@ fn merge_entries(existing: &str, rendered: &str, kind: FileKind) -> String {
             return None;
         }
         Some(match kind {
-            FileKind::EnvExample => line
-                .trim_start_matches("export ")
-                .split('=')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string(),
+            FileKind::EnvExample => {
+                line.trim_start_matches("export ").split('=').next().unwrap_or("").trim().to_string()
+            }
             _ => line.to_string(),
         })
     };
@@ -239,15 +214,8 @@ fn merge_entries(existing: &str, rendered: &str, kind: FileKind) -> String {
     if added.is_empty() {
         return existing.to_string();
     }
-    let sep = if existing.is_empty() || existing.ends_with('\n') {
-        ""
-    } else {
-        "\n"
-    };
-    format!(
-        "{existing}{sep}\n# Added by bim\n{}",
-        added.trim_start_matches('\n')
-    )
+    let sep = if existing.is_empty() || existing.ends_with('\n') { "" } else { "\n" };
+    format!("{existing}{sep}\n# Added by bim\n{}", added.trim_start_matches('\n'))
 }
 
 /// Writes every changed file, or none: each goes to a temporary file beside its target
@@ -262,10 +230,7 @@ pub fn write(root: &Path, decisions: &[Decision]) -> Result<(), Error> {
             let target = root.join(&decision.path);
             let parent = target.parent().unwrap_or(root).to_path_buf();
             create_dirs(&parent, &mut created_dirs)?;
-            let name = target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let temp = parent.join(format!(".{name}.bim-{}.tmp", std::process::id()));
             std::fs::write(&temp, decision.new.as_deref().unwrap_or(""))
                 .map_err(|e| Error::io(&target, e))?;
@@ -331,10 +296,7 @@ mod tests {
         let existing = "# mine\nA=1\n";
         let rendered = "# intro\n\n# read in x.js\nA=\n\n# read in y.js\nB=\n";
         let merged = merge_entries(existing, rendered, FileKind::EnvExample);
-        assert_eq!(
-            merged,
-            "# mine\nA=1\n\n# Added by bim\n# read in y.js\nB=\n"
-        );
+        assert_eq!(merged, "# mine\nA=1\n\n# Added by bim\n# read in y.js\nB=\n");
         assert_eq!(
             merge_entries(&merged, rendered, FileKind::EnvExample),
             merged,
@@ -350,12 +312,9 @@ mod tests {
             replace_section(&existing, &section, "README.md").expect("ok"),
             format!("# T\n\nintro\n{section}after\n")
         );
-        assert_eq!(
-            replace_section("# T\n", &section, "README.md").expect("ok"),
-            format!("# T\n\n{section}")
-        );
-        let broken = replace_section(&format!("x\n{README_BEGIN}\n"), &section, "README.md")
-            .expect_err("must fail");
+        assert_eq!(replace_section("# T\n", &section, "README.md").expect("ok"), format!("# T\n\n{section}"));
+        let broken =
+            replace_section(&format!("x\n{README_BEGIN}\n"), &section, "README.md").expect_err("must fail");
         assert!(broken.to_string().contains("line 2"), "{broken}");
     }
 }

@@ -1,7 +1,7 @@
 //! The command line: clap types, and their translation into the library's plain options.
 //! Nothing outside this module sees clap.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,11 +14,7 @@ use crate::error::{Error, exit};
 use crate::{commands, output};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "bim",
-    version,
-    about = "Take a repository to deployed-on-every-push on Backend.im"
-)]
+#[command(name = "bim", version, about = "Take a repository to deployed-on-every-push on Backend.im")]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -260,9 +256,7 @@ fn apply_color(choice: ColorChoice) {
         }
     };
     console::set_colors_enabled(enabled);
-    console::set_colors_enabled_stderr(
-        enabled && console::Term::stderr().features().colors_supported(),
-    );
+    console::set_colors_enabled_stderr(enabled && console::Term::stderr().features().colors_supported());
 }
 
 /// Parses the command line, runs the command, and turns its outcome into an exit code.
@@ -272,13 +266,15 @@ pub fn main() -> ExitCode {
     let as_json = match &cli.command {
         Command::Init(args) => args.json,
         Command::Deploy(args) => args.json,
-        Command::Detect { json, .. }
-        | Command::Check { json, .. }
-        | Command::Status { json, .. } => *json,
+        Command::Detect { json, .. } | Command::Check { json, .. } | Command::Status { json, .. } => *json,
     };
     match run(cli.command) {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
+            if std::io::stderr().is_terminal() {
+                // A prompt may have hidden it.
+                let _ = console::Term::stderr().show_cursor();
+            }
             output::error(&err, as_json);
             ExitCode::from(err.exit_code() as u8)
         }
@@ -289,20 +285,21 @@ fn run(command: Command) -> Result<i32, Error> {
     let mut stdout = std::io::stdout().lock();
     let code = match command {
         Command::Init(args) => {
-            let report = commands::init::run(args.options())?;
-            if args.json {
-                output::json(&mut stdout, &report)
+            let interactive =
+                !args.yes && !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+            let mut terminal = crate::prompt::Terminal::new();
+            let prompter: Option<&mut dyn crate::prompt::Prompter> = if interactive {
+                on_interrupt_restore_terminal();
+                Some(&mut terminal)
             } else {
-                output::init(&mut stdout, &report)
-            }
-            .map_err(stdout_error)?;
+                None
+            };
+            let report = commands::init::run(args.options(), prompter)?;
+            if args.json { output::json(&mut stdout, &report) } else { output::init(&mut stdout, &report) }
+                .map_err(stdout_error)?;
             exit::OK
         }
-        Command::Detect {
-            path,
-            json,
-            verbose,
-        } => {
+        Command::Detect { path, json, verbose } => {
             let detection = commands::detect::run(&path)?;
             if json {
                 output::json(&mut stdout, &detection)
@@ -335,13 +332,8 @@ fn run(command: Command) -> Result<i32, Error> {
             .map_err(stdout_error)?;
             exit::OK
         }
-        Command::Status {
-            id,
-            json,
-            connection,
-        } => {
-            let deployment =
-                commands::deploy::status(&id, &connection.connection(), &PathBuf::from("."))?;
+        Command::Status { id, json, connection } => {
+            let deployment = commands::deploy::status(&id, &connection.connection(), &PathBuf::from("."))?;
             if json {
                 output::json(&mut stdout, &deployment)
             } else {
@@ -352,21 +344,26 @@ fn run(command: Command) -> Result<i32, Error> {
         }
         Command::Check { path, json } => {
             let report = commands::check::run(&path)?;
-            if json {
-                output::json(&mut stdout, &report)
-            } else {
-                output::check(&mut stdout, &report)
-            }
-            .map_err(stdout_error)?;
-            if report.in_sync {
-                exit::OK
-            } else {
-                exit::DRIFT
-            }
+            if json { output::json(&mut stdout, &report) } else { output::check(&mut stdout, &report) }
+                .map_err(stdout_error)?;
+            if report.in_sync { exit::OK } else { exit::DRIFT }
         }
     };
     stdout.flush().map_err(stdout_error)?;
     Ok(code)
+}
+
+/// Ctrl-C at a prompt: put the cursor back, say that nothing was written (bim writes only
+/// after the final confirmation), and exit 130. During the write itself it waits.
+fn on_interrupt_restore_terminal() {
+    let _ = ctrlc::set_handler(|| {
+        if commands::init::WRITING.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let _ = console::Term::stderr().show_cursor();
+        eprintln!("\ninterrupted; nothing was written");
+        std::process::exit(exit::INTERRUPTED);
+    });
 }
 
 fn stdout_error(e: std::io::Error) -> Error {

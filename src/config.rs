@@ -154,14 +154,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(registry: Registry, branch: String, services: Vec<ServiceConfig>) -> Config {
-        Config {
-            version: FORMAT_VERSION,
-            registry,
-            branch,
-            api_url: None,
-            files: Files::default(),
-            services,
-        }
+        Config { version: FORMAT_VERSION, registry, branch, api_url: None, files: Files::default(), services }
     }
 
     /// Parses bim.toml text; `path` names the file in errors.
@@ -179,15 +172,10 @@ impl Config {
         if config.version != FORMAT_VERSION {
             return Err(Error::broken(
                 path,
-                format!(
-                    "version = {} is not one this bim reads (expected {FORMAT_VERSION})",
-                    config.version
-                ),
+                format!("version = {} is not one this bim reads (expected {FORMAT_VERSION})", config.version),
             ));
         }
-        config
-            .validate()
-            .map_err(|e| Error::broken(path, e.to_string()))?;
+        config.validate().map_err(|e| Error::broken(path, e.to_string()))?;
         Ok(config)
     }
 
@@ -203,10 +191,7 @@ impl Config {
             });
         }
         if self.services.is_empty() {
-            return Err(Error::Usage {
-                message: "no [[service]] is configured".into(),
-                flag: None,
-            });
+            return Err(Error::Usage { message: "no [[service]] is configured".into(), flag: None });
         }
         for s in &self.services {
             if s.path != "." {
@@ -230,11 +215,9 @@ impl Config {
             if let Some(e) = &s.entrypoint {
                 validate::entrypoint(e, "--entrypoint")?;
             }
-            for (what, value) in [
-                ("static output", &s.static_output),
-                ("context", &s.context),
-                ("dockerfile", &s.dockerfile),
-            ] {
+            for (what, value) in
+                [("static output", &s.static_output), ("context", &s.context), ("dockerfile", &s.dockerfile)]
+            {
                 if let Some(v) = value
                     && v != "."
                 {
@@ -256,8 +239,7 @@ impl Config {
 
     /// The bim.toml text, with a header that says what it is.
     pub fn to_toml(&self) -> String {
-        let body =
-            toml::to_string(self).unwrap_or_else(|e| unreachable!("answers always serialize: {e}"));
+        let body = toml::to_string(self).unwrap_or_else(|e| unreachable!("answers always serialize: {e}"));
         format!(
             "# bim's answers for this repository. Edit them, then run `bim init --yes` to\n\
              # regenerate the files; `bim check` fails when a generated file drifts from them.\n\n{body}"
@@ -277,11 +259,8 @@ mod tests {
         )
         .expect_err("must fail");
         assert!(err.to_string().contains("unknown field `colour`"), "{err}");
-        let err = Config::parse(
-            "version = 1\nregistry = \"ghcr\"\nbranch = 7\nservice = []\n",
-            "bim.toml",
-        )
-        .expect_err("must fail");
+        let err = Config::parse("version = 1\nregistry = \"ghcr\"\nbranch = 7\nservice = []\n", "bim.toml")
+            .expect_err("must fail");
         assert!(err.to_string().contains("line 3"), "{err}");
     }
 }

@@ -18,9 +18,8 @@ struct Reader {
     pattern: Regex,
 }
 
-const JS: &[&str] = &[
-    ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".astro",
-];
+const JS: &[&str] =
+    &[".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".astro"];
 const PY: &[&str] = &[".py"];
 const GO: &[&str] = &[".go"];
 const RS: &[&str] = &[".rs"];
@@ -98,23 +97,16 @@ static READERS: LazyLock<Vec<Reader>> = LazyLock::new(|| {
         r(PHP, format!(r#"\bgetenv\(\s*['"]{NAME}['"]"#)),
         r(PHP, format!(r#"\$_ENV\[\s*['"]{NAME}['"]\s*\]"#)),
         r(PHP, format!(r#"\benv\(\s*['"]{UPPER}['"]"#)),
-        r(
-            CS,
-            format!(r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}""#),
-        ),
-        r(
-            EX,
-            format!(r#"System\.(?:get_env|fetch_env!?)\(\s*"{NAME}""#),
-        ),
+        r(CS, format!(r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}""#)),
+        r(EX, format!(r#"System\.(?:get_env|fetch_env!?)\(\s*"{NAME}""#)),
     ]
 });
 
 /// `${NAME}` and `${NAME:default}` placeholders in Spring's application files.
 static SPRING_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"\$\{{{UPPER}(?::[^}}]*)?\}}")).expect("spring pattern"));
-static PYDANTIC_CLASS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^class\s+\w+\s*\([^)]*BaseSettings[^)]*\)\s*:").expect("pydantic")
-});
+static PYDANTIC_CLASS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^class\s+\w+\s*\([^)]*BaseSettings[^)]*\)\s*:").expect("pydantic"));
 static PYDANTIC_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s+([a-z_][a-z0-9_]*)\s*:\s*[^=]").expect("pydantic field"));
 static PYDANTIC_PREFIX: LazyLock<Regex> =
@@ -122,30 +114,17 @@ static PYDANTIC_PREFIX: LazyLock<Regex> =
 static DESTRUCTURED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b").expect("destructure")
 });
-static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\$\{{{UPPER}(?:[:?-][^}}]*)?\}}")).expect("interpolation")
-});
+static INTERPOLATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"\$\{{{UPPER}(?:[:?-][^}}]*)?\}}")).expect("interpolation"));
 
 /// Set by the platform or the shell; never an app's setting.
-const AMBIENT: &[&str] = &[
-    "PATH", "HOME", "PWD", "USER", "SHELL", "TERM", "HOSTNAME", "TMPDIR", "LANG", "CI",
-];
+const AMBIENT: &[&str] =
+    &["PATH", "HOME", "PWD", "USER", "SHELL", "TERM", "HOSTNAME", "TMPDIR", "LANG", "CI"];
 /// Provided by Vite itself.
 const VITE_BUILTINS: &[&str] = &["MODE", "DEV", "PROD", "SSR", "BASE_URL"];
 
-const EXAMPLE_FILES: &[&str] = &[
-    ".env.example",
-    ".env.sample",
-    ".env.template",
-    ".env.dist",
-    "example.env",
-];
-const COMPOSE_FILES: &[&str] = &[
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yml",
-    "docker-compose.yaml",
-];
+const EXAMPLE_FILES: &[&str] = &[".env.example", ".env.sample", ".env.template", ".env.dist", "example.env"];
+const COMPOSE_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
 
 /// Variable name → where it is first read (`file:line`).
 pub type EnvReads = BTreeMap<String, String>;
@@ -160,9 +139,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
         let text = &file.text;
         let mut note = |name: &str, offset: usize| {
             if !AMBIENT.contains(&name) {
-                found
-                    .entry(name.to_string())
-                    .or_insert_with(|| format!("{rel}:{}", line_of(text, offset)));
+                found.entry(name.to_string()).or_insert_with(|| format!("{rel}:{}", line_of(text, offset)));
             }
         };
         if crate::scan::file_name(rel).starts_with("application")
@@ -174,10 +151,8 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
         }
         // Every reader's pattern spells "env" in some case; most files have none.
         let mentions_env = text.contains("env") || text.contains("Env") || text.contains("ENV");
-        for reader in READERS
-            .iter()
-            .filter(|_| mentions_env)
-            .filter(|r| r.extensions.iter().any(|e| rel.ends_with(e)))
+        for reader in
+            READERS.iter().filter(|_| mentions_env).filter(|r| r.extensions.iter().any(|e| rel.ends_with(e)))
         {
             for caps in reader.pattern.captures_iter(text) {
                 let whole = caps.get(0).expect("match");
@@ -213,9 +188,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
                 && is_env_name(key.trim())
                 && !line.starts_with('#')
             {
-                found
-                    .entry(key.trim().to_string())
-                    .or_insert_with(|| format!("{rel}:{}", index + 1));
+                found.entry(key.trim().to_string()).or_insert_with(|| format!("{rel}:{}", index + 1));
             }
         }
     }
@@ -226,9 +199,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
         };
         compose_names(&file.text, |name, line| {
             if !AMBIENT.contains(&name) {
-                found
-                    .entry(name.to_string())
-                    .or_insert_with(|| format!("{rel}:{line}"));
+                found.entry(name.to_string()).or_insert_with(|| format!("{rel}:{line}"));
             }
         });
     }
@@ -237,9 +208,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
 
 pub fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -258,14 +227,9 @@ fn pydantic_fields(text: &str, note: &mut impl FnMut(&str, usize)) {
                 Some((at, line))
             })
             .find(|(_, line)| !line.trim().is_empty() && !line.starts_with([' ', '\t']))
-            .map_or(body.len(), |(at, _)| {
-                at + body.lines().next().map_or(0, |l| l.len() + 1)
-            });
+            .map_or(body.len(), |(at, _)| at + body.lines().next().map_or(0, |l| l.len() + 1));
         let body = &body[..end.min(body.len())];
-        let prefix = PYDANTIC_PREFIX
-            .captures(body)
-            .map(|c| c[1].to_uppercase())
-            .unwrap_or_default();
+        let prefix = PYDANTIC_PREFIX.captures(body).map(|c| c[1].to_uppercase()).unwrap_or_default();
         let mut offset = body_start;
         for line in body.lines() {
             if let Some(caps) = PYDANTIC_FIELD.captures(line) {

@@ -53,18 +53,10 @@ pub enum Error {
     Api { message: String, hint: String },
 
     #[error("deployment {id} {status}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
-    DeployFailed {
-        id: String,
-        status: String,
-        reason: Option<String>,
-    },
+    DeployFailed { id: String, status: String, reason: Option<String> },
 
     #[error("deployment {id} is still {status} after {waited}")]
-    TimedOut {
-        id: String,
-        status: String,
-        waited: String,
-    },
+    TimedOut { id: String, status: String, waited: String },
 
     #[error("interrupted; nothing was written")]
     Interrupted,
@@ -73,25 +65,16 @@ pub enum Error {
     Internal(String),
 
     #[error("{message}")]
-    Usage {
-        message: String,
-        flag: Option<String>,
-    },
+    Usage { message: String, flag: Option<String> },
 }
 
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        Error::Io { path: path.to_path_buf(), source }
     }
 
     pub fn broken(path: &str, cause: impl Into<String>) -> Error {
-        Error::BrokenFile {
-            path: path.to_string(),
-            cause: cause.into(),
-        }
+        Error::BrokenFile { path: path.to_string(), cause: cause.into() }
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -128,19 +111,19 @@ impl Error {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::BrokenFile { path, .. } => Some(format!(
-                "fix {path}, or list it in .gitignore if it is not part of the app"
-            )),
+            Error::BrokenFile { path, .. } => {
+                Some(format!("fix {path}, or list it in .gitignore if it is not part of the app"))
+            }
             Error::Io { .. } => Some("check the file's permissions".into()),
             Error::Internal(_) => Some("this is a bug in bim; please report it".into()),
             Error::Locked(_) => Some("wait for the other run to finish, then run bim again".into()),
             Error::Api { hint, .. } => Some(hint.clone()),
-            Error::DeployFailed { id, .. } => Some(format!(
-                "see the deployment's logs in Backend.im, or `bim status {id}`"
-            )),
-            Error::TimedOut { id, .. } => Some(format!(
-                "it may still finish: `bim status {id}`; or wait longer with --timeout"
-            )),
+            Error::DeployFailed { id, .. } => {
+                Some(format!("see the deployment's logs in Backend.im, or `bim status {id}`"))
+            }
+            Error::TimedOut { id, .. } => {
+                Some(format!("it may still finish: `bim status {id}`; or wait longer with --timeout"))
+            }
             Error::Interrupted => None,
             Error::NotADirectory(_) => Some("pass the repository's folder".into()),
             Error::NothingDetected { .. } => Some(
@@ -149,9 +132,7 @@ impl Error {
                  elixir and static sites"
                     .into(),
             ),
-            Error::Usage {
-                flag: Some(flag), ..
-            } => Some(format!("pass {flag}")),
+            Error::Usage { flag: Some(flag), .. } => Some(format!("pass {flag}")),
             Error::Usage { flag: None, .. } => None,
         }
     }

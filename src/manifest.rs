@@ -17,10 +17,7 @@ pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Arc<FileText>>, Error> 
     if file.truncated {
         return Err(Error::broken(
             rel,
-            format!(
-                "it is larger than {} MiB, too large for a manifest",
-                MAX_READ_BYTES >> 20
-            ),
+            format!("it is larger than {} MiB, too large for a manifest", MAX_READ_BYTES >> 20),
         ));
     }
     if file.lossy {
@@ -78,10 +75,7 @@ pub fn xml<T>(
     let Some(file) = text(snap, rel)? else {
         return Ok(None);
     };
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..Default::default()
-    };
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
     match roxmltree::Document::parse_with_options(&file.text, options) {
         Ok(doc) => Ok(Some(read(&doc))),
         Err(e) => Err(Error::broken(rel, format!("invalid XML: {e}"))),
@@ -92,10 +86,7 @@ pub fn xml<T>(
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |nl| before.len() - nl - 1)
-        + 1;
+    let col = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
     (line, col)
 }
 

@@ -39,66 +39,31 @@ fn service_block(out: &mut dyn Write, s: &Service, verbose: bool) -> std::io::Re
         style(kind).cyan()
     )?;
     let default_mark = |field: &str| {
-        if s.evidence.iter().any(|e| e.field == field && e.default) {
-            " (default)"
-        } else {
-            ""
-        }
+        if s.evidence.iter().any(|e| e.field == field && e.default) { " (default)" } else { "" }
     };
-    let row = |out: &mut dyn Write,
-               label: &str,
-               value: Option<String>,
-               field: &str|
-     -> std::io::Result<()> {
+    let row = |out: &mut dyn Write, label: &str, value: Option<String>, field: &str| -> std::io::Result<()> {
         match value {
-            Some(v) => writeln!(
-                out,
-                "  {:<16}{}{}",
-                label,
-                v,
-                style(default_mark(field)).dim()
-            ),
+            Some(v) => writeln!(out, "  {:<16}{}{}", label, v, style(default_mark(field)).dim()),
             None => Ok(()),
         }
     };
-    row(
-        out,
-        "package manager",
-        Some(s.package_manager.to_string()),
-        "package_manager",
-    )?;
+    row(out, "package manager", Some(s.package_manager.to_string()), "package_manager")?;
     row(
         out,
         "runtime",
-        s.runtime_version
-            .as_ref()
-            .map(|v| format!("{} {v}", s.language)),
+        s.runtime_version.as_ref().map(|v| format!("{} {v}", s.language)),
         "runtime_version",
     )?;
     row(out, "build", s.build_command.clone(), "build_command")?;
     row(out, "start", s.start_command.clone(), "start_command")?;
-    row(
-        out,
-        "serves",
-        s.static_output
-            .as_ref()
-            .map(|d| format!("static files from {d}")),
-        "static_output",
-    )?;
+    row(out, "serves", s.static_output.as_ref().map(|d| format!("static files from {d}")), "static_output")?;
     row(out, "test", s.test_command.clone(), "test_command")?;
     row(out, "port", s.port.map(|p| p.to_string()), "port")?;
-    row(
-        out,
-        "health check",
-        s.healthcheck_path.clone(),
-        "healthcheck_path",
-    )?;
+    row(out, "health check", s.healthcheck_path.clone(), "healthcheck_path")?;
     row(
         out,
         "dockerfile",
-        s.dockerfile
-            .as_ref()
-            .map(|d| format!("{} (kept as it is)", d.path)),
+        s.dockerfile.as_ref().map(|d| format!("{} (kept as it is)", d.path)),
         "dockerfile",
     )?;
     if !s.env_vars.is_empty() {
@@ -164,11 +129,20 @@ fn action_mark(action: crate::apply::Action) -> console::StyledObject<&'static s
     }
 }
 
+/// The files `bim init` is about to write, and the ones it leaves alone.
+pub fn plan(out: &mut dyn Write, files: &[crate::apply::Decision]) -> std::io::Result<()> {
+    writeln!(out, "{}", style("The plan").bold())?;
+    for file in files {
+        writeln!(out, "  {} {}  {}", action_mark(file.action), file.path, style(&file.reason).dim())?;
+    }
+    Ok(())
+}
+
 /// What `bim init` did, then what to do next.
-pub fn init(
-    out: &mut dyn Write,
-    report: &crate::commands::init::InitReport,
-) -> std::io::Result<()> {
+pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> std::io::Result<()> {
+    if report.declined {
+        return writeln!(out, "Nothing was written.");
+    }
     if report.dry_run {
         for file in report.files.iter().filter(|f| f.changes()) {
             write!(out, "{}", file.diff())?;
@@ -176,19 +150,8 @@ pub fn init(
         writeln!(out, "{}", style("dry run: nothing was written").dim())?;
     }
     for file in &report.files {
-        let verb = if report.dry_run && file.changes() {
-            "(would be) "
-        } else {
-            ""
-        };
-        writeln!(
-            out,
-            "{} {}{}  {}",
-            action_mark(file.action),
-            verb,
-            file.path,
-            style(&file.reason).dim()
-        )?;
+        let verb = if report.dry_run && file.changes() { "(would be) " } else { "" };
+        writeln!(out, "{} {}{}  {}", action_mark(file.action), verb, file.path, style(&file.reason).dim())?;
     }
     if report.dry_run || !report.files.iter().any(|f| f.changes()) {
         return Ok(());
@@ -197,10 +160,7 @@ pub fn init(
     writeln!(out, "  gh secret set BACKEND_IM_API_TOKEN --env production")?;
     match &report.answers.registry {
         crate::config::Registry::Dockerhub => {
-            writeln!(
-                out,
-                "  gh variable set DOCKERHUB_USERNAME --body <your Docker Hub user>"
-            )?;
+            writeln!(out, "  gh variable set DOCKERHUB_USERNAME --body <your Docker Hub user>")?;
             writeln!(out, "  gh secret set DOCKERHUB_TOKEN")?;
         }
         crate::config::Registry::Host(_) => {
@@ -209,10 +169,7 @@ pub fn init(
         }
         crate::config::Registry::Ghcr => {}
     }
-    writeln!(
-        out,
-        "  git add -A && git commit -m \"Deploy to Backend.im\" && git push"
-    )?;
+    writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
     writeln!(
         out,
         "The next push to {} tests, builds, pushes and deploys.",
@@ -221,10 +178,7 @@ pub fn init(
 }
 
 /// Which files drifted, with their diffs.
-pub fn check(
-    out: &mut dyn Write,
-    report: &crate::commands::check::CheckReport,
-) -> std::io::Result<()> {
+pub fn check(out: &mut dyn Write, report: &crate::commands::check::CheckReport) -> std::io::Result<()> {
     for file in report.files.iter().filter(|f| f.changes()) {
         write!(out, "{}", file.diff())?;
     }
@@ -238,29 +192,19 @@ pub fn check(
         writeln!(out, "{state} {}", file.path)?;
     }
     if report.in_sync {
-        writeln!(
-            out,
-            "{}",
-            style("every generated file matches bim.toml").green()
-        )
+        writeln!(out, "{}", style("every generated file matches bim.toml").green())
     } else {
         writeln!(
             out,
             "{}",
-            style("some files drifted from bim.toml: run `bim init --yes` to regenerate them")
-                .red()
+            style("some files drifted from bim.toml: run `bim init --yes` to regenerate them").red()
         )
     }
 }
 
 /// A deployment's state, and its URL once live.
 pub fn deployment(out: &mut dyn Write, d: &crate::api::Deployment) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "deployment {}: {}",
-        style(&d.id).bold(),
-        d.status.as_str()
-    )?;
+    writeln!(out, "deployment {}: {}", style(&d.id).bold(), d.status.as_str())?;
     if let Some(url) = &d.url {
         writeln!(out, "url: {}", style(url).cyan())?;
     }

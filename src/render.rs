@@ -25,22 +25,17 @@ impl Templates {
         tera.register_filter("json", |s: &str, _: tera::Kwargs, _: &tera::State| {
             serde_json::to_string(s).unwrap_or_default()
         });
-        tera.register_filter("shell", |s: &str, _: tera::Kwargs, _: &tera::State| {
-            shell_quote(s)
-        });
+        tera.register_filter("shell", |s: &str, _: tera::Kwargs, _: &tera::State| shell_quote(s));
         let mut sources = Vec::new();
         collect(&TEMPLATES, &mut sources);
-        tera.add_raw_templates(sources)
-            .map_err(|e| format!("a built-in template is broken: {e:#}"))?;
+        tera.add_raw_templates(sources).map_err(|e| format!("a built-in template is broken: {e:#}"))?;
         Ok(Templates { tera })
     }
 
     /// Renders the template at `name` (its path under templates/) with `context`.
     pub fn render<C: Serialize>(&self, name: &str, context: &C) -> Result<String, Error> {
         let context = tera::Context::from_serialize(context).map_err(|e| internal(name, e))?;
-        self.tera
-            .render(name, &context)
-            .map_err(|e| internal(name, e))
+        self.tera.render(name, &context).map_err(|e| internal(name, e))
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -67,11 +62,7 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
 
 /// Quotes a value for a POSIX shell: `'it'\''s'`.
 pub fn shell_quote(value: &str) -> String {
-    if !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
-    {
+    if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c)) {
         return value.to_string();
     }
     format!("'{}'", value.replace('\'', r"'\''"))
@@ -84,11 +75,7 @@ mod tests {
     #[test]
     fn every_embedded_template_parses() {
         let templates = Templates::load().expect("templates load");
-        assert!(
-            templates.names().len() >= 10,
-            "templates: {:?}",
-            templates.names()
-        );
+        assert!(templates.names().len() >= 10, "templates: {:?}", templates.names());
     }
 
     #[test]

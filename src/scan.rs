@@ -189,11 +189,7 @@ impl Snapshot {
 
     /// Every file path at or below `dir`, in sorted order.
     pub fn files_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         self.files
             .range(prefix.clone()..)
             .map(|path| path.as_str())
@@ -202,11 +198,7 @@ impl Snapshot {
 
     /// Every folder path below `dir`, in sorted order.
     pub fn dirs_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         self.dirs
             .range(prefix.clone()..)
             .map(|path| path.as_str())
@@ -236,18 +228,13 @@ impl Snapshot {
     /// Reads a file that the walk pruned or did not reach (such as `dist/index.html`), by
     /// path; `None` when it is not there.
     pub fn probe(&self, rel: &str) -> Option<u64> {
-        std::fs::metadata(self.root.join(rel))
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len())
+        std::fs::metadata(self.root.join(rel)).ok().filter(|m| m.is_file()).map(|m| m.len())
     }
 }
 
 fn read_git_branch(root: &Path) -> Option<String> {
     let head = std::fs::read_to_string(root.join(".git/HEAD")).ok()?;
-    head.trim()
-        .strip_prefix("ref: refs/heads/")
-        .map(str::to_string)
+    head.trim().strip_prefix("ref: refs/heads/").map(str::to_string)
 }
 
 fn read_capped(path: &Path) -> std::io::Result<FileText> {
@@ -262,12 +249,7 @@ fn read_capped(path: &Path) -> std::io::Result<FileText> {
         Ok(text) => (text, false),
         Err(err) => (String::from_utf8_lossy(err.as_bytes()).into_owned(), true),
     };
-    Ok(FileText {
-        text,
-        truncated,
-        binary,
-        lossy,
-    })
+    Ok(FileText { text, truncated, binary, lossy })
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -281,11 +263,7 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// Joins a folder and a name in snapshot form (`""` is the root).
 pub fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
-    }
+    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
 }
 
 /// The parent folder of a snapshot path (`""` for top-level entries).
@@ -328,10 +306,7 @@ mod tests {
         assert!(snap.has_file("src/index.js"));
         assert!(!snap.has_file("node_modules/x/package.json"));
         assert!(snap.was_pruned("node_modules"));
-        assert!(
-            !snap.has_file("secret/x.js"),
-            ".gitignore is honoured without a repo"
-        );
+        assert!(!snap.has_file("secret/x.js"), ".gitignore is honoured without a repo");
     }
 
     #[test]

@@ -10,10 +10,7 @@ const MAX_COMMAND: usize = 500;
 fn refuse(what: &str, value: &str, why: &str, flag: &str) -> Error {
     let shown: String = value.chars().take(80).collect();
     let shown = shown.escape_debug();
-    Error::Usage {
-        message: format!("{what} `{shown}` is not usable: {why}"),
-        flag: Some(flag.to_string()),
-    }
+    Error::Usage { message: format!("{what} `{shown}` is not usable: {why}"), flag: Some(flag.to_string()) }
 }
 
 /// An app or image name part: lower case letters, digits and `-`, up to 63 characters.
@@ -21,18 +18,11 @@ pub fn app_name(value: &str, flag: &str) -> Result<(), Error> {
     let ok = !value.is_empty()
         && value.len() <= 63
         && value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(refuse(
-            "app name",
-            value,
-            "use 1-63 lower-case letters, digits and '-'",
-            flag,
-        ))
+        Err(refuse("app name", value, "use 1-63 lower-case letters, digits and '-'", flag))
     }
 }
 
@@ -51,9 +41,7 @@ pub fn image(value: &str, flag: &str) -> Result<(), Error> {
         any = true;
         let ok = !part.is_empty()
             && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && part
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+            && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
             && !part.ends_with(['.', '_', '-']);
         if !ok {
             return Err(refuse(
@@ -65,12 +53,7 @@ pub fn image(value: &str, flag: &str) -> Result<(), Error> {
         }
     }
     if !any || value.len() > 255 {
-        return Err(refuse(
-            "image",
-            value,
-            "expected something like ghcr.io/owner/app",
-            flag,
-        ));
+        return Err(refuse("image", value, "expected something like ghcr.io/owner/app", flag));
     }
     Ok(())
 }
@@ -90,12 +73,7 @@ pub fn host(value: &str, flag: &str) -> Result<(), Error> {
     if name_ok && port_ok {
         Ok(())
     } else {
-        Err(refuse(
-            "registry host",
-            value,
-            "expected a host name such as registry.example.com[:5000]",
-            flag,
-        ))
+        Err(refuse("registry host", value, "expected a host name such as registry.example.com[:5000]", flag))
     }
 }
 
@@ -107,19 +85,8 @@ pub fn branch(value: &str, flag: &str) -> Result<(), Error> {
         && !value.ends_with(['/', '.'])
         && !value.contains("..")
         && !value.contains("//")
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(refuse(
-            "branch",
-            value,
-            "use letters, digits, '.', '_', '-' and '/'",
-            flag,
-        ))
-    }
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c));
+    if ok { Ok(()) } else { Err(refuse("branch", value, "use letters, digits, '.', '_', '-' and '/'", flag)) }
 }
 
 /// A path inside the repository: relative, `/`-separated, no `..`, plain characters.
@@ -127,21 +94,12 @@ pub fn repo_path(what: &str, value: &str, flag: &str) -> Result<(), Error> {
     let ok = !value.is_empty()
         && value.len() <= 300
         && !value.starts_with('/')
-        && value
-            .split('/')
-            .all(|part| !part.is_empty() && part != "..")
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-/@+".contains(c));
+        && value.split('/').all(|part| !part.is_empty() && part != "..")
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "._-/@+".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(refuse(
-            what,
-            value,
-            "use a relative path of letters, digits and . _ - / @ +",
-            flag,
-        ))
+        Err(refuse(what, value, "use a relative path of letters, digits and . _ - / @ +", flag))
     }
 }
 
@@ -151,9 +109,7 @@ pub fn entrypoint(value: &str, flag: &str) -> Result<(), Error> {
         && value.len() <= 300
         && !value.starts_with(['/', '-'])
         && !value.split(['/', ':']).any(|part| part == "..")
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-/@+:()".contains(c));
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "._-/@+:()".contains(c));
     if ok {
         Ok(())
     } else {
@@ -173,28 +129,13 @@ pub fn command(what: &str, value: &str, flag: &str) -> Result<(), Error> {
         return Err(refuse(what, value, "it is empty", flag));
     }
     if value.len() > MAX_COMMAND {
-        return Err(refuse(
-            what,
-            value,
-            &format!("it is longer than {MAX_COMMAND} characters"),
-            flag,
-        ));
+        return Err(refuse(what, value, &format!("it is longer than {MAX_COMMAND} characters"), flag));
     }
     if value.chars().any(|c| c.is_control()) {
-        return Err(refuse(
-            what,
-            value,
-            "it holds a newline or control character",
-            flag,
-        ));
+        return Err(refuse(what, value, "it holds a newline or control character", flag));
     }
     if value.contains("${{") {
-        return Err(refuse(
-            what,
-            value,
-            "it holds a GitHub Actions expression `${{`",
-            flag,
-        ));
+        return Err(refuse(what, value, "it holds a GitHub Actions expression `${{`", flag));
     }
     Ok(())
 }
@@ -203,19 +144,8 @@ pub fn command(what: &str, value: &str, flag: &str) -> Result<(), Error> {
 pub fn url_path(value: &str, flag: &str) -> Result<(), Error> {
     let ok = value.starts_with('/')
         && value.len() <= 200
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._~-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(refuse(
-            "health-check path",
-            value,
-            "expected a path such as /health",
-            flag,
-        ))
-    }
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "/._~-".contains(c));
+    if ok { Ok(()) } else { Err(refuse("health-check path", value, "expected a path such as /health", flag)) }
 }
 
 /// A runtime version as image tags spell it.
@@ -223,18 +153,11 @@ pub fn version(value: &str, flag: &str) -> Result<(), Error> {
     let ok = !value.is_empty()
         && value.len() <= 40
         && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(refuse(
-            "runtime version",
-            value,
-            "expected a version such as 20 or 3.12.1",
-            flag,
-        ))
+        Err(refuse("runtime version", value, "expected a version such as 20 or 3.12.1", flag))
     }
 }
 
@@ -242,21 +165,12 @@ pub fn env_name(value: &str) -> Result<(), Error> {
     if crate::envvars::is_env_name(value) && value.len() <= 128 {
         Ok(())
     } else {
-        Err(refuse(
-            "environment variable",
-            value,
-            "names are letters, digits and '_'",
-            "--env",
-        ))
+        Err(refuse("environment variable", value, "names are letters, digits and '_'", "--env"))
     }
 }
 
 pub fn port(value: u16, flag: &str) -> Result<(), Error> {
-    if value == 0 {
-        Err(refuse("port", "0", "ports run from 1 to 65535", flag))
-    } else {
-        Ok(())
-    }
+    if value == 0 { Err(refuse("port", "0", "ports run from 1 to 65535", flag)) } else { Ok(()) }
 }
 
 #[cfg(test)]

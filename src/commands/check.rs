@@ -25,13 +25,7 @@ pub fn run(path: &Path) -> Result<CheckReport, Error> {
             flag: Some("`bim init` first".into()),
         });
     };
-    let prepared = init::Prepared {
-        snapshot,
-        detection: Detection {
-            services: Vec::new(),
-        },
-        existing: None,
-    };
+    let prepared = init::Prepared { snapshot, detection: Detection { services: Vec::new() }, existing: None };
     let files: Vec<Decision> = init::decide(&prepared, &answers, false)?
         .into_iter()
         // bim.toml is the source being checked against, not an output.

@@ -30,10 +30,7 @@ pub struct DeployOptions {
     pub path: PathBuf,
 }
 
-pub fn deploy(
-    options: &DeployOptions,
-    progress: &mut dyn FnMut(&Deployment),
-) -> Result<Deployment, Error> {
+pub fn deploy(options: &DeployOptions, progress: &mut dyn FnMut(&Deployment)) -> Result<Deployment, Error> {
     let config = read_config(&options.path)?;
     let app = match (&options.app, &config) {
         (Some(app), _) => app.clone(),
@@ -85,11 +82,7 @@ pub fn deploy(
                 waited: format!("{}s", options.timeout.as_secs()),
             });
         }
-        std::thread::sleep(
-            options
-                .poll_interval
-                .min(options.timeout.saturating_sub(started.elapsed())),
-        );
+        std::thread::sleep(options.poll_interval.min(options.timeout.saturating_sub(started.elapsed())));
         let next = client.get(&deployment.id)?;
         if next.status != deployment.status {
             progress(&next);
@@ -126,13 +119,7 @@ fn client(connection: &Connection, config: Option<&Config>) -> Result<Client, Er
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             (text.trim().to_string(), TokenSource::File(path.clone()))
         }
-        None => (
-            std::env::var(api::TOKEN_VAR)
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-            TokenSource::Env,
-        ),
+        None => (std::env::var(api::TOKEN_VAR).unwrap_or_default().trim().to_string(), TokenSource::Env),
     };
     if token.is_empty() {
         return Err(Error::Usage {
@@ -153,23 +140,15 @@ fn client(connection: &Connection, config: Option<&Config>) -> Result<Client, Er
 
 /// `name[:tag][@sha256:…]`.
 fn image_ref(image: &str) -> Result<(), Error> {
-    let (name_tag, digest) = image
-        .split_once('@')
-        .map_or((image, None), |(n, d)| (n, Some(d)));
+    let (name_tag, digest) = image.split_once('@').map_or((image, None), |(n, d)| (n, Some(d)));
     let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
     let (name, tag) = match name_tag[last_slash..].rfind(':') {
-        Some(i) => (
-            &name_tag[..last_slash + i],
-            Some(&name_tag[last_slash + i + 1..]),
-        ),
+        Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..])),
         None => (name_tag, None),
     };
     validate::image(name, "--image")?;
     let tag_ok = tag.is_none_or(|t| {
-        !t.is_empty()
-            && t.len() <= 128
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        !t.is_empty() && t.len() <= 128 && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
     });
     let digest_ok = digest.is_none_or(|d| d.starts_with("sha256:") && d.len() == 71);
     if tag_ok && digest_ok {
@@ -190,10 +169,7 @@ pub struct Progress {
 
 impl Progress {
     pub fn new() -> Progress {
-        Progress {
-            terminal: std::io::stderr().is_terminal(),
-            frame: 0,
-        }
+        Progress { terminal: std::io::stderr().is_terminal(), frame: 0 }
     }
 
     pub fn show(&mut self, deployment: &Deployment) {
@@ -212,12 +188,7 @@ impl Progress {
                 let _ = writeln!(err);
             }
         } else {
-            let _ = writeln!(
-                err,
-                "deployment {}: {}",
-                deployment.id,
-                deployment.status.as_str()
-            );
+            let _ = writeln!(err, "deployment {}: {}", deployment.id, deployment.status.as_str());
         }
     }
 }
@@ -231,13 +202,8 @@ impl Default for Progress {
 /// `90`, `90s`, `15m`, `1h`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 90s, 15m or 1h"))?;
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as 90s, 15m or 1h"))?;
     let seconds = match unit {
         "" | "s" => n,
         "m" => n * 60,

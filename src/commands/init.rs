@@ -1,6 +1,7 @@
 //! `bim init`: detect, resolve the answers, plan and render every file, then write them
 //! (or, with `--dry-run`, only show the diff).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -11,8 +12,10 @@ use crate::config::{self, Config};
 use crate::detect::{self, Detection};
 use crate::error::Error;
 use crate::plan;
+use crate::prompt::Prompter;
 use crate::render::Templates;
 use crate::scan::Snapshot;
+use crate::{interview, output};
 
 pub struct InitOptions {
     pub path: PathBuf,
@@ -28,7 +31,13 @@ pub struct InitReport {
     pub answers: Config,
     pub files: Vec<Decision>,
     pub dry_run: bool,
+    /// The person answered no at the final confirmation; nothing was written.
+    pub declined: bool,
 }
+
+/// Set while files are being renamed into place: an interrupt then waits for the write to
+/// finish rather than leave it half done.
+pub static WRITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Everything `init` needs to know before it writes: the snapshot, what was detected and
 /// the answers already in bim.toml.
@@ -44,16 +53,10 @@ pub fn prepare(path: &Path) -> Result<Prepared, Error> {
     let detection = match detect::detect(&snapshot) {
         Ok(detection) => detection,
         // With bim.toml, the answers are known even where detection finds nothing.
-        Err(Error::NothingDetected { .. }) if existing.is_some() => Detection {
-            services: Vec::new(),
-        },
+        Err(Error::NothingDetected { .. }) if existing.is_some() => Detection { services: Vec::new() },
         Err(e) => return Err(e),
     };
-    Ok(Prepared {
-        snapshot,
-        detection,
-        existing,
-    })
+    Ok(Prepared { snapshot, detection, existing })
 }
 
 /// Plans the files for `answers` and decides what happens to each.
@@ -63,25 +66,56 @@ pub fn decide(prepared: &Prepared, answers: &Config, force: bool) -> Result<Vec<
     apply::decide(prepared.snapshot.root(), &planned, force)
 }
 
-pub fn run(options: InitOptions) -> Result<InitReport, Error> {
+/// Runs `bim init`. With a prompter (a person at a terminal) it shows what was detected,
+/// asks, shows the plan and confirms before writing; without one it takes the flags.
+pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Result<InitReport, Error> {
+    answers::validate_flags(&options.overrides)?;
     let _lock = lock(&options.path)?;
     let prepared = prepare(&options.path)?;
+    let mut stderr = std::io::stderr();
+    let overrides = match prompter.as_deref_mut() {
+        Some(prompter) => {
+            if !prepared.detection.services.is_empty() {
+                let _ = output::detection(&mut stderr, &prepared.detection, false);
+                let _ = writeln!(stderr);
+            }
+            interview::interview(
+                &prepared.detection,
+                prepared.existing.as_ref(),
+                &options.overrides,
+                prompter,
+            )?
+        }
+        None => options.overrides.clone(),
+    };
     let answers = answers::resolve(
         &prepared.detection,
         prepared.existing.as_ref(),
-        &options.overrides,
+        &overrides,
         prepared.snapshot.git_branch(),
     )?;
     let files = decide(&prepared, &answers, options.force)?;
-    if !options.dry_run {
-        apply::write(prepared.snapshot.root(), &files)?;
+    let mut declined = false;
+    if let Some(prompter) = prompter
+        && !options.dry_run
+    {
+        let _ = output::plan(&mut stderr, &files);
+        if files.iter().any(|f| f.changes() && f.old.is_some())
+            && prompter.confirm("Show the changes to existing files?", false)?
+        {
+            for file in files.iter().filter(|f| f.changes() && f.old.is_some()) {
+                let _ = write!(stderr, "{}", file.diff());
+            }
+        }
+        declined = files.iter().any(Decision::changes) && !prompter.confirm("Write these files?", true)?;
     }
-    Ok(InitReport {
-        detection: prepared.detection,
-        answers,
-        files,
-        dry_run: options.dry_run,
-    })
+    if !options.dry_run && !declined {
+        WRITING.store(true, std::sync::atomic::Ordering::SeqCst);
+        let written = apply::write(prepared.snapshot.root(), &files);
+        WRITING.store(false, std::sync::atomic::Ordering::SeqCst);
+        written?;
+    }
+    Ok(InitReport { detection: prepared.detection, answers, files, dry_run: options.dry_run, declined })
 }
 
 /// bim.toml, if the repository has one.

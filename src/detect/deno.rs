@@ -11,8 +11,7 @@ use super::{app_name, defaults, health, port, versions};
 use crate::error::Error;
 
 const TS: &[&str] = &[".ts", ".tsx", ".js", ".mjs"];
-static PORT_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
+static PORT_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(rel) = dir.first_of(&["deno.json", "deno.jsonc"]) else {
@@ -23,21 +22,13 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     };
     let tasks = config.get("tasks").and_then(Value::as_object);
     let task = |name: &str| tasks.and_then(|t| t.get(name)).and_then(Value::as_str);
-    let imports = config
-        .get("imports")
-        .map(|i| i.to_string())
-        .unwrap_or_default();
+    let imports = config.get("imports").map(|i| i.to_string()).unwrap_or_default();
     let fresh = imports.contains("$fresh") || imports.contains("@fresh/core");
-    let entry = ["main.ts", "server.ts", "mod.ts", "src/main.ts", "main.js"]
-        .into_iter()
-        .find(|f| dir.has(f));
+    let entry = ["main.ts", "server.ts", "mod.ts", "src/main.ts", "main.js"].into_iter().find(|f| dir.has(f));
     if task("start").is_none() && entry.is_none() && !fresh {
         return Ok(None); // a Deno library
     }
-    let name = config
-        .get("name")
-        .and_then(Value::as_str)
-        .map_or_else(|| dir.name(), str::to_string);
+    let name = config.get("name").and_then(Value::as_str).map_or_else(|| dir.name(), str::to_string);
     let mut service = Service::new(dir.path, app_name(&name), Language::Deno);
     service.found("language", &rel, "Deno config");
     service.package_manager = PackageManager::Deno;
@@ -54,31 +45,19 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.start_command = Some("deno task start".into());
     } else if let Some(entry) = entry {
         service.found("start_command", &dir.rel(entry), "the usual entry file");
-        service.start_command = Some(format!(
-            "deno run --allow-net --allow-env --allow-read {entry}"
-        ));
+        service.start_command = Some(format!("deno run --allow-net --allow-env --allow-read {entry}"));
     }
     if task("test").is_some() {
         service.test_command = Some("deno task test".into());
-    } else if dir
-        .sources(TS)
-        .any(|p| p.ends_with("_test.ts") || p.ends_with(".test.ts"))
-        || dir
-            .snap
-            .files_under(dir.path)
-            .any(|p| p.ends_with("_test.ts"))
+    } else if dir.sources(TS).any(|p| p.ends_with("_test.ts") || p.ends_with(".test.ts"))
+        || dir.snap.files_under(dir.path).any(|p| p.ends_with("_test.ts"))
     {
         service.test_command = Some("deno test --allow-all".into());
     }
     let pin = versions::find(dir, &[".dvmrc"], &["deno"])?;
     versions::apply(&mut service, pin, defaults::DENO, "Deno");
     let found = port::search(dir, TS, &[&PORT_KEY])?;
-    port::apply(
-        &mut service,
-        found,
-        8000,
-        "Deno.serve and Fresh serve on 8000",
-    );
+    port::apply(&mut service, found, 8000, "Deno.serve and Fresh serve on 8000");
     health::apply(dir, &mut service, TS)?;
     Ok(Some(service))
 }

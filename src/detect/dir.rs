@@ -57,10 +57,7 @@ impl<'a> Dir<'a> {
 
     /// The first of `names` that exists here.
     pub fn first_of(&self, names: &[&str]) -> Option<String> {
-        names
-            .iter()
-            .map(|n| self.rel(n))
-            .find(|rel| self.snap.has_file(rel))
+        names.iter().map(|n| self.rel(n)).find(|rel| self.snap.has_file(rel))
     }
 
     /// The folder's own name, or the root's folder name.
@@ -93,25 +90,15 @@ impl<'a> Dir<'a> {
         let mut next = Some(self.path);
         std::iter::from_fn(move || {
             let current = next?;
-            next = if current.is_empty() {
-                None
-            } else {
-                Some(scan::parent(current))
-            };
+            next = if current.is_empty() { None } else { Some(scan::parent(current)) };
             Some(Dir::new(snap, current))
         })
     }
 
     /// Files directly in this folder.
     pub fn children(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let depth = if self.path.is_empty() {
-            0
-        } else {
-            self.path.matches('/').count() + 1
-        };
-        self.snap
-            .files_under(self.path)
-            .filter(move |p| p.matches('/').count() == depth)
+        let depth = if self.path.is_empty() { 0 } else { self.path.matches('/').count() + 1 };
+        self.snap.files_under(self.path).filter(move |p| p.matches('/').count() == depth)
     }
 
     /// Source files below this folder with one of `extensions`, outside test and sample
@@ -119,10 +106,7 @@ impl<'a> Dir<'a> {
     pub fn sources(&self, extensions: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
         let base = self.path;
         self.snap.files_under(base).filter(move |path| {
-            let inner = path
-                .strip_prefix(base)
-                .unwrap_or(path)
-                .trim_start_matches('/');
+            let inner = path.strip_prefix(base).unwrap_or(path).trim_start_matches('/');
             let mut parts = inner.split('/');
             let name = parts.next_back().unwrap_or("");
             let in_non_app = parts.any(|p| NON_APP_DIRS.contains(&p));
@@ -140,11 +124,7 @@ impl<'a> Dir<'a> {
 
     /// The first match of `pattern` in the source files with `extensions`: the file, the
     /// 1-based line, and the captures as strings.
-    pub fn grep(
-        &self,
-        extensions: &'a [&'a str],
-        pattern: &Regex,
-    ) -> Result<Option<SourceMatch>, Error> {
+    pub fn grep(&self, extensions: &'a [&'a str], pattern: &Regex) -> Result<Option<SourceMatch>, Error> {
         for rel in self.sources(extensions) {
             let Some(file) = self.source_text(rel)? else {
                 continue;

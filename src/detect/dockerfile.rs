@@ -20,11 +20,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         words.next().filter(|w| w.eq_ignore_ascii_case("EXPOSE"))?;
         words.next()?.split('/').next()?.parse::<u16>().ok()
     });
-    service.found(
-        "dockerfile",
-        &rel,
-        "the repository's own Dockerfile; bim builds it as it is",
-    );
+    service.found("dockerfile", &rel, "the repository's own Dockerfile; bim builds it as it is");
     if let Some(port) = expose {
         service.evidence.retain(|e| e.field != "port");
         service.found("port", &rel, format!("EXPOSE {port}"));

@@ -12,16 +12,12 @@ use super::{app_name, defaults, health, versions};
 use crate::error::Error;
 use crate::scan;
 
-static TARGET: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^net(?:coreapp)?(\d+\.\d+)").expect("re"));
+static TARGET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^net(?:coreapp)?(\d+\.\d+)").expect("re"));
 static HEALTH_MAP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"MapHealthChecks\(\s*"([^"]+)""#).expect("re"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
-    let Some(project) = dir
-        .children()
-        .find(|p| p.ends_with(".csproj") || p.ends_with(".fsproj"))
-    else {
+    let Some(project) = dir.children().find(|p| p.ends_with(".csproj") || p.ends_with(".fsproj")) else {
         return Ok(None);
     };
     let project = project.to_string();
@@ -36,15 +32,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         };
         let test = prop("IsTestProject").as_deref() == Some("true")
             || root.descendants().any(|n| {
-                n.has_tag_name("PackageReference")
-                    && n.attribute("Include") == Some("Microsoft.NET.Test.Sdk")
+                n.has_tag_name("PackageReference") && n.attribute("Include") == Some("Microsoft.NET.Test.Sdk")
             });
-        (
-            sdk,
-            prop("TargetFramework").or_else(|| prop("TargetFrameworks")),
-            prop("AssemblyName"),
-            test,
-        )
+        (sdk, prop("TargetFramework").or_else(|| prop("TargetFrameworks")), prop("AssemblyName"), test)
     })?;
     let Some((sdk, target, assembly, is_test)) = parsed else {
         return Ok(None);
@@ -67,26 +57,16 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.start_command = Some(format!("dotnet {assembly}.dll"));
     service.test_command = Some("dotnet test".into());
 
-    let solution = dir.ancestors().skip(1).find_map(|d| {
-        d.children()
-            .find(|p| p.ends_with(".sln") || p.ends_with(".slnx"))
-            .map(|sln| (d, sln))
-    });
+    let solution = dir
+        .ancestors()
+        .skip(1)
+        .find_map(|d| d.children().find(|p| p.ends_with(".sln") || p.ends_with(".slnx")).map(|sln| (d, sln)));
     if let Some((folder, sln)) = solution {
-        service.found(
-            "build_context",
-            sln,
-            "the solution is here; the image builds from this folder",
-        );
-        service.build_context = Some(if folder.path.is_empty() {
-            ".".into()
-        } else {
-            folder.path.to_string()
-        });
+        service.found("build_context", sln, "the solution is here; the image builds from this folder");
+        service.build_context =
+            Some(if folder.path.is_empty() { ".".into() } else { folder.path.to_string() });
     }
-    let first_target = target
-        .as_deref()
-        .map(|t| t.split(';').next().unwrap_or(t).to_string());
+    let first_target = target.as_deref().map(|t| t.split(';').next().unwrap_or(t).to_string());
     let mut pin = first_target.as_deref().and_then(|t| {
         TARGET.captures(t).map(|c| versions::Pin {
             version: c[1].to_string(),
@@ -111,11 +91,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     versions::apply(&mut service, pin, defaults::DOTNET, ".NET");
     if let Some(found) = dir.grep(&[".cs"], &HEALTH_MAP)? {
-        service.found(
-            "healthcheck_path",
-            &found.file,
-            format!("line {}: MapHealthChecks", found.line),
-        );
+        service.found("healthcheck_path", &found.file, format!("line {}: MapHealthChecks", found.line));
         service.healthcheck_path = Some(found.groups[1].clone());
     }
     health::apply(dir, &mut service, &[".cs"])?;

@@ -10,8 +10,7 @@ use super::{app_name, defaults, versions};
 use crate::error::Error;
 
 static APP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"app:\s*:(\w+)").expect("re"));
-static ELIXIR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"elixir:\s*"([^"]+)""#).expect("re"));
+static ELIXIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"elixir:\s*"([^"]+)""#).expect("re"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(mix) = dir.text("mix.exs")? else {
@@ -23,9 +22,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     if !server {
         return Ok(None);
     }
-    let app = APP
-        .captures(&mix.text)
-        .map_or_else(|| dir.name(), |c| c[1].to_string());
+    let app = APP.captures(&mix.text).map_or_else(|| dir.name(), |c| c[1].to_string());
     let mut service = Service::new(dir.path, app_name(&app), Language::Elixir);
     service.found("language", &rel, "mix.exs");
     service.package_manager = PackageManager::Mix;
@@ -39,11 +36,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         && let Some(c) = ELIXIR.captures(&mix.text)
         && let Some(version) = versions::normalize(&c[1])
     {
-        pin = Some(versions::Pin {
-            version,
-            file: rel.clone(),
-            detail: format!("elixir: \"{}\"", &c[1]),
-        });
+        pin = Some(versions::Pin { version, file: rel.clone(), detail: format!("elixir: \"{}\"", &c[1]) });
     }
     versions::apply(&mut service, pin, defaults::ELIXIR, "Elixir");
     service.entrypoint = Some(app.clone());

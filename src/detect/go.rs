@@ -25,13 +25,10 @@ const FRAMEWORKS: &[(&str, Framework)] = &[
 /// Names that mark the main package that serves, among several.
 const SERVER_NAMES: &[&str] = &["server", "api", "web", "http", "app", "service", "main"];
 
-static PACKAGE_MAIN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^package main\b").expect("re"));
-static FUNC_MAIN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^func main\(\)").expect("re"));
+static PACKAGE_MAIN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^package main\b").expect("re"));
+static FUNC_MAIN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^func main\(\)").expect("re"));
 static LISTEN_ADDR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:ListenAndServe(?:TLS)?|\.Run|\.Listen|\.Start)\(\s*"[^"]*:(\d{2,5})""#)
-        .expect("re")
+    Regex::new(r#"(?:ListenAndServe(?:TLS)?|\.Run|\.Listen|\.Start)\(\s*"[^"]*:(\d{2,5})""#).expect("re")
 });
 static ADDR_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"Addr\s*:\s*"[^"]*:(\d{2,5})""#).expect("re"));
@@ -51,9 +48,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         match (words.next(), words.next()) {
             (Some("module"), Some(m)) => module = Some(m.trim_matches('"').to_string()),
             (Some("go"), Some(v)) => go_version = Some(v.to_string()),
-            (Some("toolchain"), Some(v)) => {
-                toolchain = Some(v.trim_start_matches("go").to_string())
-            }
+            (Some("toolchain"), Some(v)) => toolchain = Some(v.trim_start_matches("go").to_string()),
             _ => {}
         }
     }
@@ -103,17 +98,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     versions::apply(&mut service, pin, defaults::GO, "Go");
 
     let found = port::search(dir, GO, &[&LISTEN_ADDR, &ADDR_FIELD, &PORT_DEFAULT])?;
-    let default = if service.framework == Framework::Fiber {
-        3000
-    } else {
-        8080
-    };
-    port::apply(
-        &mut service,
-        found,
-        default,
-        "the usual port for Go servers",
-    );
+    let default = if service.framework == Framework::Fiber { 3000 } else { 8080 };
+    port::apply(&mut service, found, default, "the usual port for Go servers");
     health::apply(dir, &mut service, GO)?;
     Ok(Some(service))
 }
@@ -123,15 +109,8 @@ fn main_packages(dir: &Dir) -> Result<BTreeSet<String>, Error> {
     let mut mains = BTreeSet::new();
     for rel in dir.sources(GO) {
         let folder = scan::parent(rel);
-        let inner = folder
-            .strip_prefix(dir.path)
-            .unwrap_or(folder)
-            .trim_start_matches('/');
-        let package = if inner.is_empty() {
-            ".".to_string()
-        } else {
-            format!("./{inner}")
-        };
+        let inner = folder.strip_prefix(dir.path).unwrap_or(folder).trim_start_matches('/');
+        let package = if inner.is_empty() { ".".to_string() } else { format!("./{inner}") };
         if mains.contains(&package) {
             continue;
         }

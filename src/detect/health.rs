@@ -16,11 +16,7 @@ static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Sets `healthcheck_path` from the first health route in the sources with `extensions`.
-pub fn apply(
-    dir: &Dir,
-    service: &mut Service,
-    extensions: &'static [&'static str],
-) -> Result<(), Error> {
+pub fn apply(dir: &Dir, service: &mut Service, extensions: &'static [&'static str]) -> Result<(), Error> {
     if service.healthcheck_path.is_some() {
         return Ok(());
     }

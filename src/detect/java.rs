@@ -16,14 +16,12 @@ const CONFIG: &[&str] = &[".properties", ".yml", ".yaml"];
 static SERVER_PORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^\s*(?:server\.port|quarkus\.http\.port)\s*[=:]\s*(\d{2,5})\s*$").expect("re")
 });
-static YAML_SERVER_PORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(\d{2,5})").expect("re")
-});
+static YAML_SERVER_PORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(\d{2,5})").expect("re"));
 static GRADLE_TOOLCHAIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"JavaLanguageVersion\.of\(\s*(\d+)\s*\)").expect("re"));
 static GRADLE_COMPAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"sourceCompatibility\s*=\s*(?:JavaVersion\.VERSION_(?:1_)?|['"])?(\d+)"#)
-        .expect("re")
+    Regex::new(r#"sourceCompatibility\s*=\s*(?:JavaVersion\.VERSION_(?:1_)?|['"])?(\d+)"#).expect("re")
 });
 
 /// What one build file says.
@@ -55,11 +53,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     if !build.runnable {
         return Ok(None); // a library or a parent build
     }
-    let mut service = Service::new(
-        dir.path,
-        app_name(&build.name.clone().unwrap_or_else(|| dir.name())),
-        Language::Java,
-    );
+    let mut service =
+        Service::new(dir.path, app_name(&build.name.clone().unwrap_or_else(|| dir.name())), Language::Java);
     service.found("language", &build.file, "Java build file");
     service.package_manager = pm;
     service.found("package_manager", &build.file, format!("{pm} build"));
@@ -71,18 +66,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     if build.framework != Framework::None {
         service.framework = build.framework;
-        service.found(
-            "framework",
-            &build.file,
-            format!("uses {}", build.framework),
-        );
+        service.found("framework", &build.file, format!("uses {}", build.framework));
     }
     let pin = match &build.java {
-        Some((version, detail)) => Some(versions::Pin {
-            version: version.clone(),
-            file: build.file.clone(),
-            detail: detail.clone(),
-        }),
+        Some((version, detail)) => {
+            Some(versions::Pin { version: version.clone(), file: build.file.clone(), detail: detail.clone() })
+        }
         None => versions::find(dir, &[".java-version"], &["java"])?,
     };
     versions::apply(&mut service, pin, defaults::JAVA, "Java");
@@ -101,23 +90,14 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         "java -jar app.jar".into()
     });
     if build.actuator {
-        service.found(
-            "healthcheck_path",
-            &build.file,
-            "spring-boot-starter-actuator",
-        );
+        service.found("healthcheck_path", &build.file, "spring-boot-starter-actuator");
         service.healthcheck_path = Some("/actuator/health".into());
     } else if build.smallrye_health {
         service.found("healthcheck_path", &build.file, "quarkus-smallrye-health");
         service.healthcheck_path = Some("/q/health".into());
     }
     let found = port::search(dir, CONFIG, &[&SERVER_PORT, &YAML_SERVER_PORT])?;
-    port::apply(
-        &mut service,
-        found,
-        8080,
-        "Spring Boot and Quarkus serve on 8080",
-    );
+    port::apply(&mut service, found, 8080, "Spring Boot and Quarkus serve on 8080");
     Ok(Some(service))
 }
 
@@ -133,16 +113,10 @@ fn maven(dir: &Dir) -> Result<Option<Build>, Error> {
         };
         let artifact = child(root, "artifactId");
         let packaging = child(root, "packaging");
-        let parent = root
-            .children()
-            .find(|c| c.has_tag_name("parent"))
-            .and_then(|p| child(p, "artifactId"));
+        let parent = root.children().find(|c| c.has_tag_name("parent")).and_then(|p| child(p, "artifactId"));
         let mut groups = Vec::new();
         let mut artifacts = Vec::new();
-        for dep in root
-            .descendants()
-            .filter(|n| n.has_tag_name("dependency") || n.has_tag_name("plugin"))
-        {
+        for dep in root.descendants().filter(|n| n.has_tag_name("dependency") || n.has_tag_name("plugin")) {
             groups.extend(child(dep, "groupId"));
             artifacts.extend(child(dep, "artifactId"));
         }
@@ -160,9 +134,7 @@ fn maven(dir: &Dir) -> Result<Option<Build>, Error> {
     let Some((artifact, packaging, parent, groups, artifacts, java)) = parsed else {
         return Ok(None);
     };
-    let spring = parent
-        .as_deref()
-        .is_some_and(|p| p.starts_with("spring-boot"))
+    let spring = parent.as_deref().is_some_and(|p| p.starts_with("spring-boot"))
         || groups.iter().any(|g| g == "org.springframework.boot");
     let quarkus = groups.iter().any(|g| g.starts_with("io.quarkus"));
     let framework = if spring {
@@ -176,17 +148,12 @@ fn maven(dir: &Dir) -> Result<Option<Build>, Error> {
         file: rel,
         name: artifact,
         framework,
-        java: java
-            .and_then(|(v, key)| Some((versions::normalize(&v)?, format!("<{key}>{v}</{key}>")))),
-        actuator: artifacts
-            .iter()
-            .any(|a| a == "spring-boot-starter-actuator"),
+        java: java.and_then(|(v, key)| Some((versions::normalize(&v)?, format!("<{key}>{v}</{key}>")))),
+        actuator: artifacts.iter().any(|a| a == "spring-boot-starter-actuator"),
         smallrye_health: artifacts.iter().any(|a| a == "quarkus-smallrye-health"),
         runnable: framework != Framework::None
             || (packaging.as_deref() != Some("pom")
-                && artifacts
-                    .iter()
-                    .any(|a| a == "maven-shade-plugin" || a == "exec-maven-plugin")),
+                && artifacts.iter().any(|a| a == "maven-shade-plugin" || a == "exec-maven-plugin")),
     }))
 }
 
@@ -208,11 +175,7 @@ fn gradle(dir: &Dir) -> Result<Option<Build>, Error> {
     let java = GRADLE_TOOLCHAIN
         .captures(text)
         .map(|c| (c[1].to_string(), format!("toolchain {}", &c[0])))
-        .or_else(|| {
-            GRADLE_COMPAT
-                .captures(text)
-                .map(|c| (c[1].to_string(), c[0].to_string()))
-        });
+        .or_else(|| GRADLE_COMPAT.captures(text).map(|c| (c[1].to_string(), c[0].to_string())));
     let settings = dir.first_of(&["settings.gradle.kts", "settings.gradle"]);
     let name = match settings {
         Some(s) => dir.snap.read(&s)?.and_then(|f| {
@@ -228,7 +191,6 @@ fn gradle(dir: &Dir) -> Result<Option<Build>, Error> {
         java,
         actuator: text.contains("spring-boot-starter-actuator"),
         smallrye_health: text.contains("quarkus-smallrye-health"),
-        runnable: framework != Framework::None
-            || text.contains("application") && text.contains("mainClass"),
+        runnable: framework != Framework::None || text.contains("application") && text.contains("mainClass"),
     }))
 }

@@ -84,9 +84,8 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
     let mut services: Vec<Service> = Vec::new();
     for service in found {
         let Some(service) = service? else { continue };
-        let inside_another = services
-            .iter()
-            .any(|s| s.path == "." || service.path.starts_with(&format!("{}/", s.path)));
+        let inside_another =
+            services.iter().any(|s| s.path == "." || service.path.starts_with(&format!("{}/", s.path)));
         if is_entry_page_only(&service) && inside_another {
             continue; // a page inside an app's folder is part of that app, not a site
         }
@@ -117,9 +116,7 @@ fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
 /// Maps `work` over `items` on every core, keeping the items' order. Folders are
 /// independent, and reading their sources is most of detection's time.
 fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
     if threads <= 1 {
         return items.iter().map(work).collect();
     }
@@ -138,10 +135,7 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> 
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
     });
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, r)| r).collect()
@@ -159,7 +153,9 @@ fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None);
     };
     let mut chosen = found.swap_remove(best);
-    for other in found.iter().filter(|s| s.language != Language::Static) {
+    let chosen_language = chosen.language;
+    for other in found.iter().filter(|s| s.language != Language::Static && s.language != chosen_language) {
+        chosen.other_languages.push(other.language);
         chosen.warn(format!(
             "this folder also looks like a {} app ({}); chose {} — pass --language to choose",
             other.language,
@@ -197,14 +193,8 @@ fn candidates(snap: &Snapshot) -> Vec<String> {
     found.insert(String::new());
     for path in snap.files_under("") {
         let folder = scan::parent(path);
-        let depth = if folder.is_empty() {
-            0
-        } else {
-            folder.matches('/').count() + 1
-        };
-        if depth > MAX_SERVICE_DEPTH + 1
-            || folder.split('/').any(|p| dir::NON_APP_DIRS.contains(&p))
-        {
+        let depth = if folder.is_empty() { 0 } else { folder.matches('/').count() + 1 };
+        if depth > MAX_SERVICE_DEPTH + 1 || folder.split('/').any(|p| dir::NON_APP_DIRS.contains(&p)) {
             continue;
         }
         let name = scan::file_name(path);
@@ -230,10 +220,7 @@ fn nothing_detected(snap: &Snapshot) -> Error {
          deno.json, index.html)"
             .to_string()
     };
-    Error::NothingDetected {
-        path: snap.root().to_path_buf(),
-        reason,
-    }
+    Error::NothingDetected { path: snap.root().to_path_buf(), reason }
 }
 
 /// Two services may not share a name: a Backend.im app is named after its service.

@@ -122,6 +122,8 @@ pub struct Service {
     /// The folder the image must be built from when it is above the service's own: the
     /// workspace root that holds the lockfile.
     pub build_context: Option<String>,
+    /// Other languages this folder also looks like, when detection had to choose.
+    pub other_languages: Vec<Language>,
     pub evidence: Vec<Evidence>,
     pub warnings: Vec<String>,
 }
@@ -129,11 +131,7 @@ pub struct Service {
 impl Service {
     pub fn new(path: &str, name: String, language: Language) -> Self {
         Service {
-            path: if path.is_empty() {
-                ".".into()
-            } else {
-                path.into()
-            },
+            path: if path.is_empty() { ".".into() } else { path.into() },
             name,
             language,
             framework: Framework::None,
@@ -150,6 +148,7 @@ impl Service {
             nextjs_standalone: None,
             dockerfile: None,
             build_context: None,
+            other_languages: Vec::new(),
             evidence: Vec::new(),
             warnings: Vec::new(),
         }

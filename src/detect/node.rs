@@ -58,16 +58,12 @@ const ENTRY_FILES: &[&str] = &[
     "src/main.ts",
 ];
 
-static LISTEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\.listen\(\s*(\d{2,5})\b").expect("re"));
-static PORT_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\bPORT\b[^\n]{0,40}?(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"#).expect("re")
-});
-static PORT_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
-static SERVES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{").expect("re")
-});
+static LISTEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.listen\(\s*(\d{2,5})\b").expect("re"));
+static PORT_FALLBACK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\bPORT\b[^\n]{0,40}?(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"#).expect("re"));
+static PORT_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
+static SERVES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{").expect("re"));
 static BUN_API: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bBun\.(?:serve|file|write|env)\b").expect("re"));
 static STANDALONE: LazyLock<Regex> =
@@ -96,10 +92,7 @@ impl Package {
         };
         let rel = dir.rel("package.json");
         let Value::Object(obj) = &json else {
-            return Err(Error::broken(
-                &rel,
-                "expected a JSON object at the top level",
-            ));
+            return Err(Error::broken(&rel, "expected a JSON object at the top level"));
         };
         let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_string);
         let mut deps = BTreeSet::new();
@@ -109,10 +102,9 @@ impl Package {
             }
         }
         let scripts = match obj.get("scripts") {
-            Some(Value::Object(map)) => map
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect(),
+            Some(Value::Object(map)) => {
+                map.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect()
+            }
             _ => Vec::new(),
         };
         Ok(Some(Package {
@@ -132,10 +124,7 @@ impl Package {
     }
 
     fn script(&self, name: &str) -> Option<&str> {
-        self.scripts
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.scripts.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -143,32 +132,18 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(pkg) = Package::read(dir)? else {
         return Ok(None);
     };
-    let framework = FRAMEWORKS
-        .iter()
-        .find(|(dep, _)| pkg.deps.contains(*dep))
-        .map(|(dep, fw)| (*dep, *fw));
+    let framework = FRAMEWORKS.iter().find(|(dep, _)| pkg.deps.contains(*dep)).map(|(dep, fw)| (*dep, *fw));
     let (pm, pm_evidence) = package_manager(dir, &pkg)?;
     let bun_signal = bun_signal(dir, &pkg, pm)?;
-    let language = if bun_signal.is_some() {
-        Language::Bun
-    } else {
-        Language::Node
-    };
-    let pm = if language == Language::Bun {
-        PackageManager::Bun
-    } else {
-        pm
-    };
+    let language = if bun_signal.is_some() { Language::Bun } else { Language::Node };
+    let pm = if language == Language::Bun { PackageManager::Bun } else { pm };
 
     let name = app_name(pkg.name.as_deref().unwrap_or(&dir.name()));
     let mut service = Service::new(dir.path, name, language);
     service.package_manager = pm;
     match &pm_evidence {
         Some((file, detail)) => service.found("package_manager", file, detail.clone()),
-        None => service.defaulted(
-            "package_manager",
-            "no lockfile or packageManager field; npm",
-        ),
+        None => service.defaulted("package_manager", "no lockfile or packageManager field; npm"),
     }
     if let Some((lockfile, _)) = &pm_evidence {
         let folder = crate::scan::parent(lockfile);
@@ -181,11 +156,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
                 lockfile,
                 "the workspace's lockfile is here; the image builds from this folder",
             );
-            service.build_context = Some(if folder.is_empty() {
-                ".".into()
-            } else {
-                folder.to_string()
-            });
+            service.build_context = Some(if folder.is_empty() { ".".into() } else { folder.to_string() });
         }
     }
     if let Some((file, detail)) = bun_signal {
@@ -207,10 +178,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.found("build_command", &pkg.rel, "scripts.build");
         service.build_command = Some(run("build"));
     }
-    if let Some(test) = pkg
-        .script("test")
-        .filter(|t| !t.contains("no test specified"))
-    {
+    if let Some(test) = pkg.script("test").filter(|t| !t.contains("no test specified")) {
         service.found("test_command", &pkg.rel, format!("scripts.test: {test}"));
         service.test_command = Some(run("test"));
     }
@@ -222,9 +190,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             service.start_command = Some("node .output/server/index.mjs".into());
         }
         Framework::Sveltekit => sveltekit(dir, &mut service)?,
-        Framework::Nestjs
-            if pkg.script("start:prod").is_some() || pkg.script("build").is_some() =>
-        {
+        Framework::Nestjs if pkg.script("start:prod").is_some() || pkg.script("build").is_some() => {
             service.defaulted("start_command", "NestJS builds to dist/main.js");
             service.start_command = Some("node dist/main".into());
         }
@@ -242,9 +208,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         start_command(dir, &pkg, &mut service, pm)?;
     }
     if service.start_command.is_none() && !service.is_static() {
-        if service.framework == Framework::None
-            && (pkg.workspaces || dir.has("pnpm-workspace.yaml"))
-        {
+        if service.framework == Framework::None && (pkg.workspaces || dir.has("pnpm-workspace.yaml")) {
             return Ok(None); // a workspace root that only orchestrates its members
         }
         if service.framework == Framework::None && pkg.script("build").is_none() {
@@ -255,42 +219,28 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
 
     let default_port = if service.is_static() { 8080 } else { 3000 };
     let found = match service.framework {
-        Framework::Nextjs
-        | Framework::Nuxt
-        | Framework::Remix
-        | Framework::Sveltekit
-        | Framework::Vite => None,
+        Framework::Nextjs | Framework::Nuxt | Framework::Remix | Framework::Sveltekit | Framework::Vite => {
+            None
+        }
         _ => port::search(dir, JS_SOURCES, &[&LISTEN, &PORT_FALLBACK, &PORT_KEY])?,
     };
-    let why = if service.is_static() {
-        "static files served on 8080"
-    } else {
-        "the usual port for Node servers"
-    };
+    let why =
+        if service.is_static() { "static files served on 8080" } else { "the usual port for Node servers" };
     port::apply(&mut service, found, default_port, why);
     health::apply(dir, &mut service, JS_SOURCES)?;
     Ok(Some(service))
 }
 
-fn package_manager(
-    dir: &Dir,
-    pkg: &Package,
-) -> Result<(PackageManager, Option<(String, String)>), Error> {
+fn package_manager(dir: &Dir, pkg: &Package) -> Result<(PackageManager, Option<(String, String)>), Error> {
     if let Some(field) = &pkg.package_manager {
         let tool = field.split('@').next().unwrap_or("");
         if let Ok(pm) = tool.parse::<PackageManager>()
             && matches!(
                 pm,
-                PackageManager::Npm
-                    | PackageManager::Yarn
-                    | PackageManager::Pnpm
-                    | PackageManager::Bun
+                PackageManager::Npm | PackageManager::Yarn | PackageManager::Pnpm | PackageManager::Bun
             )
         {
-            return Ok((
-                pm,
-                Some((pkg.rel.clone(), format!("packageManager: {field}"))),
-            ));
+            return Ok((pm, Some((pkg.rel.clone(), format!("packageManager: {field}")))));
         }
     }
     for folder in dir.ancestors() {
@@ -303,38 +253,21 @@ fn package_manager(
                 return Ok((*pm, Some((folder.rel(lockfile), detail))));
             }
         }
-        if let Some(root) = Package::read(&folder)?
-            .filter(|p| p.package_manager.is_some() && folder.path != dir.path)
+        if let Some(root) =
+            Package::read(&folder)?.filter(|p| p.package_manager.is_some() && folder.path != dir.path)
             && let Some(field) = &root.package_manager
-            && let Ok(pm) = field
-                .split('@')
-                .next()
-                .unwrap_or("")
-                .parse::<PackageManager>()
+            && let Ok(pm) = field.split('@').next().unwrap_or("").parse::<PackageManager>()
         {
-            return Ok((
-                pm,
-                Some((
-                    root.rel.clone(),
-                    format!("workspace root packageManager: {field}"),
-                )),
-            ));
+            return Ok((pm, Some((root.rel.clone(), format!("workspace root packageManager: {field}")))));
         }
     }
     Ok((PackageManager::Npm, None))
 }
 
 /// Why this package runs on Bun rather than Node, if it does.
-fn bun_signal(
-    dir: &Dir,
-    pkg: &Package,
-    pm: PackageManager,
-) -> Result<Option<(String, String)>, Error> {
+fn bun_signal(dir: &Dir, pkg: &Package, pm: PackageManager) -> Result<Option<(String, String)>, Error> {
     if pm == PackageManager::Bun {
-        return Ok(Some((
-            pkg.rel.clone(),
-            "uses bun as its package manager".into(),
-        )));
+        return Ok(Some((pkg.rel.clone(), "uses bun as its package manager".into())));
     }
     for dep in ["elysia", "@types/bun", "bun-types"] {
         if pkg.deps.contains(dep) {
@@ -346,11 +279,7 @@ fn bun_signal(
     }
     // Bun's own APIs show in the entry module; reading every source file of every
     // package (libraries included) to find them would cost more than it tells.
-    let entries = pkg
-        .main
-        .iter()
-        .map(|m| m.trim_start_matches("./"))
-        .chain(ENTRY_FILES.iter().copied());
+    let entries = pkg.main.iter().map(|m| m.trim_start_matches("./")).chain(ENTRY_FILES.iter().copied());
     for entry in entries {
         let rel = dir.rel(entry);
         if let Some(file) = dir.source_text(&rel)?
@@ -374,27 +303,15 @@ fn runtime_version(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<()
         && let Some(range) = &pkg.engines_node
         && let Some(version) = versions::normalize(range)
     {
-        pin = Some(versions::Pin {
-            version,
-            file: pkg.rel.clone(),
-            detail: format!("engines.node: {range}"),
-        });
+        pin =
+            Some(versions::Pin { version, file: pkg.rel.clone(), detail: format!("engines.node: {range}") });
     }
     versions::apply(service, pin, defaults::NODE, "Node");
     Ok(())
 }
 
-fn start_command(
-    dir: &Dir,
-    pkg: &Package,
-    service: &mut Service,
-    pm: PackageManager,
-) -> Result<(), Error> {
-    let runner = if service.language == Language::Bun {
-        "bun"
-    } else {
-        "node"
-    };
+fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageManager) -> Result<(), Error> {
+    let runner = if service.language == Language::Bun { "bun" } else { "node" };
     if let Some(start) = pkg.script("start") {
         let simple = start.split_whitespace().count() == 2 && start.starts_with("node ");
         service.found("start_command", &pkg.rel, format!("scripts.start: {start}"));
@@ -416,9 +333,7 @@ fn start_command(
         if has_framework {
             return Ok(true);
         }
-        Ok(dir
-            .source_text(&dir.rel(file))?
-            .is_some_and(|t| SERVES.is_match(&t.text)))
+        Ok(dir.source_text(&dir.rel(file))?.is_some_and(|t| SERVES.is_match(&t.text)))
     };
     if let Some(main) = &pkg.main {
         let main = main.trim_start_matches("./");
@@ -430,9 +345,7 @@ fn start_command(
             service.start_command = Some(format!("{runner} {main}"));
             return Ok(());
         }
-        service.warn(format!(
-            "package.json `main` points to {main}, which does not exist"
-        ));
+        service.warn(format!("package.json `main` points to {main}, which does not exist"));
     }
     if let Some(entry) = ENTRY_FILES.iter().find(|f| dir.has(f)) {
         let runnable = runner == "bun" || !entry.ends_with(".ts");
@@ -445,12 +358,7 @@ fn start_command(
 }
 
 fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let config = dir.first_of(&[
-        "next.config.js",
-        "next.config.mjs",
-        "next.config.ts",
-        "next.config.cjs",
-    ]);
+    let config = dir.first_of(&["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs"]);
     let mut standalone = false;
     if let Some(rel) = &config
         && let Some(file) = dir.snap.read(rel)?
@@ -480,11 +388,10 @@ fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
 fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let config = dir.first_of(&["svelte.config.js", "svelte.config.mjs", "svelte.config.ts"]);
     let adapter = match &config {
-        Some(rel) => dir.snap.read(rel)?.and_then(|f| {
-            SVELTE_ADAPTER
-                .captures(&f.text)
-                .map(|c| (rel.clone(), c[1].to_string()))
-        }),
+        Some(rel) => dir
+            .snap
+            .read(rel)?
+            .and_then(|f| SVELTE_ADAPTER.captures(&f.text).map(|c| (rel.clone(), c[1].to_string()))),
         None => None,
     };
     match adapter {
@@ -510,18 +417,12 @@ fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
 }
 
 fn vite_spa(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let config = dir.first_of(&[
-        "vite.config.ts",
-        "vite.config.js",
-        "vite.config.mjs",
-        "vite.config.mts",
-    ]);
+    let config = dir.first_of(&["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts"]);
     let out_dir = match &config {
-        Some(rel) => dir.snap.read(rel)?.and_then(|f| {
-            VITE_OUT_DIR
-                .captures(&f.text)
-                .map(|c| (rel.clone(), c[1].to_string()))
-        }),
+        Some(rel) => dir
+            .snap
+            .read(rel)?
+            .and_then(|f| VITE_OUT_DIR.captures(&f.text).map(|c| (rel.clone(), c[1].to_string()))),
         None => None,
     };
     match out_dir {

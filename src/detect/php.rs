@@ -11,16 +11,11 @@ use crate::error::Error;
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let composer = dir.json("composer.json")?;
     let rel = dir.rel("composer.json");
-    let index = ["public/index.php", "index.php", "web/index.php"]
-        .into_iter()
-        .find(|f| dir.has(f));
+    let index = ["public/index.php", "index.php", "web/index.php"].into_iter().find(|f| dir.has(f));
     if composer.is_none() && index.is_none() {
         return Ok(None);
     }
-    let require = composer
-        .as_ref()
-        .and_then(|c| c.get("require"))
-        .and_then(Value::as_object);
+    let require = composer.as_ref().and_then(|c| c.get("require")).and_then(Value::as_object);
     let requires = |name: &str| require.is_some_and(|r| r.contains_key(name));
     let framework = if requires("laravel/framework") {
         Framework::Laravel
@@ -43,11 +38,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.package_manager = PackageManager::Composer;
         service.found("package_manager", &rel, "composer.json");
     } else {
-        service.found(
-            "language",
-            &dir.rel(index.unwrap_or("index.php")),
-            "PHP entry file",
-        );
+        service.found("language", &dir.rel(index.unwrap_or("index.php")), "PHP entry file");
     }
     if framework != Framework::None {
         service.framework = framework;
@@ -92,11 +83,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         if let Some(app) = dir.text("bootstrap/app.php")?
             && app.text.contains("health: '/up'")
         {
-            service.found(
-                "healthcheck_path",
-                &dir.rel("bootstrap/app.php"),
-                "health: '/up'",
-            );
+            service.found("healthcheck_path", &dir.rel("bootstrap/app.php"), "health: '/up'");
             service.healthcheck_path = Some("/up".into());
         }
     } else if dir.has("phpunit.xml") || dir.has("phpunit.xml.dist") {

@@ -32,11 +32,7 @@ pub fn apply(service: &mut Service, found: Option<(u16, SourceMatch)>, default: 
     }
     match found {
         Some((port, at)) => {
-            service.found(
-                "port",
-                &at.file,
-                format!("line {}: {}", at.line, at.groups[0].trim()),
-            );
+            service.found("port", &at.file, format!("line {}: {}", at.line, at.groups[0].trim()));
             service.port = Some(port);
         }
         None => {

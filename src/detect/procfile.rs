@@ -26,11 +26,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         if command.is_empty() {
             continue;
         }
-        service.found(
-            "start_command",
-            &rel,
-            format!("line {}: web process", index + 1),
-        );
+        service.found("start_command", &rel, format!("line {}: web process", index + 1));
         service.start_command = Some(command.to_string());
         if let Some(caps) = PORT_IN_COMMAND.captures(command)
             && let Ok(port) = caps[1].parse::<u16>()

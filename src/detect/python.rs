@@ -16,9 +16,8 @@ use crate::manifest::toml_get;
 const PY: &[&str] = &[".py"];
 const DEFAULT_PORT: u16 = 8000;
 
-static SETTINGS_MODULE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"#).expect("re")
-});
+static SETTINGS_MODULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"#).expect("re"));
 static WSGI_APPLICATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"WSGI_APPLICATION\s*=\s*['"]([\w.]+)['"]"#).expect("re"));
 static FASTAPI_APP: LazyLock<Regex> =
@@ -27,8 +26,7 @@ static FLASK_APP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^(\w+)\s*(?::\s*Flask\s*)?=\s*Flask\(").expect("re"));
 static FLASK_FACTORY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^def (create_app)\s*\(").expect("re"));
-static PORT_ARG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bport\s*=\s*(\d{2,5})\b").expect("re"));
+static PORT_ARG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*=\s*(\d{2,5})\b").expect("re"));
 static REQUIREMENT_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)").expect("re"));
 
@@ -60,13 +58,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         .map_or_else(|| dir.name(), str::to_string);
     let mut service = Service::new(dir.path, app_name(&name), Language::Python);
     let manifest = dir
-        .first_of(&[
-            "pyproject.toml",
-            "requirements.txt",
-            "Pipfile",
-            "setup.py",
-            "manage.py",
-        ])
+        .first_of(&["pyproject.toml", "requirements.txt", "Pipfile", "setup.py", "manage.py"])
         .or_else(|| m.requirements.first().cloned())
         .unwrap_or_default();
     service.found("language", &manifest, "Python manifest");
@@ -75,20 +67,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
 
     if manage_py || m.deps.contains("django") {
         service.framework = Framework::Django;
-        let why = if manage_py {
-            "manage.py"
-        } else {
-            "depends on django"
-        };
-        service.found(
-            "framework",
-            &if manage_py {
-                dir.rel("manage.py")
-            } else {
-                manifest.clone()
-            },
-            why,
-        );
+        let why = if manage_py { "manage.py" } else { "depends on django" };
+        service.found("framework", &if manage_py { dir.rel("manage.py") } else { manifest.clone() }, why);
         django(dir, &m, &mut service)?;
     } else if m.deps.contains("fastapi") {
         service.framework = Framework::Fastapi;
@@ -98,19 +78,11 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.framework = Framework::Flask;
         service.found("framework", &manifest, "depends on flask");
         asgi_or_wsgi(dir, &mut service, &FLASK_APP, "Flask")?;
-    } else if let Some(main) = ["main.py", "app.py", "server.py"]
-        .iter()
-        .find(|f| dir.has(f))
-    {
+    } else if let Some(main) = ["main.py", "app.py", "server.py"].iter().find(|f| dir.has(f)) {
         service.found("start_command", &dir.rel(main), "the usual entry file");
         service.start_command = Some(format!("python {main}"));
         let found = port::search(dir, PY, &[&PORT_ARG])?;
-        port::apply(
-            &mut service,
-            found,
-            DEFAULT_PORT,
-            "no port in the code; 8000",
-        );
+        port::apply(&mut service, found, DEFAULT_PORT, "no port in the code; 8000");
     } else if !dir.has("Procfile") {
         return Ok(None); // a library, not an app
     }
@@ -141,8 +113,7 @@ fn read_manifests(dir: &Dir) -> Result<Manifests, Error> {
                 let name = crate::scan::file_name(p);
                 let in_folder = p.starts_with(&format!("{req_dir}/"));
                 name.ends_with(".txt")
-                    && (in_folder
-                        || (name.starts_with("requirements") && name != "requirements.txt"))
+                    && (in_folder || (name.starts_with("requirements") && name != "requirements.txt"))
             })
             .map(str::to_string),
     );
@@ -172,12 +143,7 @@ fn read_manifests(dir: &Dir) -> Result<Manifests, Error> {
             m.deps.extend(table.keys().map(|k| normalize_dep(k)));
         }
     }
-    if let Some(table) = m
-        .pipfile
-        .as_ref()
-        .and_then(|p| p.get("packages"))
-        .and_then(|v| v.as_table())
-    {
+    if let Some(table) = m.pipfile.as_ref().and_then(|p| p.get("packages")).and_then(|v| v.as_table()) {
         m.deps.extend(table.keys().map(|k| normalize_dep(k)));
     }
     Ok(m)
@@ -189,39 +155,20 @@ fn normalize_dep(name: &str) -> String {
 
 fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
     let py = m.pyproject.as_ref();
-    let has_tool = |tool: &str| {
-        py.and_then(|p| toml_get(p, &format!("tool.{tool}")))
-            .is_some()
-    };
+    let has_tool = |tool: &str| py.and_then(|p| toml_get(p, &format!("tool.{tool}"))).is_some();
     let (pm, file, detail) = if dir.has("uv.lock") {
         (PackageManager::Uv, dir.rel("uv.lock"), "uv.lock present")
     } else if dir.has("poetry.lock") || has_tool("poetry") {
-        let file = if dir.has("poetry.lock") {
-            dir.rel("poetry.lock")
-        } else {
-            dir.rel("pyproject.toml")
-        };
+        let file = if dir.has("poetry.lock") { dir.rel("poetry.lock") } else { dir.rel("pyproject.toml") };
         (PackageManager::Poetry, file, "Poetry project")
     } else if dir.has("pdm.lock") || has_tool("pdm") {
-        (
-            PackageManager::Pdm,
-            dir.rel("pyproject.toml"),
-            "PDM project",
-        )
+        (PackageManager::Pdm, dir.rel("pyproject.toml"), "PDM project")
     } else if m.pipfile.is_some() {
-        (
-            PackageManager::Pipenv,
-            dir.rel("Pipfile"),
-            "Pipfile present",
-        )
+        (PackageManager::Pipenv, dir.rel("Pipfile"), "Pipfile present")
     } else if let Some(req) = m.requirements.first() {
         (PackageManager::Pip, req.clone(), "requirements file")
     } else if has_tool("uv") {
-        (
-            PackageManager::Uv,
-            dir.rel("pyproject.toml"),
-            "[tool.uv] in pyproject.toml",
-        )
+        (PackageManager::Uv, dir.rel("pyproject.toml"), "[tool.uv] in pyproject.toml")
     } else {
         service.defaulted("package_manager", "no lockfile; pip installs the project");
         service.package_manager = PackageManager::Pip;
@@ -254,17 +201,14 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
                 .and_then(|p| toml_get(p, "requires.python_version"))
                 .map(|v| ("Pipfile", "requires.python_version", v)),
         ];
-        pin = declared
-            .into_iter()
-            .flatten()
-            .find_map(|(file, key, value)| {
-                let raw = value.as_str()?;
-                Some(versions::Pin {
-                    version: versions::normalize(raw)?,
-                    file: dir.rel(file),
-                    detail: format!("{key} = {raw}"),
-                })
-            });
+        pin = declared.into_iter().flatten().find_map(|(file, key, value)| {
+            let raw = value.as_str()?;
+            Some(versions::Pin {
+                version: versions::normalize(raw)?,
+                file: dir.rel(file),
+                detail: format!("{key} = {raw}"),
+            })
+        });
     }
     versions::apply(service, pin, defaults::PYTHON, "Python");
     Ok(())
@@ -276,18 +220,11 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
         && let Some(caps) = SETTINGS_MODULE.captures(&manage.text)
     {
         let module_path = caps[1].replace('.', "/");
-        let files: Vec<String> = [
-            format!("{module_path}.py"),
-            format!("{module_path}/__init__.py"),
-        ]
-        .into_iter()
-        .map(|f| dir.rel(&f))
-        .chain(
-            dir.snap
-                .files_under(&dir.rel(&module_path))
-                .map(str::to_string),
-        )
-        .collect();
+        let files: Vec<String> = [format!("{module_path}.py"), format!("{module_path}/__init__.py")]
+            .into_iter()
+            .map(|f| dir.rel(&f))
+            .chain(dir.snap.files_under(&dir.rel(&module_path)).map(str::to_string))
+            .collect();
         for rel in files {
             let Some(file) = dir.source_text(&rel)? else {
                 continue;
@@ -314,51 +251,29 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     service.start_command = Some(format!("gunicorn {entry} --bind 0.0.0.0:{DEFAULT_PORT}"));
     service.entrypoint = Some(entry);
     if !m.deps.contains("gunicorn") {
-        service.warn(
-            "gunicorn is not a dependency; add it, since the image runs the app with gunicorn",
-        );
+        service.warn("gunicorn is not a dependency; add it, since the image runs the app with gunicorn");
     }
     Ok(())
 }
 
-fn asgi_or_wsgi(
-    dir: &Dir,
-    service: &mut Service,
-    object: &Regex,
-    framework: &str,
-) -> Result<(), Error> {
+fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Regex, framework: &str) -> Result<(), Error> {
     let found = match dir.grep(PY, object)? {
-        Some(found) => Some((
-            found.file.clone(),
-            found.line,
-            found.groups[1].clone(),
-            false,
-        )),
-        None if framework == "Flask" => dir
-            .grep(PY, &FLASK_FACTORY)?
-            .map(|f| (f.file.clone(), f.line, "create_app()".to_string(), true)),
+        Some(found) => Some((found.file.clone(), found.line, found.groups[1].clone(), false)),
+        None if framework == "Flask" => {
+            dir.grep(PY, &FLASK_FACTORY)?.map(|f| (f.file.clone(), f.line, "create_app()".to_string(), true))
+        }
         None => None,
     };
     let Some((file, line, attr, factory)) = found else {
-        service.warn(format!(
-            "found no {framework} app object; pass --start-command"
-        ));
+        service.warn(format!("found no {framework} app object; pass --start-command"));
         return Ok(());
     };
     let entry = format!("{}:{attr}", module_of(dir, &file));
-    service.found(
-        "entrypoint",
-        &file,
-        format!("line {line}: {framework} app `{attr}`"),
-    );
+    service.found("entrypoint", &file, format!("line {line}: {framework} app `{attr}`"));
     service.start_command = Some(if framework == "FastAPI" {
         format!("uvicorn {entry} --host 0.0.0.0 --port {DEFAULT_PORT}")
     } else {
-        let quoted = if factory {
-            format!("'{entry}'")
-        } else {
-            entry.clone()
-        };
+        let quoted = if factory { format!("'{entry}'") } else { entry.clone() };
         format!("gunicorn {quoted} --bind 0.0.0.0:{DEFAULT_PORT}")
     });
     service.entrypoint = Some(entry);
@@ -367,25 +282,16 @@ fn asgi_or_wsgi(
 
 /// `app/main.py` → `app.main`, relative to the service folder (and its `src/` layout).
 fn module_of(dir: &Dir, rel: &str) -> String {
-    let inner = rel
-        .strip_prefix(dir.path)
-        .unwrap_or(rel)
-        .trim_start_matches('/');
+    let inner = rel.strip_prefix(dir.path).unwrap_or(rel).trim_start_matches('/');
     let inner = inner.strip_prefix("src/").unwrap_or(inner);
-    inner
-        .trim_end_matches(".py")
-        .trim_end_matches("/__init__")
-        .replace('/', ".")
+    inner.trim_end_matches(".py").trim_end_matches("/__init__").replace('/', ".")
 }
 
 fn test_command(dir: &Dir, m: &Manifests, service: &mut Service) {
     let pytest = m.deps.contains("pytest")
         || dir.has("pytest.ini")
         || dir.has("conftest.py")
-        || m.pyproject
-            .as_ref()
-            .and_then(|p| toml_get(p, "tool.pytest"))
-            .is_some();
+        || m.pyproject.as_ref().and_then(|p| toml_get(p, "tool.pytest")).is_some();
     let command = if pytest {
         "pytest"
     } else if service.framework == Framework::Django {
@@ -403,16 +309,8 @@ fn test_command(dir: &Dir, m: &Manifests, service: &mut Service) {
     };
     service.found(
         "test_command",
-        &dir.rel(if pytest {
-            "pyproject.toml"
-        } else {
-            "manage.py"
-        }),
-        if pytest {
-            "uses pytest"
-        } else {
-            "Django's test runner"
-        },
+        &dir.rel(if pytest { "pyproject.toml" } else { "manage.py" }),
+        if pytest { "uses pytest" } else { "Django's test runner" },
     );
     service.test_command = Some(format!("{prefix}{command}"));
 }

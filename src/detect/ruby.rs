@@ -11,23 +11,18 @@ use super::model::{Framework, Language, PackageManager, Service};
 use super::{app_name, defaults, health, port, versions};
 use crate::error::Error;
 
-static GEM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?m)^\s*gem\s+['"]([\w-]+)['"]"#).expect("re"));
+static GEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?m)^\s*gem\s+['"]([\w-]+)['"]"#).expect("re"));
 static RUBY_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?m)^\s*ruby\s+['"]([^'"]+)['"]"#).expect("re"));
-static RACK_PORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:set\s+:port,\s*|port\s+ENV[^\n]*?\|\|\s*|-p\s+)(\d{2,5})").expect("re")
-});
+static RACK_PORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:set\s+:port,\s*|port\s+ENV[^\n]*?\|\|\s*|-p\s+)(\d{2,5})").expect("re"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(gemfile) = dir.text("Gemfile")? else {
         return Ok(None);
     };
     let rel = dir.rel("Gemfile");
-    let gems: BTreeSet<String> = GEM
-        .captures_iter(&gemfile.text)
-        .map(|c| c[1].to_string())
-        .collect();
+    let gems: BTreeSet<String> = GEM.captures_iter(&gemfile.text).map(|c| c[1].to_string()).collect();
     let (framework, default_port) = if gems.contains("rails") || gems.contains("railties") {
         (Framework::Rails, 3000)
     } else if gems.contains("jekyll") || gems.contains("github-pages") {
@@ -54,11 +49,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         && let Some(c) = RUBY_VERSION.captures(&gemfile.text)
         && let Some(version) = versions::normalize(&c[1])
     {
-        pin = Some(versions::Pin {
-            version,
-            file: rel.clone(),
-            detail: format!("ruby \"{}\"", &c[1]),
-        });
+        pin = Some(versions::Pin { version, file: rel.clone(), detail: format!("ruby \"{}\"", &c[1]) });
     }
     versions::apply(&mut service, pin, defaults::RUBY, "Ruby");
     let rspec = gems.contains("rspec-rails") || gems.contains("rspec");
@@ -66,19 +57,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         Framework::Rails => {
             service.start_command = Some(format!("bin/rails server -b 0.0.0.0 -p {default_port}"));
             service.build_command = Some("bin/rails assets:precompile".into());
-            service.test_command = Some(if rspec {
-                "bundle exec rspec".into()
-            } else {
-                "bin/rails test".into()
-            });
+            service.test_command =
+                Some(if rspec { "bundle exec rspec".into() } else { "bin/rails test".into() });
             if let Some(routes) = dir.text("config/routes.rb")?
                 && routes.text.contains("rails/health#show")
             {
-                service.found(
-                    "healthcheck_path",
-                    &dir.rel("config/routes.rb"),
-                    "rails/health#show",
-                );
+                service.found("healthcheck_path", &dir.rel("config/routes.rb"), "rails/health#show");
                 service.healthcheck_path = Some("/up".into());
             }
         }
@@ -109,12 +93,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     } else {
         port::search(dir, &[".rb", ".ru"], &[&RACK_PORT])?
     };
-    port::apply(
-        &mut service,
-        found,
-        default_port,
-        "the framework's default port",
-    );
+    port::apply(&mut service, found, default_port, "the framework's default port");
     health::apply(dir, &mut service, &[".rb"])?;
     Ok(Some(service))
 }

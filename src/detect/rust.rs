@@ -37,27 +37,19 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(package_name) = toml_str(&cargo, "package.name") else {
         return Ok(None); // a virtual workspace root: its members are the candidates
     };
-    let explicit: Vec<&toml::Value> = cargo
-        .get("bin")
-        .and_then(|b| b.as_array())
-        .map(|l| l.iter().collect())
-        .unwrap_or_default();
-    let mut bins: Vec<String> = explicit
-        .iter()
-        .filter_map(|b| b.get("name")?.as_str().map(str::to_string))
-        .collect();
-    let main_claimed = explicit
-        .iter()
-        .any(|b| b.get("path").and_then(|p| p.as_str()) == Some("src/main.rs"));
+    let explicit: Vec<&toml::Value> =
+        cargo.get("bin").and_then(|b| b.as_array()).map(|l| l.iter().collect()).unwrap_or_default();
+    let mut bins: Vec<String> =
+        explicit.iter().filter_map(|b| b.get("name")?.as_str().map(str::to_string)).collect();
+    let main_claimed = explicit.iter().any(|b| b.get("path").and_then(|p| p.as_str()) == Some("src/main.rs"));
     if dir.has("src/main.rs") && !main_claimed && !bins.iter().any(|b| b == package_name) {
         bins.push(package_name.to_string());
     }
     let bin_dir = dir.rel("src/bin");
     for file in dir.snap.files_under(&bin_dir) {
         let inner = &file[bin_dir.len() + 1..];
-        let name = inner
-            .strip_suffix("/main.rs")
-            .or_else(|| inner.strip_suffix(".rs").filter(|n| !n.contains('/')));
+        let name =
+            inner.strip_suffix("/main.rs").or_else(|| inner.strip_suffix(".rs").filter(|n| !n.contains('/')));
         if let Some(name) = name
             && !bins.iter().any(|b| b == name)
         {
@@ -92,11 +84,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             &folder.rel("Cargo.lock"),
             "the workspace's lockfile is here; the image builds from this folder",
         );
-        service.build_context = Some(if folder.path.is_empty() {
-            ".".into()
-        } else {
-            folder.path.to_string()
-        });
+        service.build_context =
+            Some(if folder.path.is_empty() { ".".into() } else { folder.path.to_string() });
     }
     let locked_flag = if locked { " --locked" } else { "" };
     service.build_command = Some(format!("cargo build --release{locked_flag} --bin {chosen}"));
@@ -105,9 +94,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.entrypoint = Some(chosen);
 
     let deps = cargo.get("dependencies").and_then(|d| d.as_table());
-    let framework = FRAMEWORKS
-        .iter()
-        .find(|(dep, _, _)| deps.is_some_and(|d| d.contains_key(*dep)));
+    let framework = FRAMEWORKS.iter().find(|(dep, _, _)| deps.is_some_and(|d| d.contains_key(*dep)));
     if let Some((dep, fw, _)) = framework {
         service.framework = *fw;
         service.found("framework", &rel, format!("depends on {dep}"));

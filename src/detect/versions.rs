@@ -38,11 +38,7 @@ pub fn find(dir: &Dir, files: &[&str], tools: &[&str]) -> Result<Option<Pin>, Er
             let Some(file) = folder.text(name)? else {
                 continue;
             };
-            let raw = file
-                .text
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty() && !l.starts_with('#'));
+            let raw = file.text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
             if let Some(version) = raw.and_then(normalize) {
                 return Ok(Some(Pin {
                     version,
@@ -87,16 +83,12 @@ fn tool_versions(dir: &Dir, tools: &[&str]) -> Result<Option<Pin>, Error> {
         for tool in tools {
             let raw = match entries.get(*tool) {
                 Some(toml::Value::String(s)) => s.clone(),
-                Some(toml::Value::Array(items)) => items
-                    .first()
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                Some(toml::Value::Table(t)) => t
-                    .get("version")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string(),
+                Some(toml::Value::Array(items)) => {
+                    items.first().and_then(|v| v.as_str()).unwrap_or_default().to_string()
+                }
+                Some(toml::Value::Table(t)) => {
+                    t.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_string()
+                }
                 _ => continue,
             };
             if let Some(version) = normalize(&raw) {
@@ -119,11 +111,7 @@ pub fn normalize(raw: &str) -> Option<String> {
     let first = first.split_whitespace().collect::<Vec<_>>().join("");
     let start = first.find(|c: char| c.is_ascii_digit())?;
     let prefix = &first[..start];
-    if !prefix
-        .chars()
-        .all(|c| "<>=^~v!-pythonrubyjdkgo".contains(c))
-        || prefix.contains('<')
-    {
+    if !prefix.chars().all(|c| "<>=^~v!-pythonrubyjdkgo".contains(c)) || prefix.contains('<') {
         return None;
     }
     let mut parts = Vec::new();
@@ -155,10 +143,8 @@ pub fn apply(service: &mut Service, pin: Option<Pin>, default: &str, runtime: &s
             service.runtime_version = Some(pin.version);
         }
         None => {
-            service.defaulted(
-                "runtime_version",
-                format!("no {runtime} version pinned; current release line"),
-            );
+            service
+                .defaulted("runtime_version", format!("no {runtime} version pinned; current release line"));
             service.runtime_version = Some(default.to_string());
         }
     }

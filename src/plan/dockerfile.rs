@@ -59,10 +59,7 @@ pub struct CopyItem {
 }
 
 /// The template to use for a service, and its context.
-pub fn context(
-    service: &ServiceConfig,
-    snap: &Snapshot,
-) -> Result<(String, DockerfileContext), Error> {
+pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, DockerfileContext), Error> {
     let context_dir = snapshot_path(build_context(service)).to_string();
     let exists = |name: &str| snap.has_file(&scan::join(&context_dir, name));
     let mut ctx = DockerfileContext {
@@ -91,37 +88,25 @@ pub fn context(
         names
             .iter()
             .filter(|n| exists(n))
-            .map(|n| CopyItem {
-                src: n.to_string(),
-                dest: "./".into(),
-            })
+            .map(|n| CopyItem { src: n.to_string(), dest: "./".into() })
             .collect()
     };
-    let health_url = service
-        .healthcheck_path
-        .as_ref()
-        .map(|p| format!("http://127.0.0.1:{}{p}", service.port));
+    let health_url =
+        service.healthcheck_path.as_ref().map(|p| format!("http://127.0.0.1:{}{p}", service.port));
     let template = match service.language {
         Language::Node | Language::Bun => {
             node(service, &mut ctx, snap, &context_dir);
-            let runner = if service.language == Language::Bun {
-                "bun"
-            } else {
-                "node"
-            };
+            let runner = if service.language == Language::Bun { "bun" } else { "node" };
             ctx.healthcheck = health_url.map(|url| {
-                let script = format!(
-                    "fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-                );
+                let script =
+                    format!("fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))");
                 json(&[runner, "-e", &script])
             });
             match (service.language, service.framework, &service.static_output) {
                 (_, _, Some(_)) => "docker/node-static.Dockerfile.tera",
                 (Language::Bun, _, None) => "docker/bun.Dockerfile.tera",
                 (_, Framework::Nextjs, None) => {
-                    if !ctx.nextjs_standalone
-                        && service.start_command.as_deref() == Some("node server.js")
-                    {
+                    if !ctx.nextjs_standalone && service.start_command.as_deref() == Some("node server.js") {
                         // In a workspace the standalone server sits deeper; `next start` runs from the app's folder.
                         ctx.cmd = exec_form("npx next start");
                     }
@@ -134,11 +119,7 @@ pub fn context(
             ctx.manifests = copy_here(&["deno.json", "deno.jsonc", "deno.lock"]);
             ctx.cache = Some("/deno-dir".into());
             ctx.healthcheck = health_url.map(|url| {
-                json(&[
-                    "deno",
-                    "eval",
-                    &format!("const r = await fetch('{url}'); Deno.exit(r.ok ? 0 : 1)"),
-                ])
+                json(&["deno", "eval", &format!("const r = await fetch('{url}'); Deno.exit(r.ok ? 0 : 1)")])
             });
             "docker/deno.Dockerfile.tera"
         }
@@ -159,26 +140,14 @@ pub fn context(
             "docker/go.Dockerfile.tera"
         }
         Language::Rust => {
-            ctx.entrypoint = Some(
-                service
-                    .entrypoint
-                    .clone()
-                    .unwrap_or_else(|| service.app.clone()),
-            );
-            ctx.version = if service.runtime_version == "1" {
-                "1".into()
-            } else {
-                service.runtime_version.clone()
-            };
+            ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| service.app.clone()));
+            ctx.version =
+                if service.runtime_version == "1" { "1".into() } else { service.runtime_version.clone() };
             "docker/rust.Dockerfile.tera"
         }
         Language::Java => {
             let maven = service.package_manager == PackageManager::Maven;
-            let wrapper = if maven {
-                exists("mvnw")
-            } else {
-                exists("gradlew")
-            };
+            let wrapper = if maven { exists("mvnw") } else { exists("gradlew") };
             ctx.manifests = if maven {
                 copy_here(&["pom.xml", "mvnw"])
             } else {
@@ -197,11 +166,7 @@ pub fn context(
                 (false, false) => "gradle",
             };
             ctx.setup = Some(tool.to_string());
-            ctx.cache = Some(if maven {
-                "/root/.m2".into()
-            } else {
-                "/root/.gradle".into()
-            });
+            ctx.cache = Some(if maven { "/root/.m2".into() } else { "/root/.gradle".into() });
             ctx.install = Some(if maven {
                 format!("{tool} -B -q dependency:go-offline")
             } else {
@@ -233,32 +198,20 @@ pub fn context(
         }
         Language::Php => {
             ctx.manifests = copy_here(&["composer.json", "composer.lock"]);
-            ctx.entrypoint = Some(
-                service
-                    .entrypoint
-                    .clone()
-                    .unwrap_or_else(|| "public".into()),
-            );
+            ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| "public".into()));
             "docker/php.Dockerfile.tera"
         }
         Language::Dotnet => {
             let project_dir = service_dir_in_context(service);
             let project = service.entrypoint.clone().unwrap_or_default();
-            ctx.entrypoint = Some(if project_dir == "." {
-                project
-            } else {
-                format!("{project_dir}/{project}")
-            });
+            ctx.entrypoint =
+                Some(if project_dir == "." { project } else { format!("{project_dir}/{project}") });
             "docker/dotnet.Dockerfile.tera"
         }
         Language::Elixir => {
             ctx.manifests = copy_here(&["mix.exs", "mix.lock"]);
-            ctx.entrypoint = Some(
-                service
-                    .entrypoint
-                    .clone()
-                    .unwrap_or_else(|| service.app.replace('-', "_")),
-            );
+            ctx.entrypoint =
+                Some(service.entrypoint.clone().unwrap_or_else(|| service.app.replace('-', "_")));
             "docker/elixir.Dockerfile.tera"
         }
         Language::Static => "docker/static.Dockerfile.tera",
@@ -274,91 +227,52 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         PackageManager::Yarn => ["yarn.lock"].iter().find(|f| has(f)),
         PackageManager::Pnpm => ["pnpm-lock.yaml"].iter().find(|f| has(f)),
         PackageManager::Bun => ["bun.lock", "bun.lockb"].iter().find(|f| has(f)),
-        _ => ["package-lock.json", "npm-shrinkwrap.json"]
-            .iter()
-            .find(|f| has(f)),
+        _ => ["package-lock.json", "npm-shrinkwrap.json"].iter().find(|f| has(f)),
     };
     let locked = lockfile.is_some();
     let berry = pm == PackageManager::Yarn && has(".yarnrc.yml");
-    let mut manifests: Vec<CopyItem> = [
-        "package.json",
-        ".npmrc",
-        ".yarnrc.yml",
-        "pnpm-workspace.yaml",
-    ]
-    .into_iter()
-    .chain(lockfile.copied())
-    .filter(|f| has(f))
-    .map(|f| CopyItem {
-        src: f.into(),
-        dest: "./".into(),
-    })
-    .collect();
+    let mut manifests: Vec<CopyItem> = ["package.json", ".npmrc", ".yarnrc.yml", "pnpm-workspace.yaml"]
+        .into_iter()
+        .chain(lockfile.copied())
+        .filter(|f| has(f))
+        .map(|f| CopyItem { src: f.into(), dest: "./".into() })
+        .collect();
     if ctx.service_dir != "." {
         // A workspace: every member's package.json, so the install links them all.
         for rel in snap.files_under(context_dir) {
-            let inner = rel
-                .strip_prefix(context_dir)
-                .unwrap_or(rel)
-                .trim_start_matches('/');
+            let inner = rel.strip_prefix(context_dir).unwrap_or(rel).trim_start_matches('/');
             if scan::file_name(inner) == "package.json"
                 && inner.contains('/')
-                && !inner
-                    .split('/')
-                    .any(|p| crate::detect::dir::NON_APP_DIRS.contains(&p))
+                && !inner.split('/').any(|p| crate::detect::dir::NON_APP_DIRS.contains(&p))
             {
                 let folder = scan::parent(inner);
-                manifests.push(CopyItem {
-                    src: inner.to_string(),
-                    dest: format!("{folder}/"),
-                });
+                manifests.push(CopyItem { src: inner.to_string(), dest: format!("{folder}/") });
             }
         }
     }
     ctx.manifests = manifests;
     let (install, prune, cache) = match (pm, locked) {
         (PackageManager::Pnpm, _) => (
-            if locked {
-                "pnpm install --frozen-lockfile"
-            } else {
-                "pnpm install"
-            },
+            if locked { "pnpm install --frozen-lockfile" } else { "pnpm install" },
             Some("pnpm prune --prod --ignore-scripts"),
             "/root/.local/share/pnpm/store",
         ),
-        (PackageManager::Yarn, _) if berry => {
-            ("yarn install --immutable", None, "/root/.yarn/berry/cache")
-        }
+        (PackageManager::Yarn, _) if berry => ("yarn install --immutable", None, "/root/.yarn/berry/cache"),
         (PackageManager::Yarn, _) => (
-            if locked {
-                "yarn install --frozen-lockfile"
-            } else {
-                "yarn install"
-            },
+            if locked { "yarn install --frozen-lockfile" } else { "yarn install" },
             Some("yarn install --production --ignore-scripts --prefer-offline"),
             "/usr/local/share/.cache/yarn",
         ),
-        (PackageManager::Bun, true) => (
-            "bun install --frozen-lockfile",
-            None,
-            "/root/.bun/install/cache",
-        ),
+        (PackageManager::Bun, true) => ("bun install --frozen-lockfile", None, "/root/.bun/install/cache"),
         (PackageManager::Bun, false) => ("bun install", None, "/root/.bun/install/cache"),
         (_, true) => ("npm ci", Some("npm prune --omit=dev"), "/root/.npm"),
         (_, false) => ("npm install", Some("npm prune --omit=dev"), "/root/.npm"),
     };
     ctx.install = Some(install.into());
-    ctx.prune = prune
-        .filter(|_| service.static_output.is_none())
-        .map(str::to_string);
+    ctx.prune = prune.filter(|_| service.static_output.is_none()).map(str::to_string);
     ctx.cache = Some(cache.into());
     if matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
-        let major: u32 = service
-            .runtime_version
-            .split('.')
-            .next()
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(0);
+        let major: u32 = service.runtime_version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
         // Node 25 and later no longer ship corepack.
         ctx.setup = Some(if major >= 25 {
             format!("npm install --global corepack@{COREPACK} && corepack enable")
@@ -386,11 +300,7 @@ fn python(
     match service.package_manager {
         PackageManager::Uv => {
             ctx.manifests = copy_here(&["pyproject.toml", "uv.lock"]);
-            let frozen = if ctx.manifests.iter().any(|m| m.src == "uv.lock") {
-                "--frozen "
-            } else {
-                ""
-            };
+            let frozen = if ctx.manifests.iter().any(|m| m.src == "uv.lock") { "--frozen " } else { "" };
             ctx.install = Some(format!("uv sync {frozen}--no-dev --no-install-project"));
             ctx.prune = Some(format!("uv sync {frozen}--no-dev"));
         }
@@ -402,7 +312,9 @@ fn python(
         PackageManager::Pipenv => {
             ctx.manifests = copy_here(&["Pipfile", "Pipfile.lock"]);
             ctx.setup = Some(format!("pip install --no-cache-dir pipenv=={PIPENV}"));
-            ctx.install = Some("pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into());
+            ctx.install = Some(
+                "pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into(),
+            );
         }
         PackageManager::Pdm => {
             ctx.manifests = copy_here(&["pyproject.toml", "pdm.lock"]);
@@ -423,15 +335,9 @@ fn python(
                     // A requirements file may include its siblings (`-r base.txt`).
                     let folder = scan::parent(file);
                     ctx.manifests = if folder.is_empty() {
-                        vec![CopyItem {
-                            src: file.into(),
-                            dest: "./".into(),
-                        }]
+                        vec![CopyItem { src: file.into(), dest: "./".into() }]
                     } else {
-                        vec![CopyItem {
-                            src: format!("{folder}/"),
-                            dest: format!("{folder}/"),
-                        }]
+                        vec![CopyItem { src: format!("{folder}/"), dest: format!("{folder}/") }]
                     };
                     ctx.install = Some(format!("pip install -r {file}"));
                 }
@@ -467,11 +373,7 @@ fn merge_by_destination(items: Vec<CopyItem>) -> Vec<CopyItem> {
 /// run under `sh -c`; the rest are split into words so signals reach the app directly.
 pub fn exec_form(command: &str) -> String {
     let needs_shell = command.contains(['&', '|', ';', '$', '>', '<', '`', '*', '(', ')', '\\']);
-    let words = if needs_shell {
-        None
-    } else {
-        shlex::split(command).filter(|w| !w.is_empty())
-    };
+    let words = if needs_shell { None } else { shlex::split(command).filter(|w| !w.is_empty()) };
     match words {
         Some(words) => serde_json::to_string(&words).unwrap_or_default(),
         None => json(&["sh", "-c", command]),
@@ -494,9 +396,6 @@ mod tests {
             r#"["sh","-c","gunicorn 'notes:create_app()' --bind 0.0.0.0:8000"]"#
         );
         assert_eq!(exec_form("bin/api"), r#"["bin/api"]"#);
-        assert_eq!(
-            exec_form("echo \"$PORT\""),
-            r#"["sh","-c","echo \"$PORT\""]"#
-        );
+        assert_eq!(exec_form("echo \"$PORT\""), r#"["sh","-c","echo \"$PORT\""]"#);
     }
 }

@@ -3,9 +3,7 @@
 
 use serde::Serialize;
 
-use super::{
-    FileKind, Ownership, PlannedFile, build_context, header, repo_join, service_dir_in_context,
-};
+use super::{FileKind, Ownership, PlannedFile, build_context, header, repo_join, service_dir_in_context};
 use crate::config::{Config, Registry, ServiceConfig};
 use crate::detect::Language;
 use crate::error::Error;
@@ -63,14 +61,9 @@ pub fn dockerignore(service: &ServiceConfig, templates: &Templates) -> Result<Pl
             "_site",
             ".jekyll-cache",
         ],
-        Language::Php => &[
-            "vendor",
-            "node_modules",
-            "storage/logs/*",
-            "storage/framework/cache/*",
-            "var/cache",
-            "var/log",
-        ],
+        Language::Php => {
+            &["vendor", "node_modules", "storage/logs/*", "storage/framework/cache/*", "var/cache", "var/log"]
+        }
         Language::Dotnet => &["**/bin", "**/obj", "*.user", "TestResults"],
         Language::Elixir => &["_build", "deps", "cover", "node_modules"],
         Language::Static => &["node_modules", "README.md"],
@@ -82,17 +75,9 @@ pub fn dockerignore(service: &ServiceConfig, templates: &Templates) -> Result<Pl
     };
     let contents = templates.render(
         "dockerignore/dockerignore.tera",
-        &DockerignoreContext {
-            header: header("#"),
-            patterns: patterns.to_vec(),
-        },
+        &DockerignoreContext { header: header("#"), patterns: patterns.to_vec() },
     )?;
-    Ok(PlannedFile {
-        path,
-        kind: FileKind::Dockerignore,
-        ownership: Ownership::Entries,
-        contents,
-    })
+    Ok(PlannedFile { path, kind: FileKind::Dockerignore, ownership: Ownership::Entries, contents })
 }
 
 /// `.env.example`: each variable, sorted, with where it is read; a value only where one
@@ -106,11 +91,7 @@ pub fn env_example(service: &ServiceConfig) -> PlannedFile {
         if !file.is_empty() {
             text.push_str(&format!("# read in {file}\n"));
         }
-        let value = if name == "PORT" {
-            service.port.to_string()
-        } else {
-            String::new()
-        };
+        let value = if name == "PORT" { service.port.to_string() } else { String::new() };
         text.push_str(&format!("{name}={value}\n"));
     }
     PlannedFile {
@@ -185,16 +166,8 @@ pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Err
         Registry::Host(host) => (
             format!("`{host}`"),
             vec![
-                Setting {
-                    name: "REGISTRY_USERNAME",
-                    kind: "variable",
-                    what: "the registry user",
-                },
-                Setting {
-                    name: "REGISTRY_PASSWORD",
-                    kind: "secret",
-                    what: "the registry password or token",
-                },
+                Setting { name: "REGISTRY_USERNAME", kind: "variable", what: "the registry user" },
+                Setting { name: "REGISTRY_PASSWORD", kind: "secret", what: "the registry password or token" },
             ],
         ),
     };
@@ -205,10 +178,7 @@ pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Err
             app: s.app.clone(),
             path: s.path.clone(),
             context: build_context(s).to_string(),
-            dockerfile: s
-                .dockerfile
-                .clone()
-                .unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
+            dockerfile: s.dockerfile.clone().unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
             port: s.port,
             env_file: repo_join(&s.path, ".env"),
             env_vars: s
@@ -216,21 +186,12 @@ pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Err
                 .iter()
                 .map(|(name, file)| EnvRow {
                     name: name.clone(),
-                    read_in: if file.is_empty() {
-                        "—".into()
-                    } else {
-                        format!("`{file}`")
-                    },
+                    read_in: if file.is_empty() { "—".into() } else { format!("`{file}`") },
                 })
                 .collect(),
         })
         .collect();
-    let context = ReadmeContext {
-        branch: config.branch.clone(),
-        registry_name,
-        registry_settings,
-        services,
-    };
+    let context = ReadmeContext { branch: config.branch.clone(), registry_name, registry_settings, services };
     Ok(PlannedFile {
         path: "README.md".into(),
         kind: FileKind::Readme,

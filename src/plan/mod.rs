@@ -69,11 +69,7 @@ pub fn repo_join(folder: &str, name: &str) -> String {
 }
 
 /// Every file for the answers.
-pub fn plan(
-    config: &Config,
-    snap: &Snapshot,
-    templates: &Templates,
-) -> Result<Vec<PlannedFile>, Error> {
+pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<Vec<PlannedFile>, Error> {
     let mut files = Vec::new();
     let files_on = &config.files;
     for service in &config.services {
@@ -100,8 +96,7 @@ pub fn plan(
             path: ".github/workflows/deploy.yml".into(),
             kind: FileKind::Workflow,
             ownership: Ownership::Whole,
-            contents: templates
-                .render("github/deploy.yml.tera", &workflow::context(config, snap))?,
+            contents: templates.render("github/deploy.yml.tera", &workflow::context(config, snap))?,
         });
     }
     if files_on.dependabot {
@@ -109,10 +104,7 @@ pub fn plan(
             path: ".github/dependabot.yml".into(),
             kind: FileKind::Dependabot,
             ownership: Ownership::Whole,
-            contents: templates.render(
-                "github/dependabot.yml.tera",
-                &workflow::dependabot_context(),
-            )?,
+            contents: templates.render("github/dependabot.yml.tera", &workflow::dependabot_context())?,
         });
     }
     if files_on.readme {
@@ -139,13 +131,6 @@ pub fn build_context(service: &ServiceConfig) -> &str {
 pub fn service_dir_in_context(service: &ServiceConfig) -> String {
     let context = snapshot_path(build_context(service));
     let path = snapshot_path(&service.path);
-    let inner = path
-        .strip_prefix(context)
-        .unwrap_or(path)
-        .trim_start_matches('/');
-    if inner.is_empty() {
-        ".".into()
-    } else {
-        inner.to_string()
-    }
+    let inner = path.strip_prefix(context).unwrap_or(path).trim_start_matches('/');
+    if inner.is_empty() { ".".into() } else { inner.to_string() }
 }

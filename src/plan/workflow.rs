@@ -11,16 +11,12 @@ use crate::scan::{self, Snapshot};
 /// Actions the workflow uses, pinned by full commit SHA with the release in a comment.
 /// Dependabot (`.github/dependabot.yml`) keeps them current.
 pub const CHECKOUT: &str = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1";
-pub const SETUP_BUILDX: &str =
-    "docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0";
+pub const SETUP_BUILDX: &str = "docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0";
 pub const LOGIN: &str = "docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 # v4.1.0";
-pub const METADATA: &str =
-    "docker/metadata-action@dc802804100637a589fabce1cb79ff13a1411302 # v6.2.0";
-pub const BUILD_PUSH: &str =
-    "docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0";
+pub const METADATA: &str = "docker/metadata-action@dc802804100637a589fabce1cb79ff13a1411302 # v6.2.0";
+pub const BUILD_PUSH: &str = "docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0";
 pub const SETUP_NODE: &str = "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0";
-pub const SETUP_PYTHON: &str =
-    "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0";
+pub const SETUP_PYTHON: &str = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0";
 pub const SETUP_GO: &str = "actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e # v7.0.0";
 
 /// Python build tools installed in the test job, pinned. Reviewed 2026-11.
@@ -100,42 +96,23 @@ pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
             setup_python: SETUP_PYTHON,
             setup_go: SETUP_GO,
         },
-        services: config
-            .services
-            .iter()
-            .map(|s| service(s, &config.registry, several, snap))
-            .collect(),
+        services: config.services.iter().map(|s| service(s, &config.registry, several, snap)).collect(),
     }
 }
 
-fn service(
-    s: &ServiceConfig,
-    registry: &Registry,
-    several: bool,
-    snap: &Snapshot,
-) -> WorkflowService {
+fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapshot) -> WorkflowService {
     let context = build_context(s).to_string();
     let has = |name: &str| snap.has_file(&scan::join(snapshot_path(&context), name));
-    let suffix = if several {
-        format!("/{}", s.app)
-    } else {
-        String::new()
-    };
+    let suffix = if several { format!("/{}", s.app) } else { String::new() };
     let image = s.image.clone().unwrap_or_else(|| match registry {
         Registry::Ghcr => format!("ghcr.io/${{{{ github.repository }}}}{suffix}"),
         Registry::Dockerhub => format!("${{{{ vars.DOCKERHUB_USERNAME }}}}/{}", s.app),
         Registry::Host(host) => format!("{host}/${{{{ github.repository }}}}{suffix}"),
     });
-    let lockfile = [
-        "package-lock.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "go.sum",
-        "requirements.txt",
-    ]
-    .into_iter()
-    .find(|f| has(f))
-    .map(|f| repo_join(&context, f));
+    let lockfile = ["package-lock.json", "yarn.lock", "pnpm-lock.yaml", "go.sum", "requirements.txt"]
+        .into_iter()
+        .find(|f| has(f))
+        .map(|f| repo_join(&context, f));
     let mut w = WorkflowService {
         id: s.app.clone(),
         app: s.app.clone(),
@@ -144,10 +121,7 @@ fn service(
         version: s.runtime_version.clone(),
         path: s.path.clone(),
         context: context.clone(),
-        dockerfile: s
-            .dockerfile
-            .clone()
-            .unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
+        dockerfile: s.dockerfile.clone().unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
         image,
         container: None,
         setup: None,
@@ -163,9 +137,7 @@ fn service(
             w.install = Some(match (s.package_manager, locked) {
                 (PackageManager::Pnpm, true) => "pnpm install --frozen-lockfile".into(),
                 (PackageManager::Pnpm, false) => "pnpm install".into(),
-                (PackageManager::Yarn, _) if has(".yarnrc.yml") => {
-                    "yarn install --immutable".into()
-                }
+                (PackageManager::Yarn, _) if has(".yarnrc.yml") => "yarn install --immutable".into(),
                 (PackageManager::Yarn, true) => "yarn install --frozen-lockfile".into(),
                 (PackageManager::Yarn, false) => "yarn install".into(),
                 (PackageManager::Bun, _) => "bun install".into(),
@@ -174,9 +146,7 @@ fn service(
             });
             w.setup = match s.package_manager {
                 PackageManager::Pnpm | PackageManager::Yarn => Some("corepack enable".into()),
-                PackageManager::Bun => {
-                    Some(format!("npm install --global bun@{}", s.runtime_version))
-                }
+                PackageManager::Bun => Some(format!("npm install --global bun@{}", s.runtime_version)),
                 _ => None,
             };
             w.node_cache = match (s.package_manager, locked) {
@@ -189,18 +159,15 @@ fn service(
             }
         }
         Language::Python => {
-            let pip =
-                |tool: &str, version: &str| format!("python -m pip install {tool}=={version}");
+            let pip = |tool: &str, version: &str| format!("python -m pip install {tool}=={version}");
             (w.setup, w.install) = match s.package_manager {
                 PackageManager::Uv => (Some(pip("uv", UV)), Some("uv sync --frozen".into())),
-                PackageManager::Poetry => (
-                    Some(pip("poetry", POETRY)),
-                    Some("poetry install --no-interaction --no-root".into()),
-                ),
-                PackageManager::Pipenv => (
-                    Some(pip("pipenv", PIPENV)),
-                    Some("pipenv install --dev --deploy".into()),
-                ),
+                PackageManager::Poetry => {
+                    (Some(pip("poetry", POETRY)), Some("poetry install --no-interaction --no-root".into()))
+                }
+                PackageManager::Pipenv => {
+                    (Some(pip("pipenv", PIPENV)), Some("pipenv install --dev --deploy".into()))
+                }
                 PackageManager::Pdm => (Some(pip("pdm", PDM)), Some("pdm install".into())),
                 _ => {
                     let requirements: Vec<&str> = snap
@@ -228,18 +195,8 @@ fn service(
                     } else {
                         format!("python -m pip install {}", inner.join(" "))
                     };
-                    let pytest = s
-                        .test_command
-                        .as_deref()
-                        .is_some_and(|t| t.contains("pytest"));
-                    (
-                        None,
-                        Some(if pytest {
-                            format!("{install} pytest")
-                        } else {
-                            install
-                        }),
-                    )
+                    let pytest = s.test_command.as_deref().is_some_and(|t| t.contains("pytest"));
+                    (None, Some(if pytest { format!("{install} pytest") } else { install }))
                 }
             };
         }
@@ -259,15 +216,11 @@ fn service(
             }
         }
         Language::Dotnet => {
-            w.container = Some(format!(
-                "mcr.microsoft.com/dotnet/sdk:{}",
-                s.runtime_version
-            ));
+            w.container = Some(format!("mcr.microsoft.com/dotnet/sdk:{}", s.runtime_version));
         }
         Language::Elixir => {
             w.container = Some(format!("elixir:{}", s.runtime_version));
-            w.install =
-                Some("mix local.hex --force && mix local.rebar --force && mix deps.get".into());
+            w.install = Some("mix local.hex --force && mix local.rebar --force && mix deps.get".into());
         }
         Language::Deno => w.container = Some(format!("denoland/deno:{}", s.runtime_version)),
         Language::Static => {}
@@ -278,13 +231,15 @@ fn service(
                 w.note = Some("a static site has no tests; the image build checks it".into())
             }
             (Some(build), _) => {
-                w.note = Some("found no test command; building instead (set test_command in bim.toml to run tests)".into());
+                w.note = Some(
+                    "found no test command; building instead (set test_command in bim.toml to run tests)"
+                        .into(),
+                );
                 w.test = Some(build.clone());
             }
             (None, _) => {
                 w.note = Some(
-                    "found no test command and no build; set test_command in bim.toml to run tests"
-                        .into(),
+                    "found no test command and no build; set test_command in bim.toml to run tests".into(),
                 )
             }
         }
@@ -301,7 +256,5 @@ pub struct DependabotContext {
 }
 
 pub fn dependabot_context() -> DependabotContext {
-    DependabotContext {
-        header: header("#"),
-    }
+    DependabotContext { header: header("#") }
 }

@@ -24,11 +24,7 @@ fn deploy(fake: &FakeBackend, extra: &[&str]) -> crate::harness::Run {
         "1s",
     ];
     args.extend_from_slice(extra);
-    Test::new()
-        .env("BACKEND_IM_API_URL", &fake.url())
-        .env("BACKEND_IM_API_TOKEN", TOKEN)
-        .args(&args)
-        .run()
+    Test::new().env("BACKEND_IM_API_URL", &fake.url()).env("BACKEND_IM_API_TOKEN", TOKEN).args(&args).run()
 }
 
 fn assert_no_token(run: &crate::harness::Run) {
@@ -44,43 +40,23 @@ fn assert_no_token(run: &crate::harness::Run) {
 fn deploys_waits_until_live_and_prints_the_url() {
     let fake = FakeBackend::healthy();
     let digest = format!("sha256:{}", "ab".repeat(32));
-    let run = deploy(
-        &fake,
-        &["--wait", "--digest", &digest, "--commit", "abc123"],
-    )
-    .code(0)
-    .stdout_has("url: https://orders.backend.im");
+    let run = deploy(&fake, &["--wait", "--digest", &digest, "--commit", "abc123"])
+        .code(0)
+        .stdout_has("url: https://orders.backend.im");
     assert!(
-        run.stderr.contains("deployment d-1: building")
-            && run.stderr.contains("deployment d-1: live"),
+        run.stderr.contains("deployment d-1: building") && run.stderr.contains("deployment d-1: live"),
         "state changes:\n{}",
         run.stderr
     );
     assert_no_token(&run);
     let requests = fake.requests();
     let post = &requests[0];
-    assert_eq!(
-        (post.method.as_str(), post.path.as_str()),
-        ("POST", "/v1/deployments")
-    );
-    assert_eq!(
-        post.header("authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
-    );
+    assert_eq!((post.method.as_str(), post.path.as_str()), ("POST", "/v1/deployments"));
+    assert_eq!(post.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
     assert_eq!(post.header("content-type"), Some("application/json"));
-    assert!(
-        post.header("idempotency-key")
-            .is_some_and(|k| !k.is_empty())
-    );
-    assert_eq!(
-        post.json(),
-        json!({"app": "orders", "image": IMAGE, "digest": digest, "commit": "abc123"})
-    );
-    assert!(
-        requests[1..]
-            .iter()
-            .all(|r| r.method == "GET" && r.path == "/v1/deployments/d-1")
-    );
+    assert!(post.header("idempotency-key").is_some_and(|k| !k.is_empty()));
+    assert_eq!(post.json(), json!({"app": "orders", "image": IMAGE, "digest": digest, "commit": "abc123"}));
+    assert!(requests[1..].iter().all(|r| r.method == "GET" && r.path == "/v1/deployments/d-1"));
     assert_eq!(fake.count("GET"), 2, "polls until live, then stops");
 }
 
@@ -97,25 +73,15 @@ fn without_wait_it_prints_the_queued_deployment_and_json_on_request() {
 fn a_503_is_retried_with_the_same_idempotency_key() {
     let fake = FakeBackend::start(|r, n| match (r.method.as_str(), n) {
         ("POST", 0) => Reply::raw(503, "busy"),
-        ("POST", _) => Reply::json(
-            201,
-            json!({"id": "d-2", "status": "live", "url": "https://x.backend.im"}),
-        ),
+        ("POST", _) => {
+            Reply::json(201, json!({"id": "d-2", "status": "live", "url": "https://x.backend.im"}))
+        }
         _ => Reply::raw(500, ""),
     });
-    deploy(&fake, &["--wait"])
-        .code(0)
-        .stdout_has("https://x.backend.im");
-    let posts: Vec<_> = fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST")
-        .collect();
+    deploy(&fake, &["--wait"]).code(0).stdout_has("https://x.backend.im");
+    let posts: Vec<_> = fake.requests().into_iter().filter(|r| r.method == "POST").collect();
     assert_eq!(posts.len(), 2);
-    assert_eq!(
-        posts[0].header("idempotency-key"),
-        posts[1].header("idempotency-key")
-    );
+    assert_eq!(posts[0].header("idempotency-key"), posts[1].header("idempotency-key"));
 }
 
 #[test]
@@ -129,20 +95,13 @@ fn a_429_waits_as_long_as_retry_after_says() {
     });
     let started = Instant::now();
     deploy(&fake, &[]).code(0);
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "waited {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
 }
 
 #[test]
 fn a_401_is_not_retried_and_says_where_the_token_comes_from() {
     let fake = FakeBackend::start(|_, _| Reply::json(401, json!({"error": "bad token"})));
-    let run = deploy(&fake, &[])
-        .code(9)
-        .stderr_has("refused the token")
-        .stderr_has("BACKEND_IM_API_TOKEN");
+    let run = deploy(&fake, &[]).code(9).stderr_has("refused the token").stderr_has("BACKEND_IM_API_TOKEN");
     assert_no_token(&run);
     assert_eq!(fake.count("POST"), 1);
     let file = tempfile::NamedTempFile::new().expect("file");
@@ -150,26 +109,12 @@ fn a_401_is_not_retried_and_says_where_the_token_comes_from() {
     let path = file.path().display().to_string();
     let run = Test::new()
         .env("BACKEND_IM_API_URL", &fake.url())
-        .args(&[
-            "deploy",
-            "--image",
-            IMAGE,
-            "--app",
-            "orders",
-            "--token-file",
-            &path,
-        ])
+        .args(&["deploy", "--image", IMAGE, "--app", "orders", "--token-file", &path])
         .run()
         .code(9);
-    assert!(
-        run.stderr.contains(&path),
-        "names the token file: {}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(&path), "names the token file: {}", run.stderr);
     assert_eq!(
-        fake.requests()
-            .last()
-            .and_then(|r| r.header("authorization").map(str::to_string)),
+        fake.requests().last().and_then(|r| r.header("authorization").map(str::to_string)),
         Some("Bearer other-token".into())
     );
 }
@@ -177,18 +122,11 @@ fn a_401_is_not_retried_and_says_where_the_token_comes_from() {
 #[test]
 fn unknown_apps_and_rejections_are_explained() {
     let fake = FakeBackend::start(|_, _| Reply::json(404, json!({"error": "no such app"})));
-    deploy(&fake, &[])
-        .code(9)
-        .stderr_has("knows no app `orders`");
+    deploy(&fake, &[]).code(9).stderr_has("knows no app `orders`");
     let fake = FakeBackend::start(|_, _| {
-        Reply::json(
-            422,
-            json!({"error": "image is not reachable from Backend.im"}),
-        )
+        Reply::json(422, json!({"error": "image is not reachable from Backend.im"}))
     });
-    deploy(&fake, &[])
-        .code(9)
-        .stderr_has("image is not reachable from Backend.im");
+    deploy(&fake, &[]).code(9).stderr_has("image is not reachable from Backend.im");
 }
 
 #[test]
@@ -197,9 +135,7 @@ fn a_response_slower_than_the_timeout_fails_after_bounded_retries() {
         Reply::json(201, json!({"id": "d", "status": "queued"})).after(Duration::from_secs(3))
     });
     let started = Instant::now();
-    deploy(&fake, &[])
-        .code(9)
-        .stderr_has("timed out talking to 127.0.0.1");
+    deploy(&fake, &[]).code(9).stderr_has("timed out talking to 127.0.0.1");
     assert!(fake.count("POST") >= 2, "timeouts are retried");
     assert!(started.elapsed() < Duration::from_secs(30));
 }
@@ -208,10 +144,7 @@ fn a_response_slower_than_the_timeout_fails_after_bounded_retries() {
 fn a_failed_deployment_exits_7_with_the_reason() {
     let fake = FakeBackend::start(|r, _| match r.method.as_str() {
         "POST" => Reply::json(201, json!({"id": "d-4", "status": "building"})),
-        _ => Reply::json(
-            200,
-            json!({"id": "d-4", "status": "failed", "error": "health check never passed"}),
-        ),
+        _ => Reply::json(200, json!({"id": "d-4", "status": "failed", "error": "health check never passed"})),
     });
     deploy(&fake, &["--wait"])
         .code(7)
@@ -221,11 +154,8 @@ fn a_failed_deployment_exits_7_with_the_reason() {
 
 #[test]
 fn waiting_past_the_timeout_exits_8() {
-    let fake =
-        FakeBackend::start(|_, _| Reply::json(200, json!({"id": "d-5", "status": "building"})));
-    deploy(&fake, &["--wait", "--timeout", "1s"])
-        .code(8)
-        .stderr_has("still building");
+    let fake = FakeBackend::start(|_, _| Reply::json(200, json!({"id": "d-5", "status": "building"})));
+    deploy(&fake, &["--wait", "--timeout", "1s"]).code(8).stderr_has("still building");
 }
 
 #[test]
@@ -266,10 +196,7 @@ fn usage_errors_name_what_to_pass() {
 #[test]
 fn the_app_defaults_to_the_one_in_bim_toml_and_status_reads_a_deployment() {
     let fake = FakeBackend::healthy();
-    let init = Test::fixture("go-stdlib")
-        .args(&["init", "--yes"])
-        .run()
-        .code(0);
+    let init = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
     let root = init.dir.path().display().to_string();
     let mut command = assert_cmd::Command::cargo_bin("bim").expect("bin");
     let out = command
@@ -279,11 +206,7 @@ fn the_app_defaults_to_the_one_in_bim_toml_and_status_reads_a_deployment() {
         .args(["deploy", "--image", IMAGE])
         .output()
         .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(fake.requests()[0].json()["app"], "hello");
     let run = Test::new()
         .env("BACKEND_IM_API_URL", &fake.url())
@@ -296,14 +219,9 @@ fn the_app_defaults_to_the_one_in_bim_toml_and_status_reads_a_deployment() {
 
 /// The deploy step's `run:` script, as GitHub would run it.
 fn deploy_script() -> String {
-    let run = Test::fixture("go-stdlib")
-        .args(&["init", "--yes"])
-        .run()
-        .code(0);
+    let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
     let workflow = run.read(".github/workflows/deploy.yml");
-    let start = workflow
-        .find("name: Deploy to Backend.im")
-        .expect("deploy step");
+    let start = workflow.find("name: Deploy to Backend.im").expect("deploy step");
     let after = &workflow[start..];
     let run_at = after.find("        run: |\n").expect("run block") + "        run: |\n".len();
     after[run_at..]
@@ -346,11 +264,7 @@ fn run_step(fake: &FakeBackend, token: &str, timeout: &str) -> StepRun {
         .expect("bash");
     StepRun {
         code: out.status.code().unwrap_or(-1),
-        stdout: format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        stdout: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
         output_file: std::fs::read_to_string(&output).unwrap_or_default(),
     }
 }
@@ -360,34 +274,19 @@ fn the_workflow_deploy_step_deploys_and_polls_until_live() {
     let fake = FakeBackend::healthy();
     let step = run_step(&fake, TOKEN, "60");
     assert_eq!(step.code, 0, "{}", step.stdout);
-    assert!(
-        step.stdout
-            .contains("Deployed hello: https://orders.backend.im"),
-        "{}",
-        step.stdout
-    );
+    assert!(step.stdout.contains("Deployed hello: https://orders.backend.im"), "{}", step.stdout);
     assert!(step.output_file.contains("url=https://orders.backend.im"));
     let requests = fake.requests();
     let post = &requests[0];
-    assert_eq!(
-        (post.method.as_str(), post.path.as_str()),
-        ("POST", "/v1/deployments")
-    );
-    assert_eq!(
-        post.header("authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
-    );
+    assert_eq!((post.method.as_str(), post.path.as_str()), ("POST", "/v1/deployments"));
+    assert_eq!(post.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
     assert_eq!(post.header("idempotency-key"), Some("42-1-hello"));
     assert_eq!(post.header("content-type"), Some("application/json"));
     assert_eq!(
         post.json(),
         json!({"app": "hello", "image": IMAGE, "digest": format!("sha256:{}", "cd".repeat(32)), "commit": "0123abc", "ref": "refs/heads/main"})
     );
-    assert!(
-        requests[1..]
-            .iter()
-            .all(|r| r.method == "GET" && r.path == "/v1/deployments/d-1")
-    );
+    assert!(requests[1..].iter().all(|r| r.method == "GET" && r.path == "/v1/deployments/d-1"));
     assert!(!step.stdout.contains(TOKEN));
 }
 
@@ -395,10 +294,7 @@ fn the_workflow_deploy_step_deploys_and_polls_until_live() {
 fn the_workflow_deploy_step_fails_on_a_failed_deployment_on_401_and_on_timeout() {
     let failed = FakeBackend::start(|r, _| match r.method.as_str() {
         "POST" => Reply::json(201, json!({"id": "d-9", "status": "queued"})),
-        _ => Reply::json(
-            200,
-            json!({"id": "d-9", "status": "failed", "error": "crashed on start"}),
-        ),
+        _ => Reply::json(200, json!({"id": "d-9", "status": "failed", "error": "crashed on start"})),
     });
     let step = run_step(&failed, TOKEN, "60");
     assert_ne!(step.code, 0);
@@ -415,11 +311,7 @@ fn the_workflow_deploy_step_fails_on_a_failed_deployment_on_401_and_on_timeout()
     });
     let step = run_step(&stuck, TOKEN, "2");
     assert_ne!(step.code, 0);
-    assert!(
-        step.stdout.contains("still building after 2s"),
-        "{}",
-        step.stdout
-    );
+    assert!(step.stdout.contains("still building after 2s"), "{}", step.stdout);
 
     let no_token = run_step(&FakeBackend::healthy(), "", "60");
     assert_ne!(no_token.code, 0);

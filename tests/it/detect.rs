@@ -6,11 +6,8 @@ use std::sync::LazyLock;
 use crate::harness::{Test, fixture_names, fixtures_dir};
 
 static SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schema/detect.schema.json"
-    ))
-    .expect("schema");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/detect.schema.json"))
+        .expect("schema");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
 });
@@ -22,40 +19,24 @@ fn detect_json(name: &str) -> (i32, String) {
         .arg(fixtures_dir().join(name))
         .output()
         .expect("run");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 #[test]
 fn every_fixture_matches_its_snapshot_and_the_schema() {
     let names = fixture_names();
-    assert!(
-        names.len() >= 40,
-        "expected at least 40 fixtures, found {}",
-        names.len()
-    );
+    assert!(names.len() >= 40, "expected at least 40 fixtures, found {}", names.len());
     let root = fixtures_dir().display().to_string();
     for name in names {
         let (code, stdout) = detect_json(&name);
-        let json: serde_json::Value = serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("{name}: not JSON: {e}\n{stdout}"));
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: not JSON: {e}\n{stdout}"));
         if code == 0 {
-            let errors: Vec<String> = SCHEMA
-                .iter_errors(&json)
-                .map(|e| format!("{} at {}", e, e.instance_path()))
-                .collect();
-            assert!(
-                errors.is_empty(),
-                "{name}: output breaks the schema:\n{}",
-                errors.join("\n")
-            );
+            let errors: Vec<String> =
+                SCHEMA.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+            assert!(errors.is_empty(), "{name}: output breaks the schema:\n{}", errors.join("\n"));
         } else {
-            assert_eq!(
-                json["error"]["exit_code"], code,
-                "{name}: JSON error carries the exit code"
-            );
+            assert_eq!(json["error"]["exit_code"], code, "{name}: JSON error carries the exit code");
         }
         insta::with_settings!({
             snapshot_path => "snapshots/detect",
@@ -69,71 +50,31 @@ fn every_fixture_matches_its_snapshot_and_the_schema() {
 }
 
 fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    text.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
 
 #[test]
 fn broken_manifests_name_the_file_and_position_and_exit_4() {
     for (fixture, needle) in [
-        (
-            "broken-package-json",
-            "package.json is broken: invalid JSON: trailing comma at line 3 column 42",
-        ),
-        (
-            "broken-pyproject",
-            "pyproject.toml is broken: invalid TOML at line 3 column",
-        ),
+        ("broken-package-json", "package.json is broken: invalid JSON: trailing comma at line 3 column 42"),
+        ("broken-pyproject", "pyproject.toml is broken: invalid TOML at line 3 column"),
         ("broken-pom", "pom.xml is broken: invalid XML"),
     ] {
-        Test::fixture(fixture)
-            .args(&["detect"])
-            .run()
-            .code(4)
-            .stderr_has(needle)
-            .stderr_has("hint: fix");
+        Test::fixture(fixture).args(&["detect"]).run().code(4).stderr_has(needle).stderr_has("hint: fix");
     }
 }
 
 #[test]
 fn nothing_to_deploy_exits_3_with_the_reason() {
-    Test::new()
-        .args(&["detect"])
-        .run()
-        .code(3)
-        .stderr_has("the folder is empty");
-    Test::fixture("unknown-stack")
-        .args(&["detect"])
-        .run()
-        .code(3)
-        .stderr_has("no manifest bim knows");
-    Test::fixture("library-only")
-        .args(&["detect"])
-        .run()
-        .code(3)
-        .stderr_has("libraries or tools");
+    Test::new().args(&["detect"]).run().code(3).stderr_has("the folder is empty");
+    Test::fixture("unknown-stack").args(&["detect"]).run().code(3).stderr_has("no manifest bim knows");
+    Test::fixture("library-only").args(&["detect"]).run().code(3).stderr_has("libraries or tools");
 }
 
 #[test]
 fn a_path_that_is_not_a_folder_is_a_usage_error() {
-    Test::new()
-        .file("afile", "x")
-        .args(&["detect", "afile"])
-        .run()
-        .code(2)
-        .stderr_has("is not a folder");
-    Test::new()
-        .args(&["detect", "missing"])
-        .run()
-        .code(2)
-        .stderr_has("is not a folder");
+    Test::new().file("afile", "x").args(&["detect", "afile"]).run().code(2).stderr_has("is not a folder");
+    Test::new().args(&["detect", "missing"]).run().code(2).stderr_has("is not a folder");
 }
 
 #[test]
@@ -141,24 +82,13 @@ fn errors_under_json_are_json_on_stdout() {
     let run = Test::new().args(&["detect", "--json"]).run().code(3);
     let json = run.json();
     assert_eq!(json["error"]["kind"], "nothing_detected");
-    assert!(
-        json["error"]["hint"]
-            .as_str()
-            .is_some_and(|h| h.contains("bim detect path/to/app"))
-    );
+    assert!(json["error"]["hint"].as_str().is_some_and(|h| h.contains("bim detect path/to/app")));
 }
 
 #[test]
 fn human_output_is_short_and_verbose_adds_evidence() {
-    let plain = Test::fixture("node-express-npm")
-        .args(&["detect", "--color", "never"])
-        .run()
-        .code(0);
-    assert!(
-        plain.stdout.contains("orders-api (.) node · express"),
-        "{}",
-        plain.stdout
-    );
+    let plain = Test::fixture("node-express-npm").args(&["detect", "--color", "never"]).run().code(0);
+    assert!(plain.stdout.contains("orders-api (.) node · express"), "{}", plain.stdout);
     assert!(!plain.stdout.contains("evidence"));
     assert!(plain.stdout.lines().count() <= 10, "{}", plain.stdout);
     Test::fixture("node-express-npm")
@@ -172,76 +102,40 @@ fn human_output_is_short_and_verbose_adds_evidence() {
 #[test]
 fn no_color_when_not_a_terminal_or_when_asked() {
     let run = Test::fixture("go-stdlib").args(&["detect"]).run().code(0);
-    assert!(
-        !run.stdout.contains('\u{1b}'),
-        "no escape codes when stdout is a pipe"
-    );
-    let forced = Test::fixture("go-stdlib")
-        .args(&["detect", "--color", "always"])
-        .run()
-        .code(0);
+    assert!(!run.stdout.contains('\u{1b}'), "no escape codes when stdout is a pipe");
+    let forced = Test::fixture("go-stdlib").args(&["detect", "--color", "always"]).run().code(0);
     assert!(forced.stdout.contains('\u{1b}'));
-    let no_color = Test::fixture("go-stdlib")
-        .args(&["detect", "--color", "auto"])
-        .env("NO_COLOR", "1")
-        .run()
-        .code(0);
+    let no_color =
+        Test::fixture("go-stdlib").args(&["detect", "--color", "auto"]).env("NO_COLOR", "1").run().code(0);
     assert!(!no_color.stdout.contains('\u{1b}'));
 }
 
 #[test]
 fn values_in_dotenv_files_never_reach_the_output() {
-    let run = Test::fixture("env-example-and-compose")
-        .args(&["detect", "--json", "--verbose"])
-        .run()
-        .code(0);
+    let run = Test::fixture("env-example-and-compose").args(&["detect", "--json", "--verbose"]).run().code(0);
     assert!(!run.stdout.contains("hunter2"), "a .env value leaked");
-    assert!(
-        !run.stdout.contains("LEAKED_ONLY_IN_DOTENV"),
-        "a name only in .env leaked"
-    );
+    assert!(!run.stdout.contains("LEAKED_ONLY_IN_DOTENV"), "a name only in .env leaked");
     let names = run.json()["services"][0]["env_vars"].clone();
     assert_eq!(
         names,
-        serde_json::json!([
-            "APP_PORT",
-            "LOG_LEVEL",
-            "PORT",
-            "REDIS_URL",
-            "SMTP_HOST",
-            "SMTP_PASSWORD"
-        ])
+        serde_json::json!(["APP_PORT", "LOG_LEVEL", "PORT", "REDIS_URL", "SMTP_HOST", "SMTP_PASSWORD"])
     );
 }
 
 #[test]
 fn gitignored_vendored_and_dependency_folders_are_not_read() {
-    let run = Test::fixture("gitignored-and-pruned")
-        .args(&["detect", "--json"])
-        .run()
-        .code(0);
+    let run = Test::fixture("gitignored-and-pruned").args(&["detect", "--json"]).run().code(0);
     let json = run.json();
-    assert_eq!(
-        json["services"].as_array().map(Vec::len),
-        Some(1),
-        "the ignored app is not a service"
-    );
+    assert_eq!(json["services"].as_array().map(Vec::len), Some(1), "the ignored app is not a service");
     assert_eq!(json["services"][0]["env_vars"], serde_json::json!([]));
 }
 
 #[test]
 fn global_git_excludes_are_not_consulted() {
     let home = tempfile::tempdir().expect("home");
-    std::fs::write(
-        home.path().join(".gitconfig"),
-        "[core]\n\texcludesFile = ~/.globalignore\n",
-    )
-    .expect("gitconfig");
-    std::fs::write(
-        home.path().join(".globalignore"),
-        "server.js\npackage.json\n",
-    )
-    .expect("ignore");
+    std::fs::write(home.path().join(".gitconfig"), "[core]\n\texcludesFile = ~/.globalignore\n")
+        .expect("gitconfig");
+    std::fs::write(home.path().join(".globalignore"), "server.js\npackage.json\n").expect("ignore");
     Test::new()
         .file(
             "package.json",

@@ -24,9 +24,7 @@ fn every_example_is_in_sync_with_its_bim_toml() {
     assert!(examples.len() >= 8, "expected at least 8 examples");
     for example in examples {
         let path = example.display().to_string();
-        let run = Test::new()
-            .args(&["check", &path, "--color", "never"])
-            .run();
+        let run = Test::new().args(&["check", &path, "--color", "never"]).run();
         assert_eq!(run.code, 0, "{path} drifted:\n{}", run.stdout);
     }
 }

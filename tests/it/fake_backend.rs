@@ -19,10 +19,7 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -39,21 +36,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(status: u16, body: serde_json::Value) -> Reply {
-        Reply {
-            status,
-            body: body.to_string(),
-            headers: Vec::new(),
-            delay: Duration::ZERO,
-        }
+        Reply { status, body: body.to_string(), headers: Vec::new(), delay: Duration::ZERO }
     }
 
     pub fn raw(status: u16, body: &str) -> Reply {
-        Reply {
-            status,
-            body: body.to_string(),
-            headers: Vec::new(),
-            delay: Duration::ZERO,
-        }
+        Reply { status, body: body.to_string(), headers: Vec::new(), delay: Duration::ZERO }
     }
 
     pub fn header(mut self, name: &'static str, value: &str) -> Reply {
@@ -77,9 +64,7 @@ pub struct FakeBackend {
 impl FakeBackend {
     /// Starts a server that answers each request with `script(request, n)`, where `n`
     /// counts the earlier requests with the same method.
-    pub fn start(
-        script: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
-    ) -> FakeBackend {
+    pub fn start(script: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static) -> FakeBackend {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
@@ -116,10 +101,7 @@ impl FakeBackend {
     }
 
     pub fn count(&self, method: &str) -> usize {
-        self.requests()
-            .iter()
-            .filter(|r| r.method == method)
-            .count()
+        self.requests().iter().filter(|r| r.method == method).count()
     }
 }
 
@@ -150,12 +132,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Recorded>>, script: &Script) {
         .unwrap_or(0);
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
-    let request = Recorded {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    };
+    let request = Recorded { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() };
     let n = {
         let mut log = log.lock().expect("lock");
         let n = log.iter().filter(|r| r.method == request.method).count();

@@ -62,13 +62,7 @@ impl Test {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join(name);
         std::fs::create_dir(&root).expect("mkdir");
-        Test {
-            dir,
-            root,
-            args: Vec::new(),
-            env: Vec::new(),
-            stdin: None,
-        }
+        Test { dir, root, args: Vec::new(), env: Vec::new(), stdin: None }
     }
 
     /// Starts from a copy of `tests/fixtures/NAME`, in a folder of the same name.
@@ -123,39 +117,24 @@ impl Test {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            dir: Repo {
-                _temp: self.dir,
-                root: self.root,
-            },
+            dir: Repo { _temp: self.dir, root: self.root },
         }
     }
 }
 
 impl Run {
     pub fn code(self, expected: i32) -> Run {
-        assert_eq!(
-            self.code, expected,
-            "exit code\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, expected, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 
     pub fn stdout_has(self, needle: &str) -> Run {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}:\n{}",
-            self.stdout
-        );
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{}", self.stdout);
         self
     }
 
     pub fn stderr_has(self, needle: &str) -> Run {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.stderr
-        );
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
         self
     }
 
@@ -165,8 +144,7 @@ impl Run {
     }
 
     pub fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.dir.path().join(path))
-            .unwrap_or_else(|e| panic!("read {path}: {e}"))
+        std::fs::read_to_string(self.dir.path().join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
     }
 
     pub fn exists(&self, path: &str) -> bool {

@@ -6,4 +6,5 @@ mod examples;
 mod fake_backend;
 mod harness;
 mod init;
+mod interactive;
 mod tools;

