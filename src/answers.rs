@@ -214,6 +214,8 @@ fn env_reads(service: &Service) -> std::collections::BTreeMap<String, String> {
                 .iter()
                 .find(|e| e.field == "env_vars" && e.detail.ends_with(&suffix))
                 .and_then(|e| e.file.clone())
+                // A file name bim could not write safely is left out; the variable stays.
+                .filter(|file| validate::repo_path("file", file, "--env").is_ok())
                 .unwrap_or_default();
             (name.clone(), file)
         })

@@ -11,14 +11,14 @@ pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Arc<FileText>>, Error> 
     let Some(file) = snap.read(rel)? else {
         return Ok(None);
     };
-    if file.binary {
-        return Err(Error::broken(rel, "it is a binary file, not text"));
-    }
     if file.truncated {
         return Err(Error::broken(
             rel,
             format!("it is larger than {} MiB, too large for a manifest", MAX_READ_BYTES >> 20),
         ));
+    }
+    if file.binary {
+        return Err(Error::broken(rel, "it is a binary file, not text"));
     }
     if file.lossy {
         return Err(Error::broken(rel, "it is not valid UTF-8"));

@@ -70,6 +70,8 @@ pub struct FileText {
 /// What the walk saw.
 enum Entry {
     File(String),
+    /// A file whose name is not UTF-8: its lossy name, and the real path to read.
+    OddFile(String, PathBuf),
     Dir(String),
     Pruned(String),
 }
@@ -82,6 +84,8 @@ pub struct Snapshot {
     dirs: BTreeSet<String>,
     pruned: BTreeSet<String>,
     git_branch: Option<String>,
+    /// Real paths of the files whose names are not UTF-8, by their lossy names.
+    odd_paths: HashMap<String, PathBuf>,
     cache: Mutex<HashMap<String, Arc<FileText>>>,
 }
 
@@ -134,7 +138,12 @@ impl Snapshot {
                         (Entry::Dir(rel), ignore::WalkState::Continue)
                     }
                 } else if file_type.is_file() {
-                    (Entry::File(rel), ignore::WalkState::Continue)
+                    let kind = if entry.path().to_str().is_some() {
+                        Entry::File(rel)
+                    } else {
+                        Entry::OddFile(rel, entry.path().to_path_buf())
+                    };
+                    (kind, ignore::WalkState::Continue)
                 } else {
                     return ignore::WalkState::Continue;
                 };
@@ -149,11 +158,16 @@ impl Snapshot {
             dirs: BTreeSet::new(),
             pruned: BTreeSet::new(),
             git_branch: read_git_branch(root),
+            odd_paths: HashMap::new(),
             cache: Mutex::new(HashMap::new()),
         };
         for entry in receiver {
             match entry {
                 Entry::File(rel) => snapshot.files.insert(rel),
+                Entry::OddFile(rel, path) => {
+                    snapshot.odd_paths.insert(rel.clone(), path);
+                    snapshot.files.insert(rel)
+                }
                 Entry::Dir(rel) => snapshot.dirs.insert(rel),
                 Entry::Pruned(rel) => snapshot.pruned.insert(rel),
             };
@@ -214,7 +228,7 @@ impl Snapshot {
         if !self.files.contains(rel) {
             return Ok(None);
         }
-        let path = self.root.join(rel);
+        let path = self.odd_paths.get(rel).cloned().unwrap_or_else(|| self.root.join(rel));
         let text = Arc::new(read_capped(&path).map_err(|e| Error::io(&path, e))?);
         self.cache().insert(rel.to_string(), Arc::clone(&text));
         Ok(Some(text))

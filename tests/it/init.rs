@@ -15,6 +15,10 @@ fn deployable() -> Vec<String> {
 }
 
 /// Every file bim wrote, as `path` → contents, in path order.
+pub fn generated_files(root: &Path) -> Vec<(String, String)> {
+    generated(root)
+}
+
 fn generated(root: &Path) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
