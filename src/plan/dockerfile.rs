@@ -272,13 +272,9 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     ctx.prune = prune.filter(|_| service.static_output.is_none()).map(str::to_string);
     ctx.cache = Some(cache.into());
     if matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
-        let major: u32 = service.runtime_version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
-        // Node 25 and later no longer ship corepack.
-        ctx.setup = Some(if major >= 25 {
-            format!("npm install --global corepack@{COREPACK} && corepack enable")
-        } else {
-            "corepack enable".into()
-        });
+        // A pinned corepack: the one bundled with Node is missing from Node 25 on, and older
+        // bundled ones reject the registry's newer signing keys.
+        ctx.setup = Some(format!("npm install --global corepack@{COREPACK} && corepack enable"));
     }
     if service.language == Language::Bun {
         ctx.prune = None;

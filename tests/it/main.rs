@@ -7,6 +7,7 @@ mod fake_backend;
 mod fuzz;
 mod harness;
 mod hostile;
+mod images;
 mod init;
 mod interactive;
 mod tools;

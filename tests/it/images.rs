@@ -1,0 +1,184 @@
+//! End to end: for each example whose dependencies come from registries reachable here,
+//! generate its files with bim, build the image with podman from the generated Dockerfile
+//! (against local stand-in base images, see scripts/standins), run it, and check that the
+//! detected port answers 200 and that the process is not root.
+//!
+//! Slow (minutes), so it is `#[ignore]`d in a plain `cargo test`; `scripts/test` (and so
+//! CI) runs it with `--include-ignored`, after `scripts/setup-tools` installed podman.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::Test;
+
+const EXAMPLES: &[&str] = &[
+    "node-express",
+    "node-fastify-pnpm",
+    "nextjs",
+    "python-fastapi",
+    "python-flask-uv",
+    "go-nethttp",
+    "rust-axum",
+    "bun",
+    "static-site",
+];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn podman() -> Command {
+    let mut command = Command::new("podman");
+    command.env("CONTAINERS_CONF", repo().join("scripts/containers.conf"));
+    command
+}
+
+fn run(mut command: Command, what: &str) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: {e} (is podman installed? run scripts/setup-tools)"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The example without the files bim generated for it, then `bim init --yes` on it.
+fn generate(example: &str) -> crate::harness::Run {
+    let test = Test::new();
+    let root = test.path().to_path_buf();
+    crate::harness::copy_tree(&repo().join("examples").join(example), &root);
+    for generated in
+        ["Dockerfile", ".dockerignore", ".github", ".env.example", "README.md", ".gitignore", "bim.toml"]
+    {
+        let path = root.join(generated);
+        let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+    }
+    test.args(&["init", "--yes", "--json"]).run().code(0)
+}
+
+fn http_status(url: &str) -> Option<u16> {
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+fn build_and_serve(example: &str) -> String {
+    let generated = generate(example);
+    let answers = generated.json()["answers"]["service"][0].clone();
+    let port = answers["port"].as_u64().expect("port");
+    let path = answers["healthcheck_path"].as_str().unwrap_or("/").to_string();
+    let root: &Path = generated.dir.path();
+    let mut standins = Command::new(repo().join("scripts/standins"));
+    standins.arg(root.join("Dockerfile"));
+    run(standins, "building the stand-in base images");
+
+    let image = format!("localhost/bim-e2e-{example}");
+    let started = Instant::now();
+    let mut build = podman();
+    build
+        .args([
+            "build",
+            "--format",
+            "docker",
+            "--isolation",
+            "chroot",
+            "--pull=never",
+            "-q",
+            "-t",
+            &image,
+            "-f",
+        ])
+        .arg(root.join("Dockerfile"))
+        .arg(root);
+    run(build, &format!("podman build of {example}"));
+    let build_time = started.elapsed();
+    let size: u64 = run(
+        {
+            let mut c = podman();
+            c.args(["image", "inspect", "--format", "{{.Size}}", &image]);
+            c
+        },
+        "inspect",
+    )
+    .parse()
+    .unwrap_or(0);
+
+    let name = format!("bim-e2e-{example}");
+    let _ = podman().args(["rm", "-f", "-t", "0", &name]).output();
+    run(
+        {
+            let mut c = podman();
+            c.args(["run", "-d", "--network", "host", "--name", &name, &image]);
+            c
+        },
+        &format!("podman run of {example}"),
+    );
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut status = None;
+    while Instant::now() < deadline {
+        status = http_status(&url);
+        if status == Some(200) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // The app's user, read from /proc on the host: the images need no `ps`.
+    let pid = run(
+        {
+            let mut c = podman();
+            c.args(["inspect", "--format", "{{.State.Pid}}", &name]);
+            c
+        },
+        "podman inspect",
+    );
+    let uid = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let logs = podman()
+        .args(["logs", &name])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr))
+        .unwrap_or_default();
+    let _ = podman().args(["rm", "-f", "-t", "0", &name]).output();
+    assert_eq!(status, Some(200), "{example}: {url} answered {status:?}; logs:\n{logs}");
+    assert!(uid != "0" && uid != "unknown", "{example} runs as uid {uid}");
+    format!(
+        "{example:<18} build {:>5.1} s  image {:>6.1} MB  uid {uid}  GET {url} → 200",
+        build_time.as_secs_f64(),
+        size as f64 / 1e6
+    )
+}
+
+#[test]
+#[ignore = "builds container images for minutes; scripts/test and CI run it with --include-ignored"]
+fn every_buildable_example_builds_and_serves_as_non_root() {
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for example in EXAMPLES {
+        match std::panic::catch_unwind(|| build_and_serve(example)) {
+            Ok(line) => {
+                println!("{line}");
+                report.push(line);
+            }
+            Err(e) => failures.push(format!(
+                "{example}: {}",
+                e.downcast_ref::<String>().cloned().unwrap_or_else(|| "panicked".into())
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
