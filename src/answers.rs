@@ -5,6 +5,7 @@
 use crate::config::{Config, Files, Registry, ServiceConfig};
 use crate::detect::{self, Detection, Framework, Language, PackageManager, Service};
 use crate::error::Error;
+use crate::plan::FileKind;
 use crate::validate;
 
 /// Answers given on the command line. `None` means "not given".
@@ -25,18 +26,8 @@ pub struct Overrides {
     pub image: Option<String>,
     pub app: Option<String>,
     pub branch: Option<String>,
-    pub skip: SkipFiles,
-}
-
-/// Files turned off by flag (`--no-dockerfile` ...).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SkipFiles {
-    pub dockerfile: bool,
-    pub dockerignore: bool,
-    pub workflow: bool,
-    pub dependabot: bool,
-    pub env_example: bool,
-    pub readme: bool,
+    /// Files turned off by flag (`--no-dockerfile` ...).
+    pub skip: Vec<FileKind>,
 }
 
 impl Overrides {
@@ -155,13 +146,9 @@ pub fn resolve(
         .unwrap_or_else(|| "main".into());
     validate::branch(&branch, "--branch")?;
     let mut files = existing.map_or_else(Files::default, |c| c.files.clone());
-    let skip = flags.skip;
-    files.dockerfile &= !skip.dockerfile;
-    files.dockerignore &= !skip.dockerignore;
-    files.workflow &= !skip.workflow;
-    files.dependabot &= !skip.dependabot;
-    files.env_example &= !skip.env_example;
-    files.readme &= !skip.readme;
+    for kind in &flags.skip {
+        files.turn_off(*kind);
+    }
 
     let mut config = Config::new(registry, branch, services);
     config.files = files;

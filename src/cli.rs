@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::answers::{Overrides, SkipFiles};
+use crate::answers::Overrides;
 use crate::commands::init::InitOptions;
 use crate::detect::{Language, PackageManager};
 use crate::error::{Error, exit};
+use crate::plan::FileKind;
 use crate::{commands, output};
 
 #[derive(Parser, Debug)]
@@ -226,14 +227,17 @@ impl InitArgs {
                 image: self.image.clone(),
                 app: self.app.clone(),
                 branch: self.branch.clone(),
-                skip: SkipFiles {
-                    dockerfile: self.no_dockerfile,
-                    dockerignore: self.no_dockerignore,
-                    workflow: self.no_workflow,
-                    dependabot: self.no_dependabot,
-                    env_example: self.no_env_example,
-                    readme: self.no_readme,
-                },
+                skip: [
+                    (self.no_dockerfile, FileKind::Dockerfile),
+                    (self.no_dockerignore, FileKind::Dockerignore),
+                    (self.no_workflow, FileKind::Workflow),
+                    (self.no_dependabot, FileKind::Dependabot),
+                    (self.no_env_example, FileKind::EnvExample),
+                    (self.no_readme, FileKind::Readme),
+                ]
+                .into_iter()
+                .filter_map(|(off, kind)| off.then_some(kind))
+                .collect(),
             },
         }
     }

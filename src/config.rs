@@ -81,6 +81,22 @@ pub struct Files {
     pub readme: bool,
 }
 
+impl Files {
+    /// Stops bim writing one kind of file.
+    pub fn turn_off(&mut self, kind: crate::plan::FileKind) {
+        use crate::plan::FileKind;
+        match kind {
+            FileKind::Dockerfile => self.dockerfile = false,
+            FileKind::Dockerignore => self.dockerignore = false,
+            FileKind::Workflow => self.workflow = false,
+            FileKind::Dependabot => self.dependabot = false,
+            FileKind::EnvExample => self.env_example = false,
+            FileKind::Readme => self.readme = false,
+            FileKind::Gitignore | FileKind::Answers => {}
+        }
+    }
+}
+
 impl Default for Files {
     fn default() -> Self {
         Files {

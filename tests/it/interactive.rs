@@ -52,13 +52,27 @@ impl Terminal {
     }
 }
 
-fn accept_everything_after_the_port(terminal: &mut Terminal) {
-    terminal.answer("Start command", ENTER);
-    terminal.answer("Backend.im app name", ENTER);
-    terminal.answer("Where should images be pushed?", ENTER);
-    terminal.answer("Image name", ENTER);
-    terminal.answer("Deploy pushes to branch", ENTER);
-    terminal.answer("Write these files?", ENTER);
+/// The questions for one service, in the order bim asks them.
+const QUESTIONS: &[&str] = &[
+    "Port the app listens on",
+    "Start command",
+    "Backend.im app name",
+    "Where should images be pushed?",
+    "Image name",
+    "Deploy pushes to branch",
+    "Write these files?",
+];
+
+/// Answers the questions from `first` on: each with Enter (its default) unless `answers`
+/// gives keys for it. Returns what was shown before the last one.
+fn walk(terminal: &mut Terminal, first: &str, answers: &[(&str, &str)]) -> String {
+    let from = QUESTIONS.iter().position(|q| *q == first).expect("a known question");
+    let mut shown = String::new();
+    for question in &QUESTIONS[from..] {
+        let keys = answers.iter().find(|(q, _)| q == question).map_or(ENTER, |(_, k)| *k);
+        shown = terminal.answer(question, keys);
+    }
+    shown
 }
 
 #[test]
@@ -67,7 +81,7 @@ fn accepting_every_default_writes_the_detected_answers() {
     let mut terminal = Terminal::start(test.path(), &[]);
     let shown = terminal.answer("Port the app listens on", ENTER);
     assert!(shown.contains("hello (.) go"), "shows what was detected first:\n{shown}");
-    accept_everything_after_the_port(&mut terminal);
+    walk(&mut terminal, "Start command", &[]);
     let (code, rest) = terminal.finish();
     assert_eq!(code, 0, "{rest}");
     assert!(rest.contains("Next steps") && rest.contains("gh secret set BACKEND_IM_API_TOKEN"), "{rest}");
@@ -80,13 +94,12 @@ fn accepting_every_default_writes_the_detected_answers() {
 fn changing_the_port_and_choosing_docker_hub() {
     let test = Test::fixture("go-stdlib");
     let mut terminal = Terminal::start(test.path(), &[]);
-    terminal.answer("Port the app listens on", "9090\r");
-    terminal.answer("Start command", ENTER);
-    terminal.answer("Backend.im app name", ENTER);
-    terminal.answer("Where should images be pushed?", &format!("{DOWN}{ENTER}"));
-    terminal.answer("Image name", ENTER);
-    terminal.answer("Deploy pushes to branch", ENTER);
-    let plan = terminal.answer("Write these files?", ENTER);
+    let docker_hub = format!("{DOWN}{ENTER}");
+    let plan = walk(
+        &mut terminal,
+        "Port the app listens on",
+        &[("Port the app listens on", "9090\r"), ("Where should images be pushed?", &docker_hub)],
+    );
     assert!(plan.contains("The plan") && plan.contains("Dockerfile"), "shows the plan:\n{plan}");
     let (code, rest) = terminal.finish();
     assert_eq!(code, 0, "{rest}");
@@ -103,13 +116,7 @@ fn changing_the_port_and_choosing_docker_hub() {
 fn answering_no_at_the_end_writes_nothing() {
     let test = Test::fixture("go-stdlib");
     let mut terminal = Terminal::start(test.path(), &[]);
-    terminal.answer("Port the app listens on", ENTER);
-    terminal.answer("Start command", ENTER);
-    terminal.answer("Backend.im app name", ENTER);
-    terminal.answer("Where should images be pushed?", ENTER);
-    terminal.answer("Image name", ENTER);
-    terminal.answer("Deploy pushes to branch", ENTER);
-    terminal.answer("Write these files?", "n");
+    walk(&mut terminal, "Port the app listens on", &[("Write these files?", "n")]);
     let (code, rest) = terminal.finish();
     assert_eq!(code, 0);
     assert!(rest.contains("Nothing was written"), "{rest}");
@@ -140,8 +147,7 @@ fn choosing_one_service_of_a_monorepo() {
     let mut terminal = Terminal::start(test.path(), &[]);
     // apps/api is first; move to apps/web and untick it.
     terminal.answer("Which services should deploy?", &format!("{DOWN} {ENTER}"));
-    terminal.answer("Port the app listens on", ENTER);
-    accept_everything_after_the_port(&mut terminal);
+    walk(&mut terminal, "Port the app listens on", &[]);
     let (code, rest) = terminal.finish();
     assert_eq!(code, 0, "{rest}");
     assert!(test.path().join("apps/api/Dockerfile").exists());
@@ -154,11 +160,7 @@ fn a_flag_skips_its_prompt_and_is_still_validated() {
     let mut terminal = Terminal::start(test.path(), &["--port", "7000"]);
     let before = terminal.answer("Start command", ENTER);
     assert!(!before.contains("Port the app listens on"), "the port was given: no prompt\n{before}");
-    terminal.answer("Backend.im app name", ENTER);
-    terminal.answer("Where should images be pushed?", ENTER);
-    terminal.answer("Image name", ENTER);
-    terminal.answer("Deploy pushes to branch", ENTER);
-    terminal.answer("Write these files?", ENTER);
+    walk(&mut terminal, "Backend.im app name", &[]);
     let (code, _) = terminal.finish();
     assert_eq!(code, 0);
     assert!(
@@ -178,7 +180,7 @@ fn an_invalid_answer_is_asked_again() {
     let mut terminal = Terminal::start(test.path(), &[]);
     terminal.answer("Port the app listens on", "http\r");
     terminal.answer("is not a port", "8081\r");
-    accept_everything_after_the_port(&mut terminal);
+    walk(&mut terminal, "Start command", &[]);
     let (code, _) = terminal.finish();
     assert_eq!(code, 0);
     assert!(
