@@ -18,9 +18,14 @@ pub const BUILD_PUSH: &str = "docker/build-push-action@53b7df96c91f9c12dcc8a07bc
 pub const SETUP_NODE: &str = "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0";
 pub const SETUP_PYTHON: &str = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0";
 pub const SETUP_GO: &str = "actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e # v7.0.0";
+// These four are pinned to their exact release tag: no verified commit was at hand when
+// they were added. Replace each with its commit (tag in a comment) once checked.
+pub const SETUP_JAVA: &str = "actions/setup-java@v5.7.0";
+pub const SETUP_UV: &str = "astral-sh/setup-uv@v10.0.1";
+pub const RUST_CACHE: &str = "Swatinem/rust-cache@v2.9.2";
+pub const SETUP_RUBY: &str = "ruby/setup-ruby@v1.315.0";
 
 /// Python build tools installed in the test job, pinned. Reviewed 2026-11.
-const UV: &str = "0.13.8";
 const POETRY: &str = "2.5.1";
 const PIPENV: &str = "2026.10.3";
 const PDM: &str = "2.29.4";
@@ -35,6 +40,10 @@ pub struct Actions {
     setup_node: &'static str,
     setup_python: &'static str,
     setup_go: &'static str,
+    setup_java: &'static str,
+    setup_uv: &'static str,
+    rust_cache: &'static str,
+    setup_ruby: &'static str,
 }
 
 #[derive(Serialize)]
@@ -95,6 +104,10 @@ pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
             setup_node: SETUP_NODE,
             setup_python: SETUP_PYTHON,
             setup_go: SETUP_GO,
+            setup_java: SETUP_JAVA,
+            setup_uv: SETUP_UV,
+            rust_cache: RUST_CACHE,
+            setup_ruby: SETUP_RUBY,
         },
         services: config.services.iter().map(|s| service(s, &config.registry, several, snap)).collect(),
     }
@@ -161,7 +174,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         Language::Python => {
             let pip = |tool: &str, version: &str| format!("python -m pip install {tool}=={version}");
             (w.setup, w.install) = match s.package_manager {
-                PackageManager::Uv => (Some(pip("uv", UV)), Some("uv sync --frozen".into())),
+                PackageManager::Uv => (None, Some("uv sync --frozen".into())),
                 PackageManager::Poetry => {
                     (Some(pip("poetry", POETRY)), Some("poetry install --no-interaction --no-root".into()))
                 }
@@ -201,14 +214,14 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
             };
         }
         Language::Go => w.install = Some("go mod download".into()),
-        Language::Rust => w.container = Some(format!("rust:{}", s.runtime_version)),
-        Language::Java => {
-            w.container = Some(format!("eclipse-temurin:{}-jdk", s.runtime_version));
+        Language::Rust => {
+            let toolchain = if s.runtime_version == "1" { "stable" } else { s.runtime_version.as_str() };
+            w.setup = Some(format!(
+                "rustup toolchain install {toolchain} --profile minimal && rustup default {toolchain}"
+            ));
         }
-        Language::Ruby => {
-            w.container = Some(format!("ruby:{}", s.runtime_version));
-            w.install = Some("bundle install --jobs 4".into());
-        }
+        // setup-java and setup-ruby install the runtime and cache the dependencies.
+        Language::Java | Language::Ruby => {}
         Language::Php => {
             w.container = Some("composer:2".into());
             if has("composer.json") {
