@@ -376,7 +376,7 @@ fn values_from_dotenv_files_and_the_environment_never_reach_output_or_files() {
         .run()
         .code(0);
     let mut everything = run.stdout.clone() + &run.stderr;
-    for (path, text) in crate::init::generated_files(run.dir.path()) {
+    for (path, text) in crate::init::generated_files(run.dir.path(), "env-example-and-compose") {
         if path != ".env" {
             everything.push_str(&text);
         }

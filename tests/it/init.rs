@@ -14,12 +14,13 @@ fn deployable() -> Vec<String> {
         .collect()
 }
 
-/// Every file bim wrote, as `path` → contents, in path order.
-pub fn generated_files(root: &Path) -> Vec<(String, String)> {
-    generated(root)
+/// Every file bim wrote or changed under `root`, a copy of the fixture `fixture`, as
+/// `path` → contents, in path order.
+pub fn generated_files(root: &Path, fixture: &str) -> Vec<(String, String)> {
+    generated(root, fixture)
 }
 
-fn generated(root: &Path) -> Vec<(String, String)> {
+fn generated(root: &Path, fixture: &str) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -38,7 +39,7 @@ fn generated(root: &Path) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|(rel, path)| {
             let text = std::fs::read_to_string(&path).ok()?;
-            let original = std::fs::read_to_string(fixtures_dir().join(&rel)).ok();
+            let original = std::fs::read_to_string(fixtures_dir().join(fixture).join(&rel)).ok();
             (original.as_deref() != Some(text.as_str())).then_some((rel, text))
         })
         .collect()
@@ -50,7 +51,7 @@ fn every_fixture_renders_files_that_match_their_snapshots_and_pass_the_linters()
     for name in deployable() {
         let run = Test::fixture(&name).args(&["init", "--yes", "--color", "never"]).run();
         assert_eq!(run.code, 0, "{name}: init failed:\n{}{}", run.stdout, run.stderr);
-        let files = generated(run.dir.path());
+        let files = generated(run.dir.path(), &name);
         assert!(files.iter().any(|(p, _)| p == "bim.toml"), "{name}: no bim.toml");
         let mut snapshot = String::new();
         for (path, text) in &files {
