@@ -157,7 +157,8 @@ pub fn resolve(
     Ok(config)
 }
 
-fn matches(service: &ServiceConfig, wanted: &str) -> bool {
+/// Whether `wanted` (a `--service` value: a path or an app name) names `service`.
+pub fn matches(service: &ServiceConfig, wanted: &str) -> bool {
     let wanted = wanted.trim_end_matches('/');
     service.path == wanted || service.app == wanted || (wanted.is_empty() && service.path == ".")
 }

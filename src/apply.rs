@@ -123,10 +123,7 @@ fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, 
 }
 
 fn readme_title(root: &Path) -> String {
-    std::fs::canonicalize(root)
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "App".into())
+    crate::scan::folder_name(root).unwrap_or_else(|| "App".into())
 }
 
 /// Replaces the text between the markers, or appends the section when there is none.

@@ -35,10 +35,7 @@ pub fn interview(
     }
     let selected: Vec<&ServiceConfig> = services
         .iter()
-        .filter(|s| {
-            answers.services.is_empty()
-                || answers.services.iter().any(|w| w.trim_end_matches('/') == s.path || *w == s.app)
-        })
+        .filter(|s| answers.services.is_empty() || answers.services.iter().any(|w| answers::matches(s, w)))
         .collect();
     if let [service] = selected.as_slice() {
         ask_service(service, detection, flags, &mut answers, prompter)?;

@@ -84,6 +84,8 @@ pub struct Snapshot {
     dirs: BTreeSet<String>,
     pruned: BTreeSet<String>,
     git_branch: Option<String>,
+    /// The root folder's own name (`.` resolved), read once at scan time.
+    root_name: Option<String>,
     /// Real paths of the files whose names are not UTF-8, by their lossy names.
     odd_paths: HashMap<String, PathBuf>,
     cache: Mutex<HashMap<String, Arc<FileText>>>,
@@ -158,6 +160,7 @@ impl Snapshot {
             dirs: BTreeSet::new(),
             pruned: BTreeSet::new(),
             git_branch: read_git_branch(root),
+            root_name: folder_name(root),
             odd_paths: HashMap::new(),
             cache: Mutex::new(HashMap::new()),
         };
@@ -173,6 +176,11 @@ impl Snapshot {
             };
         }
         Ok(snapshot)
+    }
+
+    /// The root folder's own name, such as `my-app` for `.` run inside it.
+    pub fn root_name(&self) -> Option<&str> {
+        self.root_name.as_deref()
     }
 
     /// The branch checked out in the repository at the root, if it is a git repository.
@@ -244,6 +252,11 @@ impl Snapshot {
     pub fn probe(&self, rel: &str) -> Option<u64> {
         std::fs::metadata(self.root.join(rel)).ok().filter(|m| m.is_file()).map(|m| m.len())
     }
+}
+
+/// A folder's own name, with `.` and `..` resolved.
+pub fn folder_name(path: &Path) -> Option<String> {
+    std::fs::canonicalize(path).ok()?.file_name().map(|n| n.to_string_lossy().into_owned())
 }
 
 fn read_git_branch(root: &Path) -> Option<String> {

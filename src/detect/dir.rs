@@ -66,10 +66,7 @@ impl<'a> Dir<'a> {
         if !own.is_empty() {
             return own.to_string();
         }
-        std::fs::canonicalize(self.snap.root())
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "app".into())
+        self.snap.root_name().unwrap_or("app").to_string()
     }
 
     pub fn text(&self, name: &str) -> Result<Option<Arc<FileText>>, Error> {

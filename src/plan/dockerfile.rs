@@ -141,8 +141,6 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         }
         Language::Rust => {
             ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| service.app.clone()));
-            ctx.version =
-                if service.runtime_version == "1" { "1".into() } else { service.runtime_version.clone() };
             "docker/rust.Dockerfile.tera"
         }
         Language::Java => {
