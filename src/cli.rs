@@ -286,7 +286,8 @@ pub fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<i32, Error> {
-    let mut stdout = std::io::stdout().lock();
+    // Progress and prompts go to stderr; the result is written in one go at the end.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let code = match command {
         Command::Init(args) => {
             let interactive =

@@ -5,17 +5,18 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use crate::detect::dir::Dir;
 use crate::error::Error;
 use crate::manifest::line_of;
 
-/// One way code reads the environment: the file endings it applies to and a pattern whose
-/// first group is the variable's name.
+/// How one language's code reads the environment: the file endings it applies to, and a
+/// pattern of alternatives, each of which captures the variable's name in its own group.
+/// Compiled on first use, so a repository pays only for its own languages.
 struct Reader {
     extensions: &'static [&'static str],
-    pattern: Regex,
+    pattern: LazyLock<Pattern>,
 }
 
 const JS: &[&str] =
@@ -67,55 +68,94 @@ const ALL_SOURCES: &[&str] = &[
 const NAME: &str = r"([A-Za-z_][A-Za-z0-9_]*)";
 const UPPER: &str = r"([A-Z_][A-Z0-9_]*)";
 
-static READERS: LazyLock<Vec<Reader>> = LazyLock::new(|| {
-    let r = |extensions, pattern: String| Reader {
-        extensions,
-        pattern: Regex::new(&pattern).expect("env reader pattern"),
-    };
-    vec![
-        r(JS, format!(r"process\.env\.{NAME}")),
-        r(JS, format!(r#"process\.env\[\s*['"`]{NAME}['"`]\s*\]"#)),
-        r(JS, format!(r"import\.meta\.env\.{NAME}")),
-        r(JS, format!(r#"Deno\.env\.get\(\s*['"]{NAME}['"]"#)),
-        r(JS, format!(r"Bun\.env\.{NAME}")),
-        r(PY, format!(r#"\bgetenv\(\s*['"]{NAME}['"]"#)),
-        // `environ.setdefault` sets a value; it is not a setting the user must supply.
-        r(PY, format!(r#"\benviron(?:\.get\(|\[)\s*['"]{NAME}['"]"#)),
-        r(
-            PY,
-            format!(
-                r#"\benv(?:\.(?:str|bool|int|float|list|dict|json|url|db|db_url|cache|cache_url|path))?\(\s*['"]{UPPER}['"]"#
-            ),
-        ),
-        r(GO, format!(r#"os\.(?:Getenv|LookupEnv)\(\s*"{NAME}""#)),
-        r(RS, format!(r#"env::var(?:_os)?\(\s*"{NAME}""#)),
-        r(RS, format!(r#"dotenvy?::var\(\s*"{NAME}""#)),
-        r(RS, format!(r#"\benv\s*=\s*"{UPPER}""#)),
-        r(RB, format!(r#"ENV\[\s*['"]{NAME}['"]\s*\]"#)),
-        r(RB, format!(r#"ENV\.fetch\(\s*['"]{NAME}['"]"#)),
-        r(JVM, format!(r#"System\.getenv\(\s*"{NAME}""#)),
-        r(PHP, format!(r#"\bgetenv\(\s*['"]{NAME}['"]"#)),
-        r(PHP, format!(r#"\$_ENV\[\s*['"]{NAME}['"]\s*\]"#)),
-        r(PHP, format!(r#"\benv\(\s*['"]{UPPER}['"]"#)),
-        r(CS, format!(r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}""#)),
-        r(EX, format!(r#"System\.(?:get_env|fetch_env!?)\(\s*"{NAME}""#)),
-    ]
-});
+static READERS: [Reader; 9] = [
+    Reader {
+        extensions: JS,
+        pattern: LazyLock::new(|| {
+            any_of(&[
+                format!(r"process\.env\.{NAME}"),
+                format!(r#"process\.env\[\s*['"`]{NAME}['"`]\s*\]"#),
+                format!(r"import\.meta\.env\.{NAME}"),
+                format!(r#"Deno\.env\.get\(\s*['"]{NAME}['"]"#),
+                format!(r"Bun\.env\.{NAME}"),
+            ])
+        }),
+    },
+    Reader {
+        extensions: PY,
+        pattern: LazyLock::new(|| {
+            any_of(&[
+                format!(r#"\bgetenv\(\s*['"]{NAME}['"]"#),
+                // `environ.setdefault` sets a value; it is not a setting the user must supply.
+                format!(r#"\benviron(?:\.get\(|\[)\s*['"]{NAME}['"]"#),
+                format!(
+                    r#"\benv(?:\.(?:str|bool|int|float|list|dict|json|url|db|db_url|cache|cache_url|path))?\(\s*['"]{UPPER}['"]"#
+                ),
+            ])
+        }),
+    },
+    Reader {
+        extensions: GO,
+        pattern: LazyLock::new(|| any_of(&[format!(r#"os\.(?:Getenv|LookupEnv)\(\s*"{NAME}""#)])),
+    },
+    Reader {
+        extensions: RS,
+        pattern: LazyLock::new(|| {
+            any_of(&[
+                format!(r#"env::var(?:_os)?\(\s*"{NAME}""#),
+                format!(r#"dotenvy?::var\(\s*"{NAME}""#),
+                format!(r#"\benv\s*=\s*"{UPPER}""#),
+            ])
+        }),
+    },
+    Reader {
+        extensions: RB,
+        pattern: LazyLock::new(|| {
+            any_of(&[format!(r#"ENV\[\s*['"]{NAME}['"]\s*\]"#), format!(r#"ENV\.fetch\(\s*['"]{NAME}['"]"#)])
+        }),
+    },
+    Reader {
+        extensions: JVM,
+        pattern: LazyLock::new(|| any_of(&[format!(r#"System\.getenv\(\s*"{NAME}""#)])),
+    },
+    Reader {
+        extensions: PHP,
+        pattern: LazyLock::new(|| {
+            any_of(&[
+                format!(r#"\bgetenv\(\s*['"]{NAME}['"]"#),
+                format!(r#"\$_ENV\[\s*['"]{NAME}['"]\s*\]"#),
+                format!(r#"\benv\(\s*['"]{UPPER}['"]"#),
+            ])
+        }),
+    },
+    Reader {
+        extensions: CS,
+        pattern: LazyLock::new(|| any_of(&[format!(r#"Environment\.GetEnvironmentVariable\(\s*"{NAME}""#)])),
+    },
+    Reader {
+        extensions: EX,
+        pattern: LazyLock::new(|| any_of(&[format!(r#"System\.(?:get_env|fetch_env!?)\(\s*"{NAME}""#)])),
+    },
+];
+
+/// One pattern matching any of `alternatives`.
+fn any_of(alternatives: &[String]) -> Pattern {
+    Pattern::new(&alternatives.join("|"))
+}
 
 /// `${NAME}` and `${NAME:default}` placeholders in Spring's application files.
-static SPRING_PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\$\{{{UPPER}(?::[^}}]*)?\}}")).expect("spring pattern"));
-static PYDANTIC_CLASS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^class\s+\w+\s*\([^)]*BaseSettings[^)]*\)\s*:").expect("pydantic"));
-static PYDANTIC_FIELD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s+([a-z_][a-z0-9_]*)\s*:\s*[^=]").expect("pydantic field"));
-static PYDANTIC_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"env_prefix\s*=\s*['"]([A-Za-z0-9_]*)['"]"#).expect("prefix"));
-static DESTRUCTURED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b").expect("destructure")
-});
-static INTERPOLATION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\$\{{{UPPER}(?:[:?-][^}}]*)?\}}")).expect("interpolation"));
+static SPRING_PLACEHOLDER: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(&format!(r"\$\{{{UPPER}(?::[^}}]*)?\}}")));
+static PYDANTIC_CLASS: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?m)^class\s+\w+\s*\([^)]*BaseSettings[^)]*\)\s*:"));
+static PYDANTIC_FIELD: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^\s+([a-z_][a-z0-9_]*)\s*:\s*[^=]"));
+static PYDANTIC_PREFIX: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"env_prefix\s*=\s*['"]([A-Za-z0-9_]*)['"]"#));
+static DESTRUCTURED: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b"));
+static INTERPOLATION: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(&format!(r"\$\{{{UPPER}(?:[:?-][^}}]*)?\}}")));
 
 /// Set by the platform or the shell; never an app's setting.
 const AMBIENT: &[&str] =
@@ -155,11 +195,13 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
             READERS.iter().filter(|_| mentions_env).filter(|r| r.extensions.iter().any(|e| rel.ends_with(e)))
         {
             for caps in reader.pattern.captures_iter(text) {
-                let whole = caps.get(0).expect("match");
-                if whole.as_str().starts_with("import.meta") && VITE_BUILTINS.contains(&&caps[1]) {
+                let (Some(whole), Some(name)) = (caps.get(0), caps.iter().skip(1).flatten().next()) else {
+                    continue;
+                };
+                if whole.as_str().starts_with("import.meta") && VITE_BUILTINS.contains(&name.as_str()) {
                     continue;
                 }
-                note(&caps[1], whole.start());
+                note(name.as_str(), whole.start());
             }
         }
         if mentions_env && JS.iter().any(|e| rel.ends_with(e)) {

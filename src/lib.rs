@@ -16,6 +16,7 @@ pub mod error;
 pub mod interview;
 pub mod manifest;
 pub mod output;
+pub mod pattern;
 pub mod plan;
 pub mod prompt;
 pub mod render;

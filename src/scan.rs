@@ -53,6 +53,8 @@ pub const PRUNED_DIRS: &[&str] = &[
 pub const MAX_DEPTH: usize = 12;
 /// Files larger than this are read only in part, and never parsed as manifests.
 pub const MAX_READ_BYTES: u64 = 1024 * 1024;
+/// Most source files and manifests fit in one read of this size.
+const INITIAL_READ_BYTES: usize = 16 * 1024;
 
 /// The text of one file, as much of it as bim reads.
 #[derive(Debug)]
@@ -266,9 +268,12 @@ fn read_git_branch(root: &Path) -> Option<String> {
 
 fn read_capped(path: &Path) -> std::io::Result<FileText> {
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    // Room up front for a typical source file: `read_to_end` into an empty Vec first reads
+    // 32 bytes to probe, one more system call per file on a tree of thousands.
+    let mut bytes = Vec::with_capacity(INITIAL_READ_BYTES);
     // One byte past the cap tells a file that is larger from one that is exactly the cap.
     file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes)?;
+    bytes.shrink_to_fit();
     let truncated = bytes.len() as u64 > MAX_READ_BYTES;
     bytes.truncate(MAX_READ_BYTES as usize);
     let binary = bytes.contains(&0);

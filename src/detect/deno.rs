@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 use serde_json::Value;
 
 use super::dir::Dir;
@@ -11,7 +11,7 @@ use super::{app_name, defaults, health, port, versions};
 use crate::error::Error;
 
 const TS: &[&str] = &[".ts", ".tsx", ".js", ".mjs"];
-static PORT_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
+static PORT_KEY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*:\s*(\d{2,5})\b"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(rel) = dir.first_of(&["deno.json", "deno.jsonc"]) else {

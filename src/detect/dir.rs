@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use crate::error::Error;
 use crate::manifest;
@@ -121,7 +121,7 @@ impl<'a> Dir<'a> {
 
     /// The first match of `pattern` in the source files with `extensions`: the file, the
     /// 1-based line, and the captures as strings.
-    pub fn grep(&self, extensions: &'a [&'a str], pattern: &Regex) -> Result<Option<SourceMatch>, Error> {
+    pub fn grep(&self, extensions: &'a [&'a str], pattern: &Pattern) -> Result<Option<SourceMatch>, Error> {
         for rel in self.sources(extensions) {
             let Some(file) = self.source_text(rel)? else {
                 continue;

@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
@@ -12,9 +12,8 @@ use super::{app_name, defaults, health, versions};
 use crate::error::Error;
 use crate::scan;
 
-static TARGET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^net(?:coreapp)?(\d+\.\d+)").expect("re"));
-static HEALTH_MAP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"MapHealthChecks\(\s*"([^"]+)""#).expect("re"));
+static TARGET: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^net(?:coreapp)?(\d+\.\d+)"));
+static HEALTH_MAP: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"MapHealthChecks\(\s*"([^"]+)""#));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(project) = dir.children().find(|p| p.ends_with(".csproj") || p.ends_with(".fsproj")) else {

@@ -2,15 +2,15 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
 use super::{app_name, defaults, versions};
 use crate::error::Error;
 
-static APP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"app:\s*:(\w+)").expect("re"));
-static ELIXIR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"elixir:\s*"([^"]+)""#).expect("re"));
+static APP: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"app:\s*:(\w+)"));
+static ELIXIR: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"elixir:\s*"([^"]+)""#));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(mix) = dir.text("mix.exs")? else {

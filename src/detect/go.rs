@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
@@ -25,15 +25,14 @@ const FRAMEWORKS: &[(&str, Framework)] = &[
 /// Names that mark the main package that serves, among several.
 const SERVER_NAMES: &[&str] = &["server", "api", "web", "http", "app", "service", "main"];
 
-static PACKAGE_MAIN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^package main\b").expect("re"));
-static FUNC_MAIN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^func main\(\)").expect("re"));
-static LISTEN_ADDR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:ListenAndServe(?:TLS)?|\.Run|\.Listen|\.Start)\(\s*"[^"]*:(\d{2,5})""#).expect("re")
+static PACKAGE_MAIN: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^package main\b"));
+static FUNC_MAIN: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^func main\(\)"));
+static LISTEN_ADDR: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r#"(?:ListenAndServe(?:TLS)?|\.Run|\.Listen|\.Start)\(\s*"[^"]*:(\d{2,5})""#)
 });
-static ADDR_FIELD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"Addr\s*:\s*"[^"]*:(\d{2,5})""#).expect("re"));
-static PORT_DEFAULT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)port\b[^\n]{0,60}?"(\d{2,5})""#).expect("re"));
+static ADDR_FIELD: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"Addr\s*:\s*"[^"]*:(\d{2,5})""#));
+static PORT_DEFAULT: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"(?i)port\b[^\n]{0,60}?"(\d{2,5})""#));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(gomod) = dir.text("go.mod")? else {

@@ -2,17 +2,16 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::Service;
 use crate::error::Error;
 
-static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static ROUTE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
         r#"(?i)(?:get|route|handle|handlefunc|map_?get|api_view|path)\s*[(!]?\s*\(?\s*(?:"GET\s+)?['"`]?(/(?:health|healthz|healthcheck|_health|api/health|livez|readyz|ping|up))['"`]"#,
     )
-    .expect("health route pattern")
 });
 
 /// Sets `healthcheck_path` from the first health route in the sources with `extensions`.

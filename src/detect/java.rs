@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
@@ -13,15 +13,14 @@ use crate::error::Error;
 
 const CONFIG: &[&str] = &[".properties", ".yml", ".yaml"];
 
-static SERVER_PORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*(?:server\.port|quarkus\.http\.port)\s*[=:]\s*(\d{2,5})\s*$").expect("re")
-});
-static YAML_SERVER_PORT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(\d{2,5})").expect("re"));
-static GRADLE_TOOLCHAIN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"JavaLanguageVersion\.of\(\s*(\d+)\s*\)").expect("re"));
-static GRADLE_COMPAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"sourceCompatibility\s*=\s*(?:JavaVersion\.VERSION_(?:1_)?|['"])?(\d+)"#).expect("re")
+static SERVER_PORT: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?m)^\s*(?:server\.port|quarkus\.http\.port)\s*[=:]\s*(\d{2,5})\s*$"));
+static YAML_SERVER_PORT: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?m)^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(\d{2,5})"));
+static GRADLE_TOOLCHAIN: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"JavaLanguageVersion\.of\(\s*(\d+)\s*\)"));
+static GRADLE_COMPAT: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r#"sourceCompatibility\s*=\s*(?:JavaVersion\.VERSION_(?:1_)?|['"])?(\d+)"#)
 });
 
 /// What one build file says.
@@ -179,7 +178,7 @@ fn gradle(dir: &Dir) -> Result<Option<Build>, Error> {
     let settings = dir.first_of(&["settings.gradle.kts", "settings.gradle"]);
     let name = match settings {
         Some(s) => dir.snap.read(&s)?.and_then(|f| {
-            let re = Regex::new(r#"rootProject\.name\s*=\s*['"]([^'"]+)['"]"#).ok()?;
+            let re = Pattern::new(r#"rootProject\.name\s*=\s*['"]([^'"]+)['"]"#);
             re.captures(&f.text).map(|c| c[1].to_string())
         }),
         None => None,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 use serde_json::Value;
 
 use super::dir::Dir;
@@ -58,20 +58,16 @@ const ENTRY_FILES: &[&str] = &[
     "src/main.ts",
 ];
 
-static LISTEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\.listen\(\s*(\d{2,5})\b").expect("re"));
-static PORT_FALLBACK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"\bPORT\b[^\n]{0,40}?(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"#).expect("re"));
-static PORT_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*:\s*(\d{2,5})\b").expect("re"));
-static SERVES: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{").expect("re"));
-static BUN_API: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bBun\.(?:serve|file|write|env)\b").expect("re"));
-static STANDALONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"output\s*:\s*['"]standalone['"]"#).expect("re"));
-static SVELTE_ADAPTER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"@sveltejs/adapter-([a-z-]+)"#).expect("re"));
-static VITE_OUT_DIR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"outDir\s*:\s*['"]([^'"]+)['"]"#).expect("re"));
+static LISTEN: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\.listen\(\s*(\d{2,5})\b"));
+static PORT_FALLBACK: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"\bPORT\b[^\n]{0,40}?(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"#));
+static PORT_KEY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*:\s*(\d{2,5})\b"));
+static SERVES: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{"));
+static BUN_API: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bBun\.(?:serve|file|write|env)\b"));
+static STANDALONE: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"output\s*:\s*['"]standalone['"]"#));
+static SVELTE_ADAPTER: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"@sveltejs/adapter-([a-z-]+)"#));
+static VITE_OUT_DIR: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"outDir\s*:\s*['"]([^'"]+)['"]"#));
 
 /// The parts of package.json detection reads.
 struct Package {

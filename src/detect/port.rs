@@ -1,7 +1,7 @@
 //! Finding the port a service listens on in its source: listen calls, `PORT` fallbacks and
 //! server addresses, each language with its own patterns.
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::{Dir, SourceMatch};
 use super::model::Service;
@@ -12,7 +12,7 @@ use crate::error::Error;
 pub fn search(
     dir: &Dir,
     extensions: &'static [&'static str],
-    patterns: &[&Regex],
+    patterns: &[&Pattern],
 ) -> Result<Option<(u16, SourceMatch)>, Error> {
     for pattern in patterns {
         if let Some(found) = dir.grep(extensions, pattern)?

@@ -2,15 +2,14 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::Service;
 use crate::error::Error;
 
-static PORT_IN_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:--port[= ]|-p\s+|--bind[= ]\S*:|-b\s+\S*:)(\d{2,5})\b").expect("procfile port")
-});
+static PORT_IN_COMMAND: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?:--port[= ]|-p\s+|--bind[= ]\S*:|-b\s+\S*:)(\d{2,5})\b"));
 
 /// Applies the Procfile's `web:` process to the service, if there is one.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {

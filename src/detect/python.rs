@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
@@ -16,19 +16,18 @@ use crate::manifest::toml_get;
 const PY: &[&str] = &[".py"];
 const DEFAULT_PORT: u16 = 8000;
 
-static SETTINGS_MODULE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"#).expect("re"));
-static WSGI_APPLICATION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"WSGI_APPLICATION\s*=\s*['"]([\w.]+)['"]"#).expect("re"));
-static FASTAPI_APP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^(\w+)\s*(?::\s*FastAPI\s*)?=\s*FastAPI\(").expect("re"));
-static FLASK_APP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^(\w+)\s*(?::\s*Flask\s*)?=\s*Flask\(").expect("re"));
-static FLASK_FACTORY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^def (create_app)\s*\(").expect("re"));
-static PORT_ARG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bport\s*=\s*(\d{2,5})\b").expect("re"));
-static REQUIREMENT_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)").expect("re"));
+static SETTINGS_MODULE: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"#));
+static WSGI_APPLICATION: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"WSGI_APPLICATION\s*=\s*['"]([\w.]+)['"]"#));
+static FASTAPI_APP: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?m)^(\w+)\s*(?::\s*FastAPI\s*)?=\s*FastAPI\("));
+static FLASK_APP: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?m)^(\w+)\s*(?::\s*Flask\s*)?=\s*Flask\("));
+static FLASK_FACTORY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^def (create_app)\s*\("));
+static PORT_ARG: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*=\s*(\d{2,5})\b"));
+static REQUIREMENT_NAME: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)"));
 
 /// What the Python manifests say.
 #[derive(Default)]
@@ -256,7 +255,7 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     Ok(())
 }
 
-fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Regex, framework: &str) -> Result<(), Error> {
+fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &str) -> Result<(), Error> {
     let found = match dir.grep(PY, object)? {
         Some(found) => Some((found.file.clone(), found.line, found.groups[1].clone(), false)),
         None if framework == "Flask" => {

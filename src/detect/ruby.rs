@@ -4,18 +4,17 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
 use super::{app_name, defaults, health, port, versions};
 use crate::error::Error;
 
-static GEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?m)^\s*gem\s+['"]([\w-]+)['"]"#).expect("re"));
-static RUBY_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?m)^\s*ruby\s+['"]([^'"]+)['"]"#).expect("re"));
-static RACK_PORT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:set\s+:port,\s*|port\s+ENV[^\n]*?\|\|\s*|-p\s+)(\d{2,5})").expect("re"));
+static GEM: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"(?m)^\s*gem\s+['"]([\w-]+)['"]"#));
+static RUBY_VERSION: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"(?m)^\s*ruby\s+['"]([^'"]+)['"]"#));
+static RACK_PORT: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?:set\s+:port,\s*|port\s+ENV[^\n]*?\|\|\s*|-p\s+)(\d{2,5})"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(gemfile) = dir.text("Gemfile")? else {

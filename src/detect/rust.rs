@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
@@ -20,14 +20,14 @@ const FRAMEWORKS: &[(&str, Framework, u16)] = &[
     ("rocket", Framework::Rocket, 8000),
 ];
 
-static ADDR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#""(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|::)?:(\d{2,5})""#).expect("re")
+static ADDR: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#""(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|::)?:(\d{2,5})""#));
+static SOCKET_TUPLE: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r#"\(\s*(?:\[\s*0\s*,\s*0\s*,\s*0\s*,\s*0\s*\]|\[\s*127\s*,\s*0\s*,\s*0\s*,\s*1\s*\]|"[^"]*"|Ipv4Addr::\w+)\s*,\s*(\d{2,5})\s*\)"#,
+    )
 });
-static SOCKET_TUPLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\(\s*(?:\[\s*0\s*,\s*0\s*,\s*0\s*,\s*0\s*\]|\[\s*127\s*,\s*0\s*,\s*0\s*,\s*1\s*\]|"[^"]*"|Ipv4Addr::\w+)\s*,\s*(\d{2,5})\s*\)"#).expect("re")
-});
-static ROCKET_PORT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*port\s*=\s*(\d{2,5})").expect("re"));
+static ROCKET_PORT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^\s*port\s*=\s*(\d{2,5})"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(cargo) = dir.toml("Cargo.toml")? else {
