@@ -3,7 +3,9 @@
 
 Builds (once, cached under the output folder) a monorepo with a .git of 30,000 objects,
 node_modules folders holding 50,000 files, and apps/* + packages/* holding the rest, then
-times `bim detect --json` with warm caches and prints the median and spread.
+times `bim detect --json` with warm caches and prints the median and spread. It also times
+the floor under the big-tree figure: only opening and reading the source files detect has
+to search (benches/read_floor.rs), with nothing else done.
 
 Usage: scripts/bench-detect.py [--runs N] [--bin PATH] [--tree DIR]
 """
@@ -83,6 +85,15 @@ def report(label: str, times: list[float], target_ms: float) -> bool:
     return ok
 
 
+def floor(tree: Path, runs: int) -> None:
+    """Times bare open+read+close of the files detect must search (the apps' sources)."""
+    listing = tree.parent / (tree.name + ".sources")
+    sources = sorted(str(p.relative_to(tree)) for p in (tree / "apps").glob("*/src/**/*") if p.is_file())
+    listing.write_text("\n".join(sources) + "\n")
+    subprocess.run(["cargo", "bench", "--quiet", "--bench", "read_floor", "--", str(tree), str(listing), str(runs)],
+                   cwd=ROOT, check=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=30)
@@ -96,6 +107,7 @@ def main() -> int:
     count = build_tree(tree)
     print(f"synthetic monorepo: {count} files at {tree} (ready in {time.perf_counter() - started:.1f} s)")
     big = report("big monorepo", time_runs(args.bin, tree, args.runs), 50)
+    floor(tree, args.runs)
     small = report("small repo (tests/fixtures/node-express-npm)",
                    time_runs(args.bin, ROOT / "tests" / "fixtures" / "node-express-npm", args.runs), 10)
     return 0 if big and small else 1

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 
 use crate::error::Error;
 
@@ -78,11 +78,26 @@ enum Entry {
     Pruned(String),
 }
 
-/// The names under a root, from one walk, plus a cache of the files read since.
+/// One walker thread's entries, sent on when the thread is done with them.
+struct Batch {
+    entries: Vec<Entry>,
+    sender: std::sync::mpsc::Sender<Vec<Entry>>,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let _ = self.sender.send(std::mem::take(&mut self.entries));
+    }
+}
+
+/// The names under a root, from one walk, plus the text of each file read since.
 #[derive(Debug)]
 pub struct Snapshot {
     root: PathBuf,
-    files: BTreeSet<String>,
+    /// Sorted, so a folder's files are one contiguous run.
+    files: Vec<String>,
+    /// The text of `files[i]`, once read: indexed, so a read takes no lock and no hashing.
+    texts: Vec<OnceLock<Arc<FileText>>>,
     dirs: BTreeSet<String>,
     pruned: BTreeSet<String>,
     git_branch: Option<String>,
@@ -90,7 +105,6 @@ pub struct Snapshot {
     root_name: Option<String>,
     /// Real paths of the files whose names are not UTF-8, by their lossy names.
     odd_paths: HashMap<String, PathBuf>,
-    cache: Mutex<HashMap<String, Arc<FileText>>>,
 }
 
 impl Snapshot {
@@ -119,9 +133,11 @@ impl Snapshot {
             .max_depth(Some(MAX_DEPTH))
             .threads(threads)
             .build_parallel();
-        let (sender, receiver) = std::sync::mpsc::channel::<Entry>();
+        // Each walker thread keeps its own list and hands it over once, when it finishes:
+        // a message per entry cost more than the walk itself on large trees.
+        let (sender, receiver) = std::sync::mpsc::channel::<Vec<Entry>>();
         walker.run(|| {
-            let sender = sender.clone();
+            let mut batch = Batch { entries: Vec::new(), sender: sender.clone() };
             Box::new(move |entry| {
                 // An unreadable folder or a broken link is skipped, as git would: it cannot
                 // hold anything bim could build from.
@@ -151,32 +167,37 @@ impl Snapshot {
                 } else {
                     return ignore::WalkState::Continue;
                 };
-                let _ = sender.send(kind);
+                batch.entries.push(kind);
                 state
             })
         });
         drop(sender);
-        let mut snapshot = Snapshot {
+        let (mut files, mut dirs, mut pruned) = (Vec::new(), Vec::new(), Vec::new());
+        let mut odd_paths = HashMap::new();
+        for entry in receiver.into_iter().flatten() {
+            match entry {
+                Entry::File(rel) => files.push(rel),
+                Entry::OddFile(rel, path) => {
+                    odd_paths.insert(rel.clone(), path);
+                    files.push(rel);
+                }
+                Entry::Dir(rel) => dirs.push(rel),
+                Entry::Pruned(rel) => pruned.push(rel),
+            }
+        }
+        // Built from whole lists, the sets are sorted once rather than grown entry by entry.
+        files.sort_unstable();
+        files.dedup();
+        let snapshot = Snapshot {
             root: root.to_path_buf(),
-            files: BTreeSet::new(),
-            dirs: BTreeSet::new(),
-            pruned: BTreeSet::new(),
+            texts: files.iter().map(|_| OnceLock::new()).collect(),
+            files,
+            dirs: dirs.into_iter().collect(),
+            pruned: pruned.into_iter().collect(),
             git_branch: read_git_branch(root),
             root_name: folder_name(root),
-            odd_paths: HashMap::new(),
-            cache: Mutex::new(HashMap::new()),
+            odd_paths,
         };
-        for entry in receiver {
-            match entry {
-                Entry::File(rel) => snapshot.files.insert(rel),
-                Entry::OddFile(rel, path) => {
-                    snapshot.odd_paths.insert(rel.clone(), path);
-                    snapshot.files.insert(rel)
-                }
-                Entry::Dir(rel) => snapshot.dirs.insert(rel),
-                Entry::Pruned(rel) => snapshot.pruned.insert(rel),
-            };
-        }
         Ok(snapshot)
     }
 
@@ -199,7 +220,7 @@ impl Snapshot {
     }
 
     pub fn has_file(&self, rel: &str) -> bool {
-        self.files.contains(rel)
+        self.index_of(rel).is_some()
     }
 
     pub fn has_dir(&self, rel: &str) -> bool {
@@ -214,10 +235,8 @@ impl Snapshot {
     /// Every file path at or below `dir`, in sorted order.
     pub fn files_under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-        self.files
-            .range(prefix.clone()..)
-            .map(|path| path.as_str())
-            .take_while(move |path| path.starts_with(&prefix))
+        let start = self.files.partition_point(|path| path.as_str() < prefix.as_str());
+        self.files[start..].iter().map(|path| path.as_str()).take_while(move |path| path.starts_with(&prefix))
     }
 
     /// Every folder path below `dir`, in sorted order.
@@ -232,21 +251,20 @@ impl Snapshot {
     /// Reads a file the walk saw, once; later calls return the same text. `None` when the
     /// walk did not see the file.
     pub fn read(&self, rel: &str) -> Result<Option<Arc<FileText>>, Error> {
-        if let Some(text) = self.cache().get(rel) {
-            return Ok(Some(Arc::clone(text)));
-        }
-        if !self.files.contains(rel) {
+        let Some(index) = self.index_of(rel) else {
             return Ok(None);
+        };
+        if let Some(text) = self.texts[index].get() {
+            return Ok(Some(Arc::clone(text)));
         }
         let path = self.odd_paths.get(rel).cloned().unwrap_or_else(|| self.root.join(rel));
         let text = Arc::new(read_capped(&path).map_err(|e| Error::io(&path, e))?);
-        self.cache().insert(rel.to_string(), Arc::clone(&text));
-        Ok(Some(text))
+        // Two threads may read the same file at once; either text will do.
+        Ok(Some(Arc::clone(self.texts[index].get_or_init(|| text))))
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<FileText>>> {
-        // A panic while holding the lock cannot leave the map half-updated.
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    fn index_of(&self, rel: &str) -> Option<usize> {
+        self.files.binary_search_by(|path| path.as_str().cmp(rel)).ok()
     }
 
     /// Reads a file that the walk pruned or did not reach (such as `dist/index.html`), by
