@@ -45,6 +45,8 @@ pub struct DockerfileContext {
     /// A health-check command in exec form, where the final image can run one.
     pub healthcheck: Option<String>,
     pub static_output: Option<String>,
+    /// nginx answers a path with no file behind it with index.html (a single-page app).
+    pub spa_fallback: bool,
     /// What to build or run: a Go package, a Rust bin, a .NET project, a PHP docroot.
     pub entrypoint: Option<String>,
     pub has_public: bool,
@@ -79,6 +81,9 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         cmd: exec_form(service.start_command.as_deref().unwrap_or("")),
         healthcheck: None,
         static_output: service.static_output.clone(),
+        // A built SPA routes in the browser; a plain site's missing page is a 404.
+        spa_fallback: matches!(service.language, Language::Node | Language::Bun)
+            && service.static_output.is_some(),
         entrypoint: service.entrypoint.clone(),
         has_public: snap.has_dir(&scan::join(snapshot_path(&service.path), "public")),
         nextjs_standalone: service.nextjs_standalone && service.context.is_none(),

@@ -1,7 +1,8 @@
 //! End to end: for each example whose dependencies come from registries reachable here,
 //! generate its files with bim, build the image with podman from the generated Dockerfile
 //! (against local stand-in base images, see scripts/standins), run it, and check that the
-//! detected port answers 200 and that the process is not root.
+//! detected port answers 200 (so do a single-page app's own routes) and that the process
+//! is not root.
 //!
 //! Slow (minutes), so it is `#[ignore]`d in a plain `cargo test`; `scripts/test` (and so
 //! CI) runs it with `--include-ignored`, after `scripts/setup-tools` installed podman.
@@ -22,7 +23,11 @@ const EXAMPLES: &[&str] = &[
     "rust-axum",
     "bun",
     "static-site",
+    "vite-spa",
 ];
+
+/// Paths that are no file in the image but must still load: a single-page app's own routes.
+const DEEP_LINKS: &[(&str, &str)] = &[("vite-spa", "/settings/profile")];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -130,6 +135,15 @@ fn build_and_serve(example: &str) -> String {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
+    let deep_links: Vec<(String, Option<u16>)> = DEEP_LINKS
+        .iter()
+        .filter(|(name, _)| *name == example)
+        .map(|(_, link)| {
+            let url = format!("http://127.0.0.1:{port}{link}");
+            let status = http_status(&url);
+            (url, status)
+        })
+        .collect();
     // The app's user, read from /proc on the host: the images need no `ps`.
     let pid = run(
         {
@@ -156,6 +170,9 @@ fn build_and_serve(example: &str) -> String {
     let _ = podman().args(["rm", "-f", "-t", "0", &name]).output();
     assert_eq!(status, Some(200), "{example}: {url} answered {status:?}; logs:\n{logs}");
     assert!(uid != "0" && uid != "unknown", "{example} runs as uid {uid}");
+    for (url, status) in deep_links {
+        assert_eq!(status, Some(200), "{example}: the route {url} answered {status:?}");
+    }
     format!(
         "{example:<18} build {:>5.1} s  image {:>6.1} MB  uid {uid}  GET {url} → 200",
         build_time.as_secs_f64(),
