@@ -151,6 +151,23 @@ pub struct ServiceConfig {
     pub env_vars: std::collections::BTreeMap<String, String>,
 }
 
+impl ServiceConfig {
+    /// The variables a build bakes into the image, which must be set when it is built (as
+    /// GitHub Actions variables), not when it runs: everything a static bundle reads, and
+    /// Next.js's `NEXT_PUBLIC_` ones. Only for a Dockerfile bim writes, which declares them.
+    pub fn build_time_vars(&self) -> Vec<&str> {
+        let bundled = self.static_output.is_some() && self.language != Language::Static;
+        self.env_vars
+            .keys()
+            .map(String::as_str)
+            .filter(|name| {
+                self.dockerfile.is_none()
+                    && (bundled || (self.framework == Framework::Nextjs && name.starts_with("NEXT_PUBLIC_")))
+            })
+            .collect()
+    }
+}
+
 /// The whole of bim.toml.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -278,5 +295,26 @@ mod tests {
         let err = Config::parse("version = 1\nregistry = \"ghcr\"\nbranch = 7\nservice = []\n", "bim.toml")
             .expect_err("must fail");
         assert!(err.to_string().contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn build_time_variables_are_a_bundles_and_nextjs_public_ones_in_bims_own_dockerfile() {
+        let service = |language, framework, static_output: Option<&str>, dockerfile: Option<&str>| {
+            let text = format!(
+                "version = 1\nregistry = \"ghcr\"\nbranch = \"main\"\n[[service]]\npath = \".\"\napp = \"a\"\n\
+                 language = \"{language}\"\nframework = \"{framework}\"\npackage_manager = \"npm\"\n\
+                 runtime_version = \"24\"\nport = 3000\n{}{}\
+                 [service.env_vars]\nNEXT_PUBLIC_NAME = \"a.ts\"\nSECRET_KEY = \"a.ts\"\n",
+                static_output.map_or(String::new(), |o| format!("static_output = \"{o}\"\n")),
+                dockerfile.map_or(String::new(), |d| format!("dockerfile = \"{d}\"\n")),
+            );
+            Config::parse(&text, "bim.toml").expect("parses").services.remove(0)
+        };
+        let spa = service("node", "vite", Some("dist"), None);
+        assert_eq!(spa.build_time_vars(), ["NEXT_PUBLIC_NAME", "SECRET_KEY"]);
+        assert_eq!(service("node", "nextjs", None, None).build_time_vars(), ["NEXT_PUBLIC_NAME"]);
+        assert!(service("node", "express", None, None).build_time_vars().is_empty());
+        assert!(service("static", "none", Some("."), None).build_time_vars().is_empty());
+        assert!(service("node", "nextjs", None, Some("Dockerfile")).build_time_vars().is_empty());
     }
 }

@@ -45,6 +45,8 @@ pub struct DockerfileContext {
     /// A health-check command in exec form, where the final image can run one.
     pub healthcheck: Option<String>,
     pub static_output: Option<String>,
+    /// Variables the build reads, declared as build arguments (public values only).
+    pub build_args: Vec<String>,
     /// nginx answers a path with no file behind it with index.html (a single-page app).
     pub spa_fallback: bool,
     /// What to build or run: a Go package, a Rust bin, a .NET project, a PHP docroot.
@@ -81,6 +83,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         cmd: exec_form(service.start_command.as_deref().unwrap_or("")),
         healthcheck: None,
         static_output: service.static_output.clone(),
+        build_args: service.build_time_vars().into_iter().map(str::to_string).collect(),
         // A built SPA routes in the browser; a plain site's missing page is a 404.
         spa_fallback: matches!(service.language, Language::Node | Language::Bun)
             && service.static_output.is_some(),

@@ -86,10 +86,16 @@ pub fn env_example(service: &ServiceConfig) -> PlannedFile {
     let mut text = String::from(
         "# The environment variables this app reads. Copy to .env for local runs;\n# set them in Backend.im for deploys. Never commit real values.\n",
     );
+    let build_time = service.build_time_vars();
     for (name, file) in &service.env_vars {
         text.push('\n');
         if !file.is_empty() {
             text.push_str(&format!("# read in {file}\n"));
+        }
+        if build_time.contains(&name.as_str()) {
+            text.push_str(
+                "# read when the image is built: a GitHub Actions variable in CI, --build-arg locally\n",
+            );
         }
         let value = if name == "PORT" { service.port.to_string() } else { String::new() };
         text.push_str(&format!("{name}={value}\n"));
@@ -136,6 +142,8 @@ struct ReadmeService {
     port: u16,
     env_file: String,
     env_vars: Vec<EnvRow>,
+    /// Variables the image build reads (`docker build --build-arg NAME` passes them on).
+    build_args: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -184,11 +192,15 @@ pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Err
             env_vars: s
                 .env_vars
                 .iter()
-                .map(|(name, file)| EnvRow {
-                    name: name.clone(),
-                    read_in: if file.is_empty() { "—".into() } else { format!("`{file}`") },
+                .map(|(name, file)| {
+                    let mut read_in = if file.is_empty() { "—".to_string() } else { format!("`{file}`") };
+                    if s.build_time_vars().contains(&name.as_str()) {
+                        read_in.push_str(", when the image is built");
+                    }
+                    EnvRow { name: name.clone(), read_in }
                 })
                 .collect(),
+            build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
         })
         .collect();
     let context = ReadmeContext { branch: config.branch.clone(), registry_name, registry_settings, services };

@@ -82,6 +82,8 @@ pub struct WorkflowService {
     /// Node's setup-node cache, when the package manager is one it caches without setup.
     node_cache: Option<&'static str>,
     lockfile: Option<String>,
+    /// Variables the image build reads, passed from GitHub Actions variables.
+    build_args: Vec<String>,
 }
 
 pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
@@ -143,6 +145,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         note: None,
         node_cache: None,
         lockfile: lockfile.clone(),
+        build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
     };
     match s.language {
         Language::Node | Language::Bun => {

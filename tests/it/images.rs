@@ -29,6 +29,9 @@ const EXAMPLES: &[&str] = &[
 /// Paths that are no file in the image but must still load: a single-page app's own routes.
 const DEEP_LINKS: &[(&str, &str)] = &[("vite-spa", "/settings/profile")];
 
+/// A build-time variable given to the build, and a page whose scripts must then hold its value.
+const BUILD_ARGS: &[(&str, &str, &str)] = &[("vite-spa", "VITE_API_URL=https://api.bim-e2e.test", "/")];
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -66,6 +69,27 @@ fn generate(example: &str) -> crate::harness::Run {
     test.args(&["init", "--yes", "--json"]).run().code(0)
 }
 
+/// The body of `url` and of every script it loads from the same server.
+fn page_with_scripts(url: &str) -> String {
+    let get = |url: &str| {
+        Command::new("curl")
+            .args(["-s", "--max-time", "2", url])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    let page = get(url);
+    let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    let scripts: String = page
+        .split("src=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|src| src.starts_with('/'))
+        .map(|src| get(&format!("{origin}{src}")))
+        .collect();
+    page + &scripts
+}
+
 fn http_status(url: &str) -> Option<u16> {
     let out = Command::new("curl")
         .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])
@@ -88,18 +112,14 @@ fn build_and_serve(example: &str) -> String {
     let started = Instant::now();
     let mut build = podman();
     build
-        .args([
-            "build",
-            "--format",
-            "docker",
-            "--isolation",
-            "chroot",
-            "--pull=never",
-            "-q",
-            "-t",
-            &image,
-            "-f",
-        ])
+        .args(["build", "--format", "docker", "--isolation", "chroot", "--pull=never", "-q", "-t", &image])
+        .args(
+            BUILD_ARGS
+                .iter()
+                .filter(|(name, _, _)| *name == example)
+                .flat_map(|(_, arg, _)| ["--build-arg", arg]),
+        )
+        .arg("-f")
         .arg(root.join("Dockerfile"))
         .arg(root);
     run(build, &format!("podman build of {example}"));
@@ -144,6 +164,14 @@ fn build_and_serve(example: &str) -> String {
             (url, status)
         })
         .collect();
+    let baked: Vec<(String, bool)> = BUILD_ARGS
+        .iter()
+        .filter(|(name, _, _)| *name == example)
+        .map(|(_, arg, page)| {
+            let value = arg.split_once('=').map_or("", |(_, v)| v);
+            (arg.to_string(), page_with_scripts(&format!("http://127.0.0.1:{port}{page}")).contains(value))
+        })
+        .collect();
     // The app's user, read from /proc on the host: the images need no `ps`.
     let pid = run(
         {
@@ -170,6 +198,9 @@ fn build_and_serve(example: &str) -> String {
     let _ = podman().args(["rm", "-f", "-t", "0", &name]).output();
     assert_eq!(status, Some(200), "{example}: {url} answered {status:?}; logs:\n{logs}");
     assert!(uid != "0" && uid != "unknown", "{example} runs as uid {uid}");
+    for (arg, found) in baked {
+        assert!(found, "{example}: the build was given {arg}, but the page's scripts do not hold the value");
+    }
     for (url, status) in deep_links {
         assert_eq!(status, Some(200), "{example}: the route {url} answered {status:?}");
     }
