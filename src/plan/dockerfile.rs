@@ -263,7 +263,12 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
             Some("pnpm prune --prod --ignore-scripts"),
             "/root/.local/share/pnpm/store",
         ),
-        (PackageManager::Yarn, _) if berry => ("yarn install --immutable", None, "/root/.yarn/berry/cache"),
+        // `workspaces focus` ships with Yarn from 4 on; older berry keeps its dev dependencies.
+        (PackageManager::Yarn, _) if berry => (
+            "yarn install --immutable",
+            (yarn_major(snap, context_dir) >= Some(4)).then_some("yarn workspaces focus --all --production"),
+            "/root/.yarn/berry/cache",
+        ),
         (PackageManager::Yarn, _) => (
             if locked { "yarn install --frozen-lockfile" } else { "yarn install" },
             Some("yarn install --production --ignore-scripts --prefer-offline"),
@@ -285,6 +290,14 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     if service.language == Language::Bun {
         ctx.prune = None;
     }
+}
+
+/// Yarn's major version from the `packageManager` field (`yarn@4.5.0`), if pinned there.
+fn yarn_major(snap: &Snapshot, context_dir: &str) -> Option<u32> {
+    // Detection already parsed this file; a broken one stopped it before planning.
+    let manifest = crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok()??;
+    let pinned = manifest.get("packageManager")?.as_str()?.strip_prefix("yarn@")?;
+    pinned.split('.').next()?.parse().ok()
 }
 
 fn python(
