@@ -274,8 +274,17 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
             Some("yarn install --production --ignore-scripts --prefer-offline"),
             "/usr/local/share/.cache/yarn",
         ),
-        (PackageManager::Bun, true) => ("bun install --frozen-lockfile", None, "/root/.bun/install/cache"),
-        (PackageManager::Bun, false) => ("bun install", None, "/root/.bun/install/cache"),
+        // Bun has no prune: a fresh production install, from the cache, leaves dev dependencies out.
+        (PackageManager::Bun, true) => (
+            "bun install --frozen-lockfile",
+            Some("rm -rf node_modules && bun install --production --frozen-lockfile"),
+            "/root/.bun/install/cache",
+        ),
+        (PackageManager::Bun, false) => (
+            "bun install",
+            Some("rm -rf node_modules && bun install --production"),
+            "/root/.bun/install/cache",
+        ),
         (_, true) => ("npm ci", Some("npm prune --omit=dev"), "/root/.npm"),
         (_, false) => ("npm install", Some("npm prune --omit=dev"), "/root/.npm"),
     };
@@ -286,9 +295,6 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         // A pinned corepack: the one bundled with Node is missing from Node 25 on, and older
         // bundled ones reject the registry's newer signing keys.
         ctx.setup = Some(format!("npm install --global corepack@{COREPACK} && corepack enable"));
-    }
-    if service.language == Language::Bun {
-        ctx.prune = None;
     }
 }
 

@@ -1,8 +1,8 @@
 //! End to end: for each example whose dependencies come from registries reachable here,
 //! generate its files with bim, build the image with podman from the generated Dockerfile
 //! (against local stand-in base images, see scripts/standins), run it, and check that the
-//! detected port answers 200 (so do a single-page app's own routes) and that the process
-//! is not root.
+//! detected port answers 200 (so do a single-page app's own routes), that the process is
+//! not root, and that no dev dependency reached the image.
 //!
 //! Slow (minutes), so it is `#[ignore]`d in a plain `cargo test`; `scripts/test` (and so
 //! CI) runs it with `--include-ignored`, after `scripts/setup-tools` installed podman.
@@ -67,6 +67,15 @@ fn generate(example: &str) -> crate::harness::Run {
         let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
     }
     test.args(&["init", "--yes", "--json"]).run().code(0)
+}
+
+/// The names in the `devDependencies` of the package.json at `root`, if there is one.
+fn dev_dependencies(root: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(root.join("package.json")) else {
+        return Vec::new();
+    };
+    let manifest: serde_json::Value = serde_json::from_str(&text).expect("the example's package.json parses");
+    manifest["devDependencies"].as_object().map(|deps| deps.keys().cloned().collect()).unwrap_or_default()
 }
 
 /// The body of `url` and of every script it loads from the same server.
@@ -134,6 +143,16 @@ fn build_and_serve(example: &str) -> String {
     )
     .parse()
     .unwrap_or(0);
+
+    // Only production dependencies reach the final stage.
+    if answers["static_output"].is_null() {
+        for dev in dev_dependencies(root) {
+            let module = format!("node_modules/{dev}");
+            let found = podman().args(["run", "--rm", "--entrypoint", "ls", &image, &module]).output();
+            let found = found.is_ok_and(|o| o.status.success());
+            assert!(!found, "{example}: the dev dependency {dev} is in the image ({module})");
+        }
+    }
 
     let name = format!("bim-e2e-{example}");
     let _ = podman().args(["rm", "-f", "-t", "0", &name]).output();
