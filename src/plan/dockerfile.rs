@@ -47,6 +47,8 @@ pub struct DockerfileContext {
     pub static_output: Option<String>,
     /// Variables the build reads, declared as build arguments (public values only).
     pub build_args: Vec<String>,
+    /// The test command of the Dockerfile's `test` stage, for the languages tested there.
+    pub test: Option<String>,
     /// nginx answers a path with no file behind it with index.html (a single-page app).
     pub spa_fallback: bool,
     /// What to build or run: a Go package, a Rust bin, a .NET project, a PHP docroot.
@@ -83,6 +85,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         cmd: exec_form(service.start_command.as_deref().unwrap_or("")),
         healthcheck: None,
         static_output: service.static_output.clone(),
+        test: test_stage(service, snap),
         build_args: service.build_time_vars().into_iter().map(str::to_string).collect(),
         // A built SPA routes in the browser; a plain site's missing page is a 404.
         spa_fallback: matches!(service.language, Language::Node | Language::Bun)
@@ -208,6 +211,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             "docker/php.Dockerfile.tera"
         }
         Language::Dotnet => {
+            ctx.manifests = dotnet_manifests(snap, &context_dir);
             let project_dir = service_dir_in_context(service);
             let project = service.entrypoint.clone().unwrap_or_default();
             ctx.entrypoint =
@@ -216,6 +220,13 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         }
         Language::Elixir => {
             ctx.manifests = copy_here(&["mix.exs", "mix.lock"]);
+            // Dependencies may read compile-time config, so it comes before they compile.
+            ctx.manifests.extend(
+                ["config/config.exs", "config/prod.exs", "config/test.exs"]
+                    .into_iter()
+                    .filter(|f| exists(f))
+                    .map(|f| CopyItem { src: f.into(), dest: "config/".into() }),
+            );
             ctx.entrypoint =
                 Some(service.entrypoint.clone().unwrap_or_else(|| service.app.replace('-', "_")));
             "docker/elixir.Dockerfile.tera"
@@ -224,6 +235,55 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
     };
     ctx.manifests = merge_by_destination(std::mem::take(&mut ctx.manifests));
     Ok((template.to_string(), ctx))
+}
+
+/// The test command, when the service's tests run in a `test` stage of the Dockerfile bim
+/// writes (`docker build --target test`). That is so for the languages without a setup
+/// action whose commit ../shared/FACTS.md gives: the stage's dependency layer, built
+/// without cache mounts, is what the workflow's build cache keeps between runs.
+pub fn test_stage(service: &ServiceConfig, snap: &Snapshot) -> Option<String> {
+    if service.dockerfile.is_some() {
+        return None;
+    }
+    let test = service.test_command.clone()?;
+    let context_dir = snapshot_path(build_context(service));
+    match service.language {
+        // Plain PHP has no composer.json, and so no dependencies to install or cache.
+        Language::Php => snap.has_file(&scan::join(context_dir, "composer.json")).then_some(test),
+        Language::Dotnet | Language::Elixir | Language::Deno => Some(test),
+        _ => None,
+    }
+}
+
+/// The files `dotnet restore` reads, copied before the source so the restore stays cached;
+/// none when one of their paths cannot go on a COPY line as it is.
+fn dotnet_manifests(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
+    const NAMES: &[&str] = &[
+        "Directory.Build.props",
+        "Directory.Build.targets",
+        "Directory.Packages.props",
+        "NuGet.Config",
+        "nuget.config",
+        "global.json",
+    ];
+    const ENDINGS: &[&str] = &[".csproj", ".fsproj", ".sln", ".slnx"];
+    let mut items = Vec::new();
+    for rel in snap.files_under(context_dir) {
+        let inner = rel.strip_prefix(context_dir).unwrap_or(rel).trim_start_matches('/');
+        let name = scan::file_name(inner);
+        if !NAMES.contains(&name) && !ENDINGS.iter().any(|e| name.ends_with(e)) {
+            continue;
+        }
+        if crate::validate::repo_path("project file", inner, "").is_err() {
+            return Vec::new();
+        }
+        let folder = scan::parent(inner);
+        items.push(CopyItem {
+            src: inner.to_string(),
+            dest: if folder.is_empty() { "./".into() } else { format!("{folder}/") },
+        });
+    }
+    items
 }
 
 fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, context_dir: &str) {

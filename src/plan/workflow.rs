@@ -84,6 +84,8 @@ pub struct WorkflowService {
     lockfile: Option<String>,
     /// Variables the image build reads, passed from GitHub Actions variables.
     build_args: Vec<String>,
+    /// The tests run in the Dockerfile's `test` stage, built with the gha cache.
+    test_stage: bool,
 }
 
 pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
@@ -146,6 +148,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         node_cache: None,
         lockfile: lockfile.clone(),
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
+        test_stage: super::dockerfile::test_stage(s, snap).is_some(),
     };
     match s.language {
         Language::Node | Language::Bun => {
@@ -262,6 +265,10 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
     }
     if w.language == Language::Static {
         w.install = None;
+    }
+    if w.test_stage {
+        // The stage installs and tests in the runtime's own image; nothing runs on the runner.
+        (w.container, w.setup, w.install, w.test, w.note) = (None, None, None, None, None);
     }
     w
 }
