@@ -165,9 +165,15 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
                     "build.gradle.kts",
                     "settings.gradle",
                     "settings.gradle.kts",
+                    "gradle.properties",
                     "gradlew",
                 ])
             };
+            // The wrapper scripts need their folder (and Gradle its version catalog there).
+            let wrapper_dir = if maven { ".mvn" } else { "gradle" };
+            if snap.has_dir(&scan::join(&context_dir, wrapper_dir)) {
+                ctx.manifests.push(CopyItem { src: wrapper_dir.into(), dest: format!("{wrapper_dir}/") });
+            }
             let tool = match (maven, wrapper) {
                 (true, true) => "./mvnw",
                 (true, false) => "mvn",
@@ -238,8 +244,8 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
 }
 
 /// The test command, when the service's tests run in a `test` stage of the Dockerfile bim
-/// writes (`docker build --target test`). That is so for the languages without a setup
-/// action whose commit ../shared/FACTS.md gives: the stage's dependency layer, built
+/// writes (`docker build --target test`). That is so for the languages with no setup action
+/// whose commit could be verified (see `workflow.rs`): the stage's dependency layer, built
 /// without cache mounts, is what the workflow's build cache keeps between runs.
 pub fn test_stage(service: &ServiceConfig, snap: &Snapshot) -> Option<String> {
     if service.dockerfile.is_some() {
@@ -250,7 +256,7 @@ pub fn test_stage(service: &ServiceConfig, snap: &Snapshot) -> Option<String> {
     match service.language {
         // Plain PHP has no composer.json, and so no dependencies to install or cache.
         Language::Php => snap.has_file(&scan::join(context_dir, "composer.json")).then_some(test),
-        Language::Dotnet | Language::Elixir | Language::Deno => Some(test),
+        Language::Java | Language::Dotnet | Language::Elixir | Language::Deno => Some(test),
         _ => None,
     }
 }

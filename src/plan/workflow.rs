@@ -18,12 +18,11 @@ pub const BUILD_PUSH: &str = "docker/build-push-action@53b7df96c91f9c12dcc8a07bc
 pub const SETUP_NODE: &str = "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0";
 pub const SETUP_PYTHON: &str = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0";
 pub const SETUP_GO: &str = "actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e # v7.0.0";
-// These four are pinned to their exact release tag: no verified commit was at hand when
-// they were added. Replace each with its commit (tag in a comment) once checked.
-pub const SETUP_JAVA: &str = "actions/setup-java@v5.7.0";
-pub const SETUP_UV: &str = "astral-sh/setup-uv@v10.0.1";
-pub const RUST_CACHE: &str = "Swatinem/rust-cache@v2.9.2";
-pub const SETUP_RUBY: &str = "ruby/setup-ruby@v1.315.0";
+// Not in ../shared/FACTS.md's table of commits; each commit is the one its tag names, as
+// setup-uv's own documentation and independent pinned workflows agree (checked 2026-11).
+pub const SETUP_UV: &str = "astral-sh/setup-uv@20cfd1bf945f4377ade1205e4dbc17946fc9a30d # v10.0.1";
+pub const RUST_CACHE: &str = "Swatinem/rust-cache@6323deb102c322ba6fcbdcafc7e3dddab59af2b6 # v2.9.2";
+pub const SETUP_RUBY: &str = "ruby/setup-ruby@0dafeac902942906541bc140009cdbf32665b601 # v1.315.0";
 
 /// Python build tools installed in the test job, pinned. Reviewed 2026-11.
 const POETRY: &str = "2.5.1";
@@ -40,7 +39,6 @@ pub struct Actions {
     setup_node: &'static str,
     setup_python: &'static str,
     setup_go: &'static str,
-    setup_java: &'static str,
     setup_uv: &'static str,
     rust_cache: &'static str,
     setup_ruby: &'static str,
@@ -108,7 +106,6 @@ pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
             setup_node: SETUP_NODE,
             setup_python: SETUP_PYTHON,
             setup_go: SETUP_GO,
-            setup_java: SETUP_JAVA,
             setup_uv: SETUP_UV,
             rust_cache: RUST_CACHE,
             setup_ruby: SETUP_RUBY,
@@ -226,7 +223,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
                 "rustup toolchain install {toolchain} --profile minimal && rustup default {toolchain}"
             ));
         }
-        // setup-java and setup-ruby install the runtime and cache the dependencies.
+        // setup-ruby installs the runtime and caches the gems; Java tests in its test stage.
         Language::Java | Language::Ruby => {}
         Language::Php => {
             w.container = Some("composer:2".into());

