@@ -329,10 +329,16 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
             Some("pnpm prune --prod --ignore-scripts"),
             "/root/.local/share/pnpm/store",
         ),
-        // `workspaces focus` ships with Yarn from 4 on; older berry keeps its dev dependencies.
+        // `workspaces focus` ships with Yarn from 4 on; Yarn 2 and 3 import its plugin first.
         (PackageManager::Yarn, _) if berry => (
             "yarn install --immutable",
-            (yarn_major(snap, context_dir) >= Some(4)).then_some("yarn workspaces focus --all --production"),
+            match yarn_major(snap, context_dir) {
+                Some(2 | 3) => {
+                    Some("yarn plugin import workspace-tools && yarn workspaces focus --all --production")
+                }
+                Some(4..) => Some("yarn workspaces focus --all --production"),
+                _ => None,
+            },
             "/root/.yarn/berry/cache",
         ),
         (PackageManager::Yarn, _) => (
