@@ -29,8 +29,12 @@ pub struct DockerfileContext {
     pub port: u16,
     /// From the build context to the service's folder (`.` when they are the same).
     pub service_dir: String,
-    /// Files copied before the source, so the dependency layer stays cached.
-    pub manifests: Vec<CopyItem>,
+    /// Files copied before the source, so the dependency layer stays cached: the arguments
+    /// of each COPY line.
+    pub manifests: Vec<String>,
+    /// The same files while the context is built, one source each.
+    #[serde(skip)]
+    pub copies: Vec<CopyItem>,
     /// Installs every dependency (build stage).
     pub install: Option<String>,
     /// Drops development dependencies after the build.
@@ -77,6 +81,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         port: service.port,
         service_dir: service_dir_in_context(service),
         manifests: Vec::new(),
+        copies: Vec::new(),
         install: None,
         prune: None,
         setup: None,
@@ -127,7 +132,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             }
         }
         Language::Deno => {
-            ctx.manifests = copy_here(&["deno.json", "deno.jsonc", "deno.lock"]);
+            ctx.copies = copy_here(&["deno.json", "deno.jsonc", "deno.lock"]);
             ctx.cache = Some("/deno-dir".into());
             ctx.healthcheck = health_url.map(|url| {
                 json(&["deno", "eval", &format!("const r = await fetch('{url}'); Deno.exit(r.ok ? 0 : 1)")])
@@ -146,7 +151,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             "docker/python.Dockerfile.tera"
         }
         Language::Go => {
-            ctx.manifests = copy_here(&["go.mod", "go.sum"]);
+            ctx.copies = copy_here(&["go.mod", "go.sum"]);
             ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| ".".into()));
             "docker/go.Dockerfile.tera"
         }
@@ -157,7 +162,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         Language::Java => {
             let maven = service.package_manager == PackageManager::Maven;
             let wrapper = if maven { exists("mvnw") } else { exists("gradlew") };
-            ctx.manifests = if maven {
+            ctx.copies = if maven {
                 copy_here(&["pom.xml", "mvnw"])
             } else {
                 copy_here(&[
@@ -172,7 +177,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             // The wrapper scripts need their folder (and Gradle its version catalog there).
             let wrapper_dir = if maven { ".mvn" } else { "gradle" };
             if snap.has_dir(&scan::join(&context_dir, wrapper_dir)) {
-                ctx.manifests.push(CopyItem { src: wrapper_dir.into(), dest: format!("{wrapper_dir}/") });
+                ctx.copies.push(CopyItem { src: wrapper_dir.into(), dest: format!("{wrapper_dir}/") });
             }
             let tool = match (maven, wrapper) {
                 (true, true) => "./mvnw",
@@ -195,7 +200,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             "docker/java.Dockerfile.tera"
         }
         Language::Ruby => {
-            ctx.manifests = copy_here(&["Gemfile", "Gemfile.lock"]);
+            ctx.copies = copy_here(&["Gemfile", "Gemfile.lock"]);
             ctx.cache = Some("/usr/local/bundle/cache".into());
             ctx.healthcheck = health_url.map(|url| {
                 json(&[
@@ -212,12 +217,12 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             }
         }
         Language::Php => {
-            ctx.manifests = copy_here(&["composer.json", "composer.lock"]);
+            ctx.copies = copy_here(&["composer.json", "composer.lock"]);
             ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| "public".into()));
             "docker/php.Dockerfile.tera"
         }
         Language::Dotnet => {
-            ctx.manifests = dotnet_manifests(snap, &context_dir);
+            ctx.copies = dotnet_manifests(snap, &context_dir);
             let project_dir = service_dir_in_context(service);
             let project = service.entrypoint.clone().unwrap_or_default();
             ctx.entrypoint =
@@ -225,9 +230,9 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             "docker/dotnet.Dockerfile.tera"
         }
         Language::Elixir => {
-            ctx.manifests = copy_here(&["mix.exs", "mix.lock"]);
+            ctx.copies = copy_here(&["mix.exs", "mix.lock"]);
             // Dependencies may read compile-time config, so it comes before they compile.
-            ctx.manifests.extend(
+            ctx.copies.extend(
                 ["config/config.exs", "config/prod.exs", "config/test.exs"]
                     .into_iter()
                     .filter(|f| exists(f))
@@ -239,7 +244,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         }
         Language::Static => "docker/static.Dockerfile.tera",
     };
-    ctx.manifests = merge_by_destination(std::mem::take(&mut ctx.manifests));
+    ctx.manifests = copy_lines(std::mem::take(&mut ctx.copies));
     Ok((template.to_string(), ctx))
 }
 
@@ -322,7 +327,7 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
             }
         }
     }
-    ctx.manifests = manifests;
+    ctx.copies = manifests;
     let (install, prune, cache) = match (pm, locked) {
         (PackageManager::Pnpm, _) => (
             if locked { "pnpm install --frozen-lockfile" } else { "pnpm install" },
@@ -392,25 +397,25 @@ fn python(
     });
     match service.package_manager {
         PackageManager::Uv => {
-            ctx.manifests = copy_here(&["pyproject.toml", "uv.lock"]);
-            let frozen = if ctx.manifests.iter().any(|m| m.src == "uv.lock") { "--frozen " } else { "" };
+            ctx.copies = copy_here(&["pyproject.toml", "uv.lock"]);
+            let frozen = if ctx.copies.iter().any(|m| m.src == "uv.lock") { "--frozen " } else { "" };
             ctx.install = Some(format!("uv sync {frozen}--no-dev --no-install-project"));
             ctx.prune = Some(format!("uv sync {frozen}--no-dev"));
         }
         PackageManager::Poetry => {
-            ctx.manifests = copy_here(&["pyproject.toml", "poetry.lock"]);
+            ctx.copies = copy_here(&["pyproject.toml", "poetry.lock"]);
             ctx.setup = Some(format!("pip install --no-cache-dir poetry=={POETRY}"));
             ctx.install = Some("poetry install --only main --no-root --no-interaction".into());
         }
         PackageManager::Pipenv => {
-            ctx.manifests = copy_here(&["Pipfile", "Pipfile.lock"]);
+            ctx.copies = copy_here(&["Pipfile", "Pipfile.lock"]);
             ctx.setup = Some(format!("pip install --no-cache-dir pipenv=={PIPENV}"));
             ctx.install = Some(
                 "pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into(),
             );
         }
         PackageManager::Pdm => {
-            ctx.manifests = copy_here(&["pyproject.toml", "pdm.lock"]);
+            ctx.copies = copy_here(&["pyproject.toml", "pdm.lock"]);
             ctx.setup = Some(format!("pip install --no-cache-dir pdm=={PDM}"));
             ctx.install = Some("pdm export --prod --without-hashes -o /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into());
         }
@@ -427,7 +432,7 @@ fn python(
                 Some(file) => {
                     // A requirements file may include its siblings (`-r base.txt`).
                     let folder = scan::parent(file);
-                    ctx.manifests = if folder.is_empty() {
+                    ctx.copies = if folder.is_empty() {
                         vec![CopyItem { src: file.into(), dest: "./".into() }]
                     } else {
                         vec![CopyItem { src: format!("{folder}/"), dest: format!("{folder}/") }]
@@ -435,7 +440,7 @@ fn python(
                     ctx.install = Some(format!("pip install -r {file}"));
                 }
                 None => {
-                    ctx.manifests = copy_here(&["pyproject.toml", "setup.py", "setup.cfg"]);
+                    ctx.copies = copy_here(&["pyproject.toml", "setup.py", "setup.cfg"]);
                     ctx.prune = Some("pip install --no-deps .".into());
                     ctx.install = Some("pip install .".into());
                 }
@@ -445,21 +450,29 @@ fn python(
 }
 
 /// One `COPY` per destination folder: `COPY package.json package-lock.json ./`.
-fn merge_by_destination(items: Vec<CopyItem>) -> Vec<CopyItem> {
-    let mut merged: Vec<CopyItem> = Vec::new();
+/// COPY arguments for `items`, one line per destination. A path with a space or a quote
+/// (a workspace folder may have one) puts its line in JSON form, where it stays one path.
+fn copy_lines(items: Vec<CopyItem>) -> Vec<String> {
+    let mut lines: Vec<(Vec<String>, String)> = Vec::new();
     for item in items {
-        match merged
-            .iter_mut()
-            .find(|m| m.dest == item.dest && !m.src.ends_with('/') && !item.src.ends_with('/'))
-        {
-            Some(existing) => {
-                existing.src.push(' ');
-                existing.src.push_str(&item.src);
-            }
-            None => merged.push(item),
+        // A folder copied whole keeps its own line: COPY puts its contents in the destination.
+        let merge_into = lines.iter_mut().find(|(sources, dest)| {
+            *dest == item.dest && !item.src.ends_with('/') && !sources.iter().any(|s| s.ends_with('/'))
+        });
+        match merge_into {
+            Some((sources, _)) => sources.push(item.src),
+            None => lines.push((vec![item.src], item.dest)),
         }
     }
-    merged
+    lines
+        .into_iter()
+        .map(|(mut args, dest)| {
+            args.push(dest);
+            let plain =
+                args.iter().all(|a| crate::validate::repo_path("path", a.trim_end_matches('/'), "").is_ok());
+            if plain { args.join(" ") } else { serde_json::to_string(&args).unwrap_or_default() }
+        })
+        .collect()
 }
 
 /// A command in Dockerfile exec form. Commands that need a shell (operators, variables)

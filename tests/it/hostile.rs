@@ -391,3 +391,26 @@ fn values_from_dotenv_files_and_the_environment_never_reach_output_or_files() {
         assert!(!everything.contains(secret), "{secret} leaked");
     }
 }
+
+#[test]
+fn a_workspace_folder_with_a_space_is_copied_as_one_path() {
+    let run = Test::new()
+        .file("package.json", r#"{"name":"ws","private":true,"workspaces":["apps/*","packages/*"]}"#)
+        .file("package-lock.json", r#"{"lockfileVersion":3}"#)
+        .file(
+            "apps/web/package.json",
+            r#"{"name":"web","scripts":{"start":"node index.js"},"dependencies":{"express":"4"}}"#,
+        )
+        .file("apps/web/index.js", "require('express')().listen(3000);\n")
+        .file("packages/my lib/package.json", r#"{"name":"my-lib"}"#)
+        .args(&["init", "--yes"])
+        .run()
+        .code(0);
+    let dockerfile = run.read("apps/web/Dockerfile");
+    assert!(
+        dockerfile.contains(r#"COPY ["packages/my lib/package.json","packages/my lib/"]"#),
+        "the path must stay one argument:\n{dockerfile}"
+    );
+    assert!(dockerfile.contains("COPY apps/web/package.json apps/web/"), "plain paths keep the plain form");
+    assert!(tools::lint_dockerfile(&run.dir.path().join("apps/web/Dockerfile")).is_empty());
+}
