@@ -378,3 +378,17 @@ fn a_bim_toml_with_unknown_keys_names_them() {
         .code(4)
         .stderr_has("unknown field `favourite`");
 }
+
+#[test]
+fn a_python_build_command_runs_in_the_build_stage_and_its_output_reaches_the_image() {
+    let run = Test::fixture("python-django-subpackage")
+        .args(&["init", "--yes", "--build-command", "python manage.py collectstatic --noinput"])
+        .run()
+        .code(0);
+    let dockerfile = run.read("Dockerfile");
+    let build_at = dockerfile.find("RUN python manage.py collectstatic --noinput").expect("the build runs");
+    let final_stage = dockerfile.rfind("\nFROM ").expect("a final stage");
+    assert!(build_at < final_stage, "the build runs in the build stage:\n{dockerfile}");
+    assert!(dockerfile[final_stage..].contains("COPY --from=build /app ./"), "{dockerfile}");
+    assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
+}
