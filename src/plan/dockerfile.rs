@@ -266,8 +266,7 @@ pub fn test_stage(service: &ServiceConfig, snap: &Snapshot) -> Option<String> {
     }
 }
 
-/// The files `dotnet restore` reads, copied before the source so the restore stays cached;
-/// none when one of their paths cannot go on a COPY line as it is.
+/// The files `dotnet restore` reads, copied before the source so the restore stays cached.
 fn dotnet_manifests(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
     const NAMES: &[&str] = &[
         "Directory.Build.props",
@@ -284,9 +283,6 @@ fn dotnet_manifests(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
         let name = scan::file_name(inner);
         if !NAMES.contains(&name) && !ENDINGS.iter().any(|e| name.ends_with(e)) {
             continue;
-        }
-        if crate::validate::repo_path("project file", inner, "").is_err() {
-            return Vec::new();
         }
         let folder = scan::parent(inner);
         items.push(CopyItem {
