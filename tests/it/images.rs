@@ -2,7 +2,8 @@
 //! generate its files with bim, build the image with podman from the generated Dockerfile
 //! (against local stand-in base images, see scripts/standins), run it, and check that the
 //! detected port answers 200 (so do a single-page app's own routes), that the process is
-//! not root, and that no dev dependency reached the image.
+//! not root, and that no dev dependency reached the image. Where the tests run in the
+//! Dockerfile's test stage (Deno here), `--target test` must build and report them passed.
 //!
 //! Slow (minutes), so it is `#[ignore]`d in a plain `cargo test`; `scripts/test` (and so
 //! CI) runs it with `--include-ignored`, after `scripts/setup-tools` installed podman.
@@ -24,7 +25,12 @@ const EXAMPLES: &[&str] = &[
     "bun",
     "static-site",
     "vite-spa",
+    "deno",
 ];
+
+/// What the output of `--target test` must show for an example whose tests run in its
+/// Dockerfile's test stage: that the tests ran and passed.
+const TEST_STAGE_PASSED: &[(&str, &str)] = &[("deno", "1 passed")];
 
 /// Paths that are no file in the image but must still load: a single-page app's own routes.
 const DEEP_LINKS: &[(&str, &str)] = &[("vite-spa", "/settings/profile")];
@@ -133,6 +139,19 @@ fn build_and_serve(example: &str) -> String {
         .arg(root);
     run(build, &format!("podman build of {example}"));
     let build_time = started.elapsed();
+    if let Some((_, passed)) = TEST_STAGE_PASSED.iter().find(|(name, _)| *name == example) {
+        let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
+        assert!(dockerfile.contains(" AS test"), "{example}: no test stage");
+        let mut test = podman();
+        test.args(["build", "--isolation", "chroot", "--pull=never", "--target", "test", "-f"])
+            .arg(root.join("Dockerfile"))
+            .arg(root);
+        let out = test.output().expect("run podman build --target test");
+        let output =
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{example}: podman build --target test failed:\n{output}");
+        assert!(output.contains(passed), "{example}: the test stage did not report {passed:?}:\n{output}");
+    }
     let size: u64 = run(
         {
             let mut c = podman();
