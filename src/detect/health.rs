@@ -10,7 +10,7 @@ use crate::error::Error;
 
 static ROUTE: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(
-        r#"(?i)(?:get|route|handle|handlefunc|map_?get|api_view|path)\s*[(!]?\s*\(?\s*(?:"GET\s+)?['"`]?(/(?:health|healthz|healthcheck|_health|api/health|livez|readyz|ping|up))['"`]"#,
+        r#"(?i)(?:(?:get|route|handle|handlefunc|map_?get|api_view|path)\s*[(!]?\s*\(?\s*(?:"GET\s+)?|pathname\s*===?\s*)['"`]?(/(?:health|healthz|healthcheck|_health|api/health|livez|readyz|ping|up))['"`]"#,
     )
 });
 
@@ -44,6 +44,7 @@ mod tests {
             ".route(\"/health\", get(health))",
             "app.MapGet(\"/healthz\", () => \"ok\");",
             "mux.HandleFunc(\"GET /health\", h)",
+            "if (url.pathname === \"/health\") {",
         ] {
             assert!(ROUTE.is_match(line), "{line}");
         }
