@@ -182,25 +182,29 @@ pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Err
     let services = config
         .services
         .iter()
-        .map(|s| ReadmeService {
-            app: s.app.clone(),
-            path: s.path.clone(),
-            context: build_context(s).to_string(),
-            dockerfile: s.dockerfile.clone().unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
-            port: s.port,
-            env_file: repo_join(&s.path, ".env"),
-            env_vars: s
-                .env_vars
-                .iter()
-                .map(|(name, file)| {
-                    let mut read_in = if file.is_empty() { "—".to_string() } else { format!("`{file}`") };
-                    if s.build_time_vars().contains(&name.as_str()) {
-                        read_in.push_str(", when the image is built");
-                    }
-                    EnvRow { name: name.clone(), read_in }
-                })
-                .collect(),
-            build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
+        .map(|s| {
+            let build_args: Vec<String> = s.build_time_vars().into_iter().map(str::to_string).collect();
+            ReadmeService {
+                app: s.app.clone(),
+                path: s.path.clone(),
+                context: build_context(s).to_string(),
+                dockerfile: s.dockerfile.clone().unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
+                port: s.port,
+                env_file: repo_join(&s.path, ".env"),
+                env_vars: s
+                    .env_vars
+                    .iter()
+                    .map(|(name, file)| {
+                        let mut read_in =
+                            if file.is_empty() { "—".to_string() } else { format!("`{file}`") };
+                        if build_args.contains(name) {
+                            read_in.push_str(", when the image is built");
+                        }
+                        EnvRow { name: name.clone(), read_in }
+                    })
+                    .collect(),
+                build_args,
+            }
         })
         .collect();
     let context = ReadmeContext { branch: config.branch.clone(), registry_name, registry_settings, services };

@@ -147,6 +147,11 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
         test_stage: super::dockerfile::test_stage(s, snap).is_some(),
     };
+    if w.test_stage {
+        // The stage installs and tests in the runtime's own image; nothing runs on the runner.
+        w.test = None;
+        return w;
+    }
     match s.language {
         Language::Node | Language::Bun => {
             let locked = lockfile.is_some();
@@ -262,10 +267,6 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
     }
     if w.language == Language::Static {
         w.install = None;
-    }
-    if w.test_stage {
-        // The stage installs and tests in the runtime's own image; nothing runs on the runner.
-        (w.container, w.setup, w.install, w.test, w.note) = (None, None, None, None, None);
     }
     w
 }
