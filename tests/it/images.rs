@@ -143,7 +143,8 @@ fn build_and_serve(example: &str) -> String {
         let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
         assert!(dockerfile.contains(" AS test"), "{example}: no test stage");
         let mut test = podman();
-        test.args(["build", "--isolation", "chroot", "--pull=never", "--target", "test", "-f"])
+        // Without the layer cache: a cached test step would not run, and so print nothing.
+        test.args(["build", "--isolation", "chroot", "--pull=never", "--no-cache", "--target", "test", "-f"])
             .arg(root.join("Dockerfile"))
             .arg(root);
         let out = test.output().expect("run podman build --target test");
