@@ -22,6 +22,9 @@ pub struct Overrides {
     pub test_command: Option<String>,
     pub healthcheck_path: Option<String>,
     pub entrypoint: Option<String>,
+    /// Debian packages added to the build stage and to the final image.
+    pub build_packages: Vec<String>,
+    pub runtime_packages: Vec<String>,
     pub registry: Option<String>,
     pub image: Option<String>,
     pub app: Option<String>,
@@ -42,6 +45,8 @@ impl Overrides {
             (self.test_command.is_some(), "--test-command"),
             (self.healthcheck_path.is_some(), "--healthcheck-path"),
             (self.entrypoint.is_some(), "--entrypoint"),
+            (!self.build_packages.is_empty(), "--build-package"),
+            (!self.runtime_packages.is_empty(), "--runtime-package"),
             (self.image.is_some(), "--image"),
             (self.app.is_some(), "--app"),
         ]
@@ -71,6 +76,8 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         context: None,
         dockerfile: None,
         image: None,
+        build_packages: Vec::new(),
+        runtime_packages: Vec::new(),
         env_vars: Default::default(),
     };
     apply_flags(&mut probe, flags)?;
@@ -83,13 +90,26 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
     Ok(())
 }
 
-/// The answers for a repository.
+/// A candidate left out because it has nothing that runs in a container, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+/// The answers for a repository, and the candidates left out.
 pub fn resolve(
     detection: &Detection,
     existing: Option<&Config>,
     flags: &Overrides,
     git_branch: Option<&str>,
-) -> Result<Config, Error> {
+) -> Result<(Config, Vec<Skipped>), Error> {
     let mut services: Vec<ServiceConfig> = match existing {
         Some(config) => config.services.clone(),
         None => detection.services.iter().map(from_detected).collect(),
@@ -120,18 +140,54 @@ pub fn resolve(
     if let Some(service) = services.first_mut().filter(|_| flags.names_one_service_field().is_some()) {
         apply_flags(service, flags)?;
     }
-    for service in &services {
-        // PHP images serve with their own web server; static sites with nginx.
-        let needs_start = service.static_output.is_none()
-            && service.dockerfile.is_none()
-            && service.language != Language::Php;
-        if service.start_command.is_none() && needs_start {
-            return Err(Error::Usage {
-                message: format!("found no start command for the service at {}", service.path),
-                flag: Some("--start-command \"...\"".into()),
-            });
-        }
+    // PHP images serve with their own web server; static sites with nginx.
+    let lacks_start = |s: &ServiceConfig| {
+        s.start_command.is_none()
+            && s.static_output.is_none()
+            && s.dockerfile.is_none()
+            && s.language != Language::Php
+    };
+    // A server framework with no start found is an answer missing, not a library: ask for it.
+    let has_server = |s: &ServiceConfig| {
+        !matches!(
+            s.framework,
+            Framework::None
+                | Framework::Sveltekit
+                | Framework::Vite
+                | Framework::Nextjs
+                | Framework::Nuxt
+                | Framework::Remix
+                | Framework::Jekyll
+        )
+    };
+    if let Some(service) = services
+        .iter()
+        .find(|s| lacks_start(s) && (has_server(s) || !flags.services.is_empty() || existing.is_some()))
+    {
+        // A service asked for by name, or kept in bim.toml, must be set up or refused.
+        return Err(Error::Usage {
+            message: format!("found no start command for the service at {}", service.path),
+            flag: Some("--start-command \"...\"".into()),
+        });
     }
+    let (kept, dropped): (Vec<ServiceConfig>, Vec<ServiceConfig>) =
+        services.into_iter().partition(|s| !lacks_start(s));
+    let skipped: Vec<Skipped> = dropped
+        .iter()
+        .map(|s| {
+            let why = detection
+                .services
+                .iter()
+                .find(|d| d.path == s.path)
+                .and_then(|d| d.warnings.iter().find(|w| !w.contains("also looks like")).cloned())
+                .unwrap_or_else(|| "found no start command and nothing that serves".into());
+            Skipped { path: s.path.clone(), reason: why }
+        })
+        .collect();
+    if kept.is_empty() {
+        return Err(Error::NotDeployable { reasons: skipped.iter().map(Skipped::to_string).collect() });
+    }
+    let services = kept;
 
     let registry = match (&flags.registry, existing) {
         (Some(value), _) => Registry::parse(value, "--registry")?,
@@ -154,7 +210,7 @@ pub fn resolve(
     config.files = files;
     config.api_url = existing.and_then(|c| c.api_url.clone());
     config.validate()?;
-    Ok(config)
+    Ok((config, skipped))
 }
 
 /// Whether `wanted` (a `--service` value: a path or an app name) names `service`.
@@ -186,6 +242,8 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         context: service.build_context.clone(),
         dockerfile: service.dockerfile.as_ref().map(|d| d.path.clone()),
         image: None,
+        build_packages: service.system_packages.build.clone(),
+        runtime_packages: service.system_packages.runtime.clone(),
         env_vars: env_reads(service),
     }
 }
@@ -245,6 +303,9 @@ fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Err
     }
     if let Some(port) = flags.port {
         validate::port(port, "--port")?;
+        if let Some(start) = &service.start_command {
+            service.start_command = Some(detect::bind::move_port(start, service.port, port));
+        }
         service.port = port;
     }
     for (value, target, what, flag) in [
@@ -268,6 +329,17 @@ fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Err
     if let Some(image) = &flags.image {
         validate::image(image, "--image")?;
         service.image = Some(image.clone());
+    }
+    for (given, list, flag) in [
+        (&flags.build_packages, &mut service.build_packages, "--build-package"),
+        (&flags.runtime_packages, &mut service.runtime_packages, "--runtime-package"),
+    ] {
+        for package in given {
+            validate::system_package(package, flag)?;
+            if !list.contains(package) {
+                list.push(package.clone());
+            }
+        }
     }
     if let Some(app) = &flags.app {
         validate::app_name(app, "--app")?;

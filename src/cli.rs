@@ -112,6 +112,12 @@ pub struct InitArgs {
     /// What to run, where there are several: a Go package, a Rust bin, a .NET project
     #[arg(long)]
     pub entrypoint: Option<String>,
+    /// A Debian package the image's build stage installs (e.g. libpq-dev); repeatable
+    #[arg(long = "build-package", value_name = "PACKAGE")]
+    pub build_packages: Vec<String>,
+    /// A Debian package the final image installs (e.g. libpq5); repeatable
+    #[arg(long = "runtime-package", value_name = "PACKAGE")]
+    pub runtime_packages: Vec<String>,
     /// Where images go: ghcr (default), dockerhub, or a registry host
     #[arg(long, value_name = "ghcr|dockerhub|HOST")]
     pub registry: Option<String>,
@@ -223,6 +229,8 @@ impl InitArgs {
                 test_command: self.test_command.clone(),
                 healthcheck_path: self.healthcheck_path.clone(),
                 entrypoint: self.entrypoint.clone(),
+                build_packages: self.build_packages.clone(),
+                runtime_packages: self.runtime_packages.clone(),
                 registry: self.registry.clone(),
                 image: self.image.clone(),
                 app: self.app.clone(),

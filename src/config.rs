@@ -146,6 +146,13 @@ pub struct ServiceConfig {
     /// The image name to push, without tag; by default derived from the repository.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// Debian packages the build stage installs (compilers, headers): detected from the
+    /// dependencies, and yours to add to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_packages: Vec<String>,
+    /// Debian packages the final image installs (the libraries the app loads).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_packages: Vec<String>,
     /// The environment variables the service reads, each with the file that reads it.
     #[serde(default)]
     pub env_vars: std::collections::BTreeMap<String, String>,
@@ -259,6 +266,12 @@ impl Config {
             }
             if let Some(image) = &s.image {
                 validate::image(image, "--image")?;
+            }
+            for package in &s.build_packages {
+                validate::system_package(package, "--build-package")?;
+            }
+            for package in &s.runtime_packages {
+                validate::system_package(package, "--runtime-package")?;
             }
             for (name, file) in &s.env_vars {
                 validate::env_name(name)?;

@@ -46,6 +46,9 @@ pub enum Error {
     #[error("found nothing to deploy in {}: {reason}", path.display())]
     NothingDetected { path: PathBuf, reason: String },
 
+    #[error("nothing here can be deployed as it is: {}", reasons.join("; "))]
+    NotDeployable { reasons: Vec<String> },
+
     #[error("another bim is already writing in {}", .0.display())]
     Locked(PathBuf),
 
@@ -87,7 +90,7 @@ impl Error {
             Error::TimedOut { .. } => exit::TIMED_OUT,
             Error::Interrupted => exit::INTERRUPTED,
             Error::NotADirectory(_) | Error::Usage { .. } => exit::USAGE,
-            Error::NothingDetected { .. } => exit::NOTHING_DETECTED,
+            Error::NothingDetected { .. } | Error::NotDeployable { .. } => exit::NOTHING_DETECTED,
         }
     }
 
@@ -104,6 +107,7 @@ impl Error {
             Error::Interrupted => "interrupted",
             Error::NotADirectory(_) => "not_a_directory",
             Error::NothingDetected { .. } => "nothing_detected",
+            Error::NotDeployable { .. } => "not_deployable",
             Error::Usage { .. } => "usage",
         }
     }
@@ -130,6 +134,11 @@ impl Error {
                 "run bim in the app's folder, or pass its path: `bim detect path/to/app`; \
                  bim knows node, bun, deno, python, go, rust, java, ruby, php, dotnet, \
                  elixir and static sites"
+                    .into(),
+            ),
+            Error::NotDeployable { .. } => Some(
+                "make the change the reason names, or pass --service PATH --start-command \"...\" \
+                 to say how the app starts"
                     .into(),
             ),
             Error::Usage { flag: Some(flag), .. } => Some(format!("pass {flag}")),

@@ -149,6 +149,9 @@ pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> 
         }
         writeln!(out, "{}", style("dry run: nothing was written").dim())?;
     }
+    for skipped in &report.skipped {
+        writeln!(out, "{} skipped {skipped}", style("warning:").yellow())?;
+    }
     for file in &report.files {
         let verb = if report.dry_run && file.changes() { "(would be) " } else { "" };
         writeln!(out, "{} {}{}  {}", action_mark(file.action), verb, file.path, style(&file.reason).dim())?;

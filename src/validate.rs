@@ -26,6 +26,20 @@ pub fn app_name(value: &str, flag: &str) -> Result<(), Error> {
     }
 }
 
+/// A Debian package name (`libpq-dev`, `libpango1.0-dev`, `g++`), as Debian policy allows:
+/// lower case, digits, `+`, `-`, `.`, starting with a letter or digit.
+pub fn system_package(value: &str, flag: &str) -> Result<(), Error> {
+    let ok = value.len() >= 2
+        && value.len() <= 100
+        && value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse("system package", value, "use a Debian package name (lower case, digits, + - .)", flag))
+    }
+}
+
 /// An image reference without tag: `[host[:port]/]name[/name...]`, lower case.
 pub fn image(value: &str, flag: &str) -> Result<(), Error> {
     let mut parts = value.split('/').peekable();

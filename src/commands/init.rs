@@ -29,6 +29,9 @@ pub struct InitOptions {
 pub struct InitReport {
     pub detection: Detection,
     pub answers: Config,
+    /// Candidates left out: nothing in them runs in a container (a library, a helper folder,
+    /// an app built for another platform), each with why.
+    pub skipped: Vec<answers::Skipped>,
     pub files: Vec<Decision>,
     pub dry_run: bool,
     /// The person answered no at the final confirmation; nothing was written.
@@ -88,7 +91,7 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         }
         None => options.overrides.clone(),
     };
-    let answers = answers::resolve(
+    let (answers, skipped) = answers::resolve(
         &prepared.detection,
         prepared.existing.as_ref(),
         &overrides,
@@ -115,7 +118,14 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         WRITING.store(false, std::sync::atomic::Ordering::SeqCst);
         written?;
     }
-    Ok(InitReport { detection: prepared.detection, answers, files, dry_run: options.dry_run, declined })
+    Ok(InitReport {
+        detection: prepared.detection,
+        answers,
+        skipped,
+        files,
+        dry_run: options.dry_run,
+        declined,
+    })
 }
 
 /// bim.toml, if the repository has one.

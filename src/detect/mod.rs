@@ -8,6 +8,7 @@
 pub mod dir;
 pub mod model;
 
+pub mod bind;
 mod deno;
 mod dockerfile;
 mod dotnet;
@@ -23,12 +24,13 @@ mod python;
 mod ruby;
 mod rust;
 mod static_site;
+pub mod system_packages;
 mod versions;
 
 use std::collections::BTreeSet;
 
 pub use dir::Dir;
-pub use model::{Detection, Evidence, Framework, Language, PackageManager, Service};
+pub use model::{Detection, Evidence, Framework, Language, PackageManager, Service, SystemPackages};
 pub use versions::{defaults, normalize as normalize_version};
 
 use crate::error::Error;
@@ -105,6 +107,14 @@ fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
     };
     procfile::apply(dir, &mut service)?;
     dockerfile::apply(dir, &mut service)?;
+    system_packages::apply(dir, &mut service)?;
+    if let (Some(command), Some(port)) = (&service.start_command, service.port)
+        && let Some(bound) = bind::listen_everywhere(command, port)
+    {
+        service
+            .defaulted("start_command", format!("listens on 0.0.0.0:{port}, so the container is reachable"));
+        service.start_command = Some(bound);
+    }
     for (name, at) in crate::envvars::collect(dir)? {
         let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
         service.found("env_vars", file, format!("line {line}: reads {name}"));

@@ -93,6 +93,31 @@ pub struct ExistingDockerfile {
     pub expose: Option<u16>,
 }
 
+/// Debian packages an image needs beyond its base: in the build stage (compilers, headers)
+/// and in the final stage (the shared libraries the built code loads).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemPackages {
+    pub build: Vec<String>,
+    pub runtime: Vec<String>,
+}
+
+impl SystemPackages {
+    pub fn is_empty(&self) -> bool {
+        self.build.is_empty() && self.runtime.is_empty()
+    }
+
+    /// Adds packages, keeping the first-seen order and no duplicates.
+    pub fn add(&mut self, build: &[String], runtime: &[String]) {
+        for (list, new) in [(&mut self.build, build), (&mut self.runtime, runtime)] {
+            for package in new {
+                if !list.contains(package) {
+                    list.push(package.clone());
+                }
+            }
+        }
+    }
+}
+
 /// One deployable app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
@@ -110,6 +135,13 @@ pub struct Service {
     pub port: Option<u16>,
     pub healthcheck_path: Option<String>,
     pub env_vars: Vec<String>,
+    /// What the image needs from the operating system, each with evidence naming the
+    /// dependency that needs it.
+    pub system_packages: SystemPackages,
+    /// The dependencies the manifests name (not serialized): what the system-package
+    /// table is looked up by.
+    #[serde(skip)]
+    pub dependencies: std::collections::BTreeSet<String>,
     /// What the start command runs, where it is not obvious from the command: a Python
     /// `module:object`, a Go package path, a Rust bin, a .NET project, a PHP document root.
     pub entrypoint: Option<String>,
@@ -143,6 +175,8 @@ impl Service {
             port: None,
             healthcheck_path: None,
             env_vars: Vec::new(),
+            system_packages: SystemPackages::default(),
+            dependencies: Default::default(),
             entrypoint: None,
             static_output: None,
             nextjs_standalone: None,

@@ -66,6 +66,7 @@ static SERVES: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{"));
 static BUN_API: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bBun\.(?:serve|file|write|env)\b"));
 static STANDALONE: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"output\s*:\s*['"]standalone['"]"#));
+static EXPORT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"output\s*:\s*['"]export['"]"#));
 static SVELTE_ADAPTER: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"@sveltejs/adapter-([a-z-]+)"#));
 static VITE_OUT_DIR: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"outDir\s*:\s*['"]([^'"]+)['"]"#));
 
@@ -92,7 +93,7 @@ impl Package {
         };
         let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_string);
         let mut deps = BTreeSet::new();
-        for key in ["dependencies", "devDependencies", "peerDependencies"] {
+        for key in ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"] {
             if let Some(Value::Object(map)) = obj.get(key) {
                 deps.extend(map.keys().cloned());
             }
@@ -137,6 +138,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let name = app_name(pkg.name.as_deref().unwrap_or(&dir.name()));
     let mut service = Service::new(dir.path, name, language);
     service.package_manager = pm;
+    service.dependencies = pkg.deps.clone();
     match &pm_evidence {
         Some((file, detail)) => service.found("package_manager", file, detail.clone()),
         None => service.defaulted("package_manager", "no lockfile or packageManager field; npm"),
@@ -181,6 +183,15 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
 
     match service.framework {
         Framework::Nextjs => nextjs(dir, &mut service)?,
+        Framework::Nuxt
+            if pkg.script("generate").is_some()
+                && pkg.script("build").is_none_or(|b| b.contains("generate")) =>
+        {
+            // `nuxt generate` prerenders a static site into .output/public.
+            service.found("static_output", &pkg.rel, "scripts: nuxt generate");
+            service.static_output = Some(".output/public".into());
+            service.build_command = Some(run("generate"));
+        }
         Framework::Nuxt => {
             service.defaulted("start_command", "Nuxt's built server");
             service.start_command = Some("node .output/server/index.mjs".into());
@@ -306,20 +317,129 @@ fn runtime_version(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<()
     Ok(())
 }
 
+/// Tools that watch, reload or serve in development mode: never an image's start.
+const DEV_TOOLS: &[&str] = &[
+    "nodemon",
+    "ts-node-dev",
+    "tsx watch",
+    "next dev",
+    "nuxt dev",
+    "astro dev",
+    "vite dev",
+    "nx serve",
+    "--watch",
+    "webpack serve",
+    "webpack-dev-server",
+    "react-scripts start",
+    "ng serve",
+    "remix dev",
+    "svelte-kit dev",
+    "nest start --watch",
+    "turbo dev",
+    "concurrently",
+    "browser-sync",
+];
+
+/// Steps that build: in a start script they move to the build stage.
+const BUILD_STEPS: &[&str] = &[
+    "tsc",
+    "npx tsc",
+    "nest build",
+    "next build",
+    "vite build",
+    "webpack",
+    "prisma generate",
+    "npx prisma generate",
+];
+
+fn runs_script(step: &str) -> Option<&str> {
+    let words: Vec<&str> = step.split_whitespace().collect();
+    match words.as_slice() {
+        ["npm" | "pnpm" | "bun", "run", name] | ["yarn" | "pnpm", name] => Some(*name),
+        _ => None,
+    }
+    .filter(|name| !["install", "ci", "i"].contains(name))
+}
+
+/// A script's steps, with `npm run X` expanded to X's own steps (a few levels deep).
+fn steps<'p>(pkg: &'p Package, script: &'p str, depth: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for step in script.split("&&").map(str::trim).filter(|s| !s.is_empty()) {
+        match runs_script(step).and_then(|name| pkg.script(name).map(|body| (name, body))) {
+            Some((_, body)) if depth < 3 => out.extend(steps(pkg, body, depth + 1)),
+            _ => out.push(step.to_string()),
+        }
+    }
+    out
+}
+
+fn is_dev(step: &str) -> bool {
+    let padded = format!(" {step} ");
+    DEV_TOOLS
+        .iter()
+        .any(|tool| padded.contains(&format!(" {tool} ")) || padded.contains(&format!("/{tool} ")))
+        || step == "vite"
+        || step.starts_with("vite ") && !step.starts_with("vite build") && !step.starts_with("vite preview")
+}
+
+fn is_build_step(step: &str) -> bool {
+    BUILD_STEPS.iter().any(|b| step == *b || step.starts_with(&format!("{b} ")))
+        || runs_script(step).is_some_and(|name| name == "build" || name.starts_with("build:"))
+}
+
 fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageManager) -> Result<(), Error> {
     let runner = if service.language == Language::Bun { "bun" } else { "node" };
-    if let Some(start) = pkg.script("start") {
+    for name in ["start:prod", "start:production", "prod", "serve:prod", "start"] {
+        let Some(start) = pkg.script(name) else { continue };
+        let all = steps(pkg, start, 0);
+        if let Some(dev) = all.iter().find(|s| is_dev(s)) {
+            service.warn(format!(
+                "scripts.{name} runs `{dev}`, a development tool, so it is not the image's start"
+            ));
+            continue;
+        }
+        let own: Vec<&str> = start.split("&&").map(str::trim).filter(|s| !s.is_empty()).collect();
+        let (builds, runs): (Vec<&str>, Vec<&str>) = own.iter().partition(|s| is_build_step(s));
+        if !builds.is_empty() && !runs.is_empty() {
+            // A build at start would need the build tools the image drops: it moves to the build stage.
+            service.found(
+                "start_command",
+                &pkg.rel,
+                format!("scripts.{name}: {start} (the build runs in the build stage)"),
+            );
+            service.start_command = Some(runs.join(" && "));
+            if service.build_command.is_none() {
+                service.build_command = Some(builds.join(" && "));
+            }
+            return Ok(());
+        }
         let simple = start.split_whitespace().count() == 2 && start.starts_with("node ");
-        service.found("start_command", &pkg.rel, format!("scripts.start: {start}"));
+        service.found("start_command", &pkg.rel, format!("scripts.{name}: {start}"));
         service.start_command = Some(if simple {
             start.to_string()
-        } else {
+        } else if name == "start" {
             match pm {
                 PackageManager::Npm => "npm start".into(),
                 PackageManager::Bun => "bun run start".into(),
                 other => format!("{other} start"),
             }
+        } else {
+            match pm {
+                PackageManager::Npm => format!("npm run {name}"),
+                other => format!("{other} run {name}"),
+            }
         });
+        return Ok(());
+    }
+    if service.warnings.iter().any(|w| w.contains("a development tool")) {
+        // Only dev starts: the built output is what runs, where the build says where it is.
+        if let Some(main) = pkg.main.as_deref().map(|m| m.trim_start_matches("./"))
+            && service.build_command.is_some()
+            && ["dist/", "build/", "out/", "lib/"].iter().any(|d| main.starts_with(d))
+        {
+            service.found("start_command", &pkg.rel, format!("main: {main}, which the build writes"));
+            service.start_command = Some(format!("{runner} {main}"));
+        }
         return Ok(());
     }
     // Without a start script or a framework, an entry file is an app only if it serves:
@@ -364,6 +484,18 @@ fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             service.found("start_command", rel, "output: 'standalone'");
         }
     }
+    if let Some(rel) = &config
+        && let Some(file) = dir.snap.read(rel)?
+        && EXPORT.is_match(&file.text)
+    {
+        // `output: 'export'` writes a static site to out/: a web server serves it.
+        service.found("static_output", rel, "output: 'export'");
+        service.static_output = Some("out".into());
+        if service.build_command.is_none() {
+            service.build_command = Some("npx next build".into());
+        }
+        return Ok(());
+    }
     service.nextjs_standalone = Some(standalone);
     if standalone {
         service.start_command = Some("node server.js".into());
@@ -400,13 +532,13 @@ fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             service.static_output = Some("build".into());
         }
         other => {
-            let named = other.map_or("no adapter".to_string(), |(_, k)| format!("adapter-{k}"));
+            // A platform's adapter (vercel, netlify, cloudflare, auto) builds nothing a
+            // container can run: refuse, naming the change, rather than write a broken image.
+            let named = other.map_or("no adapter".to_string(), |(_, k)| format!("@sveltejs/adapter-{k}"));
             service.warn(format!(
                 "SvelteKit with {named} builds no server that runs in a container; \
-                 install @sveltejs/adapter-node and use it in svelte.config.js"
+                 add @sveltejs/adapter-node and use it in svelte.config.js"
             ));
-            service.defaulted("start_command", "adapter-node's server");
-            service.start_command = Some("node build".into());
         }
     }
     Ok(())

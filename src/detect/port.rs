@@ -7,6 +7,10 @@ use super::dir::{Dir, SourceMatch};
 use super::model::Service;
 use crate::error::Error;
 
+/// Ports of the databases, caches and brokers an app connects to: a connection string's
+/// port is never the app's own.
+const BACKING_SERVICE_PORTS: &[u16] = &[5432, 3306, 6379, 27017, 5672, 9200, 11211, 1433, 9092];
+
 /// The first pattern that matches in the source files with `extensions` gives the port
 /// (from its first group); the patterns are tried in order.
 pub fn search(
@@ -18,6 +22,7 @@ pub fn search(
         if let Some(found) = dir.grep(extensions, pattern)?
             && let Some(port) = found.groups.get(1).and_then(|p| p.parse::<u16>().ok())
             && port > 0
+            && !BACKING_SERVICE_PORTS.contains(&port)
         {
             return Ok(Some((port, found)));
         }

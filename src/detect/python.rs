@@ -25,9 +25,12 @@ static FASTAPI_APP: LazyLock<Pattern> =
 static FLASK_APP: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?m)^(\w+)\s*(?::\s*Flask\s*)?=\s*Flask\("));
 static FLASK_FACTORY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^def (create_app)\s*\("));
+/// The app's own default for `PORT`: `os.environ.get("PORT", 5000)`, `getenv("PORT", "5000")`.
+static PORT_ENV: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"(?:environ\.get|getenv)\(\s*['"]PORT['"]\s*,\s*['"]?(\d{2,5})\b"#));
 static PORT_ARG: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*=\s*(\d{2,5})\b"));
 static REQUIREMENT_NAME: LazyLock<Pattern> =
-    LazyLock::new(|| Pattern::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)"));
+    LazyLock::new(|| Pattern::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?"));
 
 /// What the Python manifests say.
 #[derive(Default)]
@@ -61,6 +64,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         .or_else(|| m.requirements.first().cloned())
         .unwrap_or_default();
     service.found("language", &manifest, "Python manifest");
+    service.dependencies = m.deps.clone();
     package_manager(dir, &m, &mut service);
     runtime_version(dir, &m, &mut service)?;
 
@@ -87,6 +91,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
 
     test_command(dir, &m, &mut service);
+    if service.port.is_none() {
+        let found = port::search(dir, PY, &[&PORT_ENV])?;
+        if found.is_some() {
+            port::apply(&mut service, found, DEFAULT_PORT, "");
+        }
+    }
     if service.port.is_none() {
         service.defaulted("port", "the start command binds 8000");
         service.port = Some(DEFAULT_PORT);
@@ -122,20 +132,19 @@ fn read_manifests(dir: &Dir) -> Result<Manifests, Error> {
         };
         for line in file.text.lines() {
             let line = line.trim();
+            if line.starts_with("git+") || line.contains("@ git+") || line.starts_with("-e git+") {
+                m.deps.insert("git+".into()); // the system-package table's marker for git installs
+            }
             if line.starts_with('#') || line.starts_with('-') {
                 continue;
             }
-            if let Some(c) = REQUIREMENT_NAME.captures(line) {
-                m.deps.insert(normalize_dep(&c[1]));
-            }
+            add_requirement(&mut m.deps, line);
         }
     }
     if let Some(py) = &m.pyproject {
         if let Some(list) = toml_get(py, "project.dependencies").and_then(|v| v.as_array()) {
             for dep in list.iter().filter_map(|d| d.as_str()) {
-                if let Some(c) = REQUIREMENT_NAME.captures(dep) {
-                    m.deps.insert(normalize_dep(&c[1]));
-                }
+                add_requirement(&mut m.deps, dep);
             }
         }
         if let Some(table) = toml_get(py, "tool.poetry.dependencies").and_then(|v| v.as_table()) {
@@ -146,6 +155,19 @@ fn read_manifests(dir: &Dir) -> Result<Manifests, Error> {
         m.deps.extend(table.keys().map(|k| normalize_dep(k)));
     }
     Ok(m)
+}
+
+/// Adds a requirement's name, and `name[extra]` for each extra it asks for (an extra can
+/// change what it needs from the system: `psycopg[c]` compiles, `psycopg[binary]` does not).
+fn add_requirement(deps: &mut BTreeSet<String>, requirement: &str) {
+    let Some(c) = REQUIREMENT_NAME.captures(requirement) else { return };
+    let name = normalize_dep(&c[1]);
+    if let Some(extras) = c.get(2) {
+        for extra in extras.as_str().split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            deps.insert(format!("{name}[{}]", extra.to_ascii_lowercase()));
+        }
+    }
+    deps.insert(name);
 }
 
 fn normalize_dep(name: &str) -> String {
@@ -247,7 +269,7 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     let (module, attr) = object.rsplit_once('.').unwrap_or((&object, "application"));
     let entry = format!("{module}:{attr}");
     service.found("entrypoint", &file, format!("WSGI_APPLICATION = {object}"));
-    service.start_command = Some(format!("gunicorn {entry} --bind 0.0.0.0:{DEFAULT_PORT}"));
+    service.start_command = Some(format!("gunicorn {entry}"));
     service.entrypoint = Some(entry);
     if !m.deps.contains("gunicorn") {
         service.warn("gunicorn is not a dependency; add it, since the image runs the app with gunicorn");
@@ -269,11 +291,12 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
     };
     let entry = format!("{}:{attr}", module_of(dir, &file));
     service.found("entrypoint", &file, format!("line {line}: {framework} app `{attr}`"));
+    // The host and port are added once the port is known (see `bind`).
     service.start_command = Some(if framework == "FastAPI" {
-        format!("uvicorn {entry} --host 0.0.0.0 --port {DEFAULT_PORT}")
+        format!("uvicorn {entry}")
     } else {
         let quoted = if factory { format!("'{entry}'") } else { entry.clone() };
-        format!("gunicorn {quoted} --bind 0.0.0.0:{DEFAULT_PORT}")
+        format!("gunicorn {quoted}")
     });
     service.entrypoint = Some(entry);
     Ok(())

@@ -35,6 +35,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     };
     let mut service = Service::new(dir.path, app_name(&dir.name()), Language::Ruby);
     service.found("language", &rel, "Gemfile");
+    service.dependencies = gems.clone();
     service.package_manager = PackageManager::Bundler;
     service.found("package_manager", &rel, "Gemfile");
     service.framework = framework;

@@ -94,6 +94,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.entrypoint = Some(chosen);
 
     let deps = cargo.get("dependencies").and_then(|d| d.as_table());
+    service.dependencies.extend(deps.into_iter().flat_map(|d| d.keys().cloned()));
     let framework = FRAMEWORKS.iter().find(|(dep, _, _)| deps.is_some_and(|d| d.contains_key(*dep)));
     if let Some((dep, fw, _)) = framework {
         service.framework = *fw;

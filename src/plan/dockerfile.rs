@@ -60,6 +60,10 @@ pub struct DockerfileContext {
     pub has_public: bool,
     pub nextjs_standalone: bool,
     pub uv_image: &'static str,
+    /// The build stage's `RUN apt-get install` of compilers and headers, if any are needed.
+    pub build_packages: Option<String>,
+    /// The final stage's `RUN apt-get install` of the libraries the app loads, if any.
+    pub runtime_packages: Option<String>,
 }
 
 #[derive(Serialize, Debug)]
@@ -99,6 +103,8 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         has_public: snap.has_dir(&scan::join(snapshot_path(&service.path), "public")),
         nextjs_standalone: service.nextjs_standalone && service.context.is_none(),
         uv_image: UV_IMAGE,
+        build_packages: apt_install(&service.build_packages),
+        runtime_packages: apt_install(&service.runtime_packages),
     };
     let copy_here = |names: &[&str]| -> Vec<CopyItem> {
         names
@@ -366,9 +372,128 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     ctx.cache = Some(cache.into());
     if matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
         // A pinned corepack: the one bundled with Node is missing from Node 25 on, and older
-        // bundled ones reject the registry's newer signing keys.
-        ctx.setup = Some(format!("npm install --global corepack@{COREPACK} && corepack enable"));
+        // bundled ones reject the registry's newer signing keys. Without a `packageManager`
+        // pin corepack would fetch the latest release; the lockfile's format names one.
+        let mut setup = format!("npm install --global corepack@{COREPACK} && corepack enable");
+        if let Some(version) = package_manager_pin(snap, context_dir, pm) {
+            setup.push_str(&format!(" && corepack prepare {pm}@{version} --activate"));
+        }
+        ctx.setup = Some(setup);
     }
+    ctx.copies.extend(install_inputs(snap, context_dir));
+}
+
+/// Pinned releases for a lockfile format, when package.json has no `packageManager`.
+const YARN_CLASSIC: &str = "1.22.22";
+const PNPM_FOR_LOCKFILE: &[(&str, &str)] =
+    &[("9", "9.15.9"), ("6", "8.15.9"), ("5.4", "7.33.7"), ("5.3", "6.35.1")];
+
+/// The version corepack should use, where package.json does not pin one: Yarn 1 for a
+/// classic yarn.lock, berry's own release from .yarnrc.yml, the pnpm major whose
+/// `lockfileVersion` the lockfile has.
+fn package_manager_pin(snap: &Snapshot, context_dir: &str, pm: PackageManager) -> Option<String> {
+    let manifest = crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok()??;
+    if manifest.get("packageManager").is_some() {
+        return None;
+    }
+    let read = |name: &str| snap.read(&scan::join(context_dir, name)).ok().flatten();
+    match pm {
+        PackageManager::Yarn => match read(".yarnrc.yml") {
+            Some(rc) => YARN_PATH.captures(&rc.text).map(|c| c[1].to_string()),
+            None => Some(YARN_CLASSIC.into()),
+        },
+        PackageManager::Pnpm => {
+            let lock = read("pnpm-lock.yaml")?;
+            let version = LOCKFILE_VERSION.captures(&lock.text)?[1].to_string();
+            PNPM_FOR_LOCKFILE
+                .iter()
+                .find(|(format, _)| version == *format || version.starts_with(&format!("{format}.")))
+                .map(|(_, pnpm)| pnpm.to_string())
+        }
+        _ => None,
+    }
+}
+
+static YARN_PATH: std::sync::LazyLock<crate::pattern::Pattern> = std::sync::LazyLock::new(|| {
+    crate::pattern::Pattern::new(r"(?m)^yarnPath:\s*['\x22]?\.yarn/releases/yarn-(\d+\.\d+\.\d+)\.c?js")
+});
+static LOCKFILE_VERSION: std::sync::LazyLock<crate::pattern::Pattern> =
+    std::sync::LazyLock::new(|| crate::pattern::Pattern::new(r"(?m)^lockfileVersion:\s*['\x22]?([\d.]+)"));
+
+/// What an install reads beyond the manifests, copied with them so the dependency layer is
+/// complete: Yarn berry's release and plugins, patch-package's patches, the Prisma schema
+/// (@prisma/client generates from it when it installs), and files the install scripts name.
+fn install_inputs(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
+    let Ok(Some(manifest)) = crate::manifest::json(snap, &scan::join(context_dir, "package.json")) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<String> = Vec::new();
+    let deps = |name: &str| {
+        ["dependencies", "devDependencies"]
+            .iter()
+            .any(|k| manifest.get(*k).and_then(|d| d.get(name)).is_some())
+    };
+    // .yarn is pruned from the scan (it holds caches), so the rc file says what is there.
+    if let Ok(Some(rc)) = snap.read(&scan::join(context_dir, ".yarnrc.yml")) {
+        for folder in [".yarn/releases", ".yarn/plugins"] {
+            if rc.text.contains(folder) {
+                paths.push(format!("{folder}/"));
+            }
+        }
+    }
+    let scripts: Vec<&str> = ["preinstall", "install", "postinstall", "prepare"]
+        .iter()
+        .filter_map(|k| manifest.get("scripts")?.get(*k)?.as_str())
+        .collect();
+    if deps("patch-package")
+        || scripts.iter().any(|s| s.contains("patch-package"))
+        || manifest.get("pnpm").and_then(|p| p.get("patchedDependencies")).is_some()
+    {
+        paths.push("patches/".into());
+    }
+    if deps("@prisma/client") || deps("prisma") {
+        let schema = manifest.get("prisma").and_then(|p| p.get("schema")).and_then(|s| s.as_str());
+        match schema {
+            Some(file) => paths.push(file.trim_start_matches("./").to_string()),
+            None => paths.push("prisma/".into()),
+        }
+    }
+    for script in scripts {
+        for word in script.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|') {
+            let word = word.trim_start_matches("./");
+            if word.contains('/')
+                || word.ends_with(".js")
+                || word.ends_with(".mjs")
+                || word.ends_with(".cjs")
+                || word.ends_with(".sh")
+            {
+                paths.push(word.to_string());
+            }
+        }
+    }
+    let mut items = Vec::new();
+    for path in paths {
+        let bare = path.trim_end_matches('/');
+        let rel = scan::join(context_dir, bare);
+        let is_dir = path.ends_with('/') && (snap.has_dir(&rel) || bare.starts_with(".yarn/"));
+        let known = is_dir || snap.has_file(&rel);
+        if !known
+            || crate::validate::repo_path("path", bare, "").is_err()
+            || items.iter().any(|i: &CopyItem| i.src == path)
+        {
+            continue;
+        }
+        let folder = scan::parent(bare);
+        let dest = if is_dir {
+            format!("{bare}/")
+        } else if folder.is_empty() {
+            "./".into()
+        } else {
+            format!("{folder}/")
+        };
+        items.push(CopyItem { src: if is_dir { format!("{bare}/") } else { bare.to_string() }, dest });
+    }
+    items
 }
 
 /// Yarn's major version from the `packageManager` field (`yarn@4.5.0`), if pinned there.
@@ -426,14 +551,24 @@ fn python(
             .find(|f| snap.has_file(&scan::join(context_dir, f)));
             match requirement {
                 Some(file) => {
-                    // A requirements file may include its siblings (`-r base.txt`).
-                    let folder = scan::parent(file);
-                    ctx.copies = if folder.is_empty() {
-                        vec![CopyItem { src: file.into(), dest: "./".into() }]
+                    let inputs = requirement_inputs(snap, context_dir, file);
+                    if inputs.local {
+                        // A local path (`-e .`, `./libs/x`) needs the source: install after it is copied.
+                        ctx.copies = Vec::new();
+                        ctx.install = None;
+                        ctx.prune = Some(format!("pip install -r {file}"));
                     } else {
-                        vec![CopyItem { src: format!("{folder}/"), dest: format!("{folder}/") }]
-                    };
-                    ctx.install = Some(format!("pip install -r {file}"));
+                        ctx.copies = inputs
+                            .files
+                            .into_iter()
+                            .map(|f| {
+                                let folder = scan::parent(&f);
+                                let dest = if folder.is_empty() { "./".into() } else { format!("{folder}/") };
+                                CopyItem { src: f.clone(), dest }
+                            })
+                            .collect();
+                        ctx.install = Some(format!("pip install -r {file}"));
+                    }
                 }
                 None => {
                     ctx.copies = copy_here(&["pyproject.toml", "setup.py", "setup.cfg"]);
@@ -445,7 +580,82 @@ fn python(
     }
 }
 
-/// One `COPY` per destination folder: `COPY package.json package-lock.json ./`.
+/// A `RUN` that installs Debian packages and leaves no package lists behind. Versions are
+/// not pinned: Debian's archive keeps only current ones, so an exact pin breaks the build
+/// within weeks; the base image's tag pins the release (hence the hadolint exception).
+pub fn apt_install(packages: &[String]) -> Option<String> {
+    if packages.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "# hadolint ignore=DL3008\n\
+         RUN apt-get update \\\n    \
+         && apt-get install -y --no-install-recommends {} \\\n    \
+         && rm -rf /var/lib/apt/lists/*",
+        packages.join(" ")
+    ))
+}
+
+/// What a pip install from a requirements file reads.
+struct RequirementInputs {
+    /// The file and every file it includes (`-r`, `-c`), relative to the build context.
+    files: Vec<String>,
+    /// Some requirement is a local path, so the install needs the source.
+    local: bool,
+}
+
+/// Follows `-r`/`--requirement` and `-c`/`--constraint` includes from `file`, recursively,
+/// so every file the install reads is copied before it runs.
+fn requirement_inputs(snap: &Snapshot, context_dir: &str, file: &str) -> RequirementInputs {
+    let mut inputs = RequirementInputs { files: Vec::new(), local: false };
+    let mut queue = vec![file.to_string()];
+    while let Some(current) = queue.pop() {
+        if inputs.files.contains(&current) || inputs.files.len() > 50 {
+            continue;
+        }
+        let Ok(Some(text)) = snap.read(&scan::join(context_dir, &current)) else { continue };
+        inputs.files.push(current.clone());
+        for line in text.text.lines() {
+            let line = line.split(" #").next().unwrap_or("").trim();
+            let mut words = line.split_whitespace();
+            let (flag, rest) = (words.next().unwrap_or(""), words.next());
+            let include = match (flag, rest) {
+                ("-r" | "--requirement" | "-c" | "--constraint", Some(path)) => Some(path),
+                _ => ["-r", "--requirement=", "-c", "--constraint="]
+                    .iter()
+                    .find_map(|f| flag.strip_prefix(f).filter(|p| !p.is_empty() && !p.starts_with('-'))),
+            };
+            if let Some(path) = include {
+                if let Some(resolved) = resolve_relative(scan::parent(&current), path) {
+                    queue.push(resolved);
+                }
+                continue;
+            }
+            let target = line.strip_prefix("-e").map_or(line, str::trim_start);
+            if target.starts_with('.') || target.starts_with('/') || target.starts_with("file:") {
+                inputs.local = true;
+            }
+        }
+    }
+    inputs.files.sort();
+    inputs
+}
+
+/// `folder/path` with `..` and `.` resolved; `None` when it leaves the build context.
+fn resolve_relative(folder: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// COPY arguments for `items`, one line per destination. A path with a space or a quote
 /// (a workspace folder may have one) puts its line in JSON form, where it stays one path.
 fn copy_lines(items: Vec<CopyItem>) -> Vec<String> {

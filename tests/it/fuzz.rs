@@ -148,7 +148,7 @@ fn structure(text: &str, workflow: bool) -> Vec<String> {
 fn render(dir: &std::path::Path) -> Option<(String, String)> {
     let snapshot = Snapshot::scan(dir).ok()?;
     let detection = detect::detect(&snapshot).ok()?;
-    let config = answers::resolve(&detection, None, &answers::Overrides::default(), None).ok()?;
+    let (config, _) = answers::resolve(&detection, None, &answers::Overrides::default(), None).ok()?;
     let templates = Templates::load().expect("templates");
     let files = plan::plan(&config, &snapshot, &templates).expect("a valid answer always renders");
     let find = |path: &str| files.iter().find(|f| f.path == path).map(|f| f.contents.clone());

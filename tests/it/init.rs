@@ -10,7 +10,10 @@ use crate::tools;
 fn deployable() -> Vec<String> {
     fixture_names()
         .into_iter()
-        .filter(|n| !n.starts_with("broken-") && n != "unknown-stack" && n != "library-only")
+        .filter(|n| {
+            !n.starts_with("broken-")
+                && !["unknown-stack", "library-only", "sveltekit-auto"].contains(&n.as_str())
+        })
         .collect()
 }
 
@@ -266,6 +269,42 @@ fn a_missing_answer_is_an_error_that_names_the_flag() {
 }
 
 #[test]
+fn an_app_built_for_another_platform_is_refused_with_the_change_to_make() {
+    let run = Test::fixture("sveltekit-auto").args(&["init", "--yes", "--json"]).run().code(3);
+    let error = &run.json()["error"];
+    assert_eq!(error["kind"], "not_deployable");
+    assert!(error["message"].as_str().unwrap_or("").contains("add @sveltejs/adapter-node"), "{error}");
+    assert!(!run.dir.path().join("Dockerfile").exists(), "nothing is written");
+}
+
+#[test]
+fn init_yes_skips_the_candidates_that_serve_nothing_and_sets_up_the_rest() {
+    let run = Test::new()
+        .file(
+            "api/package.json",
+            r#"{"name":"api","dependencies":{"express":"4"},"scripts":{"start":"node server.js"}}"#,
+        )
+        .file("api/server.js", "require('express')().listen(3000)\n")
+        .file(
+            "packages/emails/package.json",
+            r#"{"name":"emails","scripts":{"build":"tsc"},"main":"dist/index.js"}"#,
+        )
+        .args(&["init", "--yes", "--json"])
+        .run()
+        .code(0);
+    let json = run.json();
+    let services: Vec<&str> = json["answers"]["service"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter_map(|s| s["path"].as_str())
+        .collect();
+    assert_eq!(services, ["api"]);
+    assert_eq!(json["skipped"][0]["path"], "packages/emails", "{json}");
+    assert!(run.dir.path().join("api/Dockerfile").exists());
+}
+
+#[test]
 fn files_bim_did_not_make_are_left_alone_unless_forced() {
     let mine = "name: mine\non: push\njobs: {}\n";
     let run = Test::fixture("go-stdlib")
@@ -389,6 +428,6 @@ fn a_python_build_command_runs_in_the_build_stage_and_its_output_reaches_the_ima
     let build_at = dockerfile.find("RUN python manage.py collectstatic --noinput").expect("the build runs");
     let final_stage = dockerfile.rfind("\nFROM ").expect("a final stage");
     assert!(build_at < final_stage, "the build runs in the build stage:\n{dockerfile}");
-    assert!(dockerfile[final_stage..].contains("COPY --from=build /app ./"), "{dockerfile}");
+    assert!(dockerfile[final_stage..].contains("COPY --from=build --chown=app:app /app ./"), "{dockerfile}");
     assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
 }

@@ -1,0 +1,220 @@
+//! Making a start command listen where the container is reached: on every interface, on
+//! the answered port. Many servers default to 127.0.0.1 (gunicorn, uvicorn, `flask run`,
+//! `vite preview`), which nothing outside the container can reach. One table says, per
+//! server, which flags set the host and the port and what to add when they are missing;
+//! the image also sets `PORT`, which the rest read.
+
+/// A server, as the first words of a command name it, and how to make it listen.
+struct Server {
+    /// The command's leading words (`python -m` and `npx` prefixes are looked through).
+    command: &'static [&'static str],
+    /// Flags that already set the host (or the whole address); none found adds `host`.
+    host_flags: &'static [&'static str],
+    host: &'static str,
+    /// Flags that already set the port; none found adds `port` (`{port}` is replaced).
+    port_flags: &'static [&'static str],
+    port: &'static str,
+}
+
+const SERVERS: &[Server] = &[
+    Server {
+        command: &["gunicorn"],
+        host_flags: &["-b", "--bind"],
+        host: "--bind 0.0.0.0:{port}",
+        port_flags: &[],
+        port: "",
+    },
+    Server {
+        command: &["hypercorn"],
+        host_flags: &["-b", "--bind"],
+        host: "--bind 0.0.0.0:{port}",
+        port_flags: &[],
+        port: "",
+    },
+    Server {
+        command: &["uvicorn"],
+        host_flags: &["--host", "--uds", "--fd"],
+        host: "--host 0.0.0.0",
+        port_flags: &["--port"],
+        port: "--port {port}",
+    },
+    Server {
+        command: &["granian"],
+        host_flags: &["--host"],
+        host: "--host 0.0.0.0",
+        port_flags: &["--port"],
+        port: "--port {port}",
+    },
+    Server {
+        command: &["daphne"],
+        host_flags: &["-b", "--bind", "-u", "--fd", "-e"],
+        host: "-b 0.0.0.0",
+        port_flags: &["-p", "--port", "-e"],
+        port: "-p {port}",
+    },
+    Server {
+        command: &["waitress-serve"],
+        host_flags: &["--listen", "--host"],
+        host: "--listen 0.0.0.0:{port}",
+        port_flags: &[],
+        port: "",
+    },
+    Server {
+        command: &["flask", "run"],
+        host_flags: &["--host", "-h"],
+        host: "--host 0.0.0.0",
+        port_flags: &["--port", "-p"],
+        port: "--port {port}",
+    },
+    Server {
+        command: &["fastapi", "run"],
+        host_flags: &["--host"],
+        host: "--host 0.0.0.0",
+        port_flags: &["--port"],
+        port: "--port {port}",
+    },
+    Server {
+        command: &["vite", "preview"],
+        host_flags: &["--host"],
+        host: "--host 0.0.0.0",
+        port_flags: &["--port"],
+        port: "--port {port}",
+    },
+    Server {
+        command: &["next", "start"],
+        host_flags: &["-H", "--hostname"],
+        host: "",
+        port_flags: &["-p", "--port"],
+        port: "-p {port}",
+    },
+    Server {
+        command: &["rails", "server"],
+        host_flags: &["-b", "--binding"],
+        host: "-b 0.0.0.0",
+        port_flags: &["-p", "--port"],
+        port: "-p {port}",
+    },
+    Server {
+        command: &["bin/rails", "server"],
+        host_flags: &["-b", "--binding"],
+        host: "-b 0.0.0.0",
+        port_flags: &["-p", "--port"],
+        port: "-p {port}",
+    },
+    Server {
+        command: &["puma"],
+        host_flags: &[],
+        host: "",
+        port_flags: &["-p", "--port", "-b", "--bind"],
+        port: "-p {port}",
+    },
+    Server {
+        command: &["rackup"],
+        host_flags: &["-o", "--host"],
+        host: "-o 0.0.0.0",
+        port_flags: &["-p", "--port"],
+        port: "-p {port}",
+    },
+];
+
+/// Prefixes that run the server without being it.
+const WRAPPERS: &[&[&str]] =
+    &[&["python", "-m"], &["python3", "-m"], &["npx"], &["bundle", "exec"], &["exec"]];
+
+/// `command` with its bind moved from `old` to `new`, where it names the port: for a port
+/// given by flag after detection wrote the start command.
+pub fn move_port(command: &str, old: u16, new: u16) -> String {
+    let mut out = command.to_string();
+    for (from, to) in [
+        (format!("0.0.0.0:{old}"), format!("0.0.0.0:{new}")),
+        (format!("--port {old}"), format!("--port {new}")),
+        (format!("-p {old}"), format!("-p {new}")),
+    ] {
+        out = out.replace(&from, &to);
+    }
+    out
+}
+
+/// `command` with the host and port flags its server needs added to each part that runs a
+/// known server; `None` when nothing needs adding.
+pub fn listen_everywhere(command: &str, port: u16) -> Option<String> {
+    let mut changed = false;
+    let mut out = String::new();
+    let mut rest = command;
+    while !rest.is_empty() {
+        // Split at the shell's command separators, keeping them.
+        let cut =
+            ["&&", "||", ";", "|"].iter().filter_map(|sep| rest.find(sep).map(|i| (i, sep.len()))).min();
+        let (part, sep, next) = match cut {
+            Some((i, len)) => (&rest[..i], &rest[i..i + len], &rest[i + len..]),
+            None => (rest, "", ""),
+        };
+        match bind_part(part, port) {
+            Some(bound) => {
+                changed = true;
+                out.push_str(&bound);
+            }
+            None => out.push_str(part),
+        }
+        out.push_str(sep);
+        rest = next;
+    }
+    changed.then_some(out)
+}
+
+fn bind_part(part: &str, port: u16) -> Option<String> {
+    let words: Vec<&str> = part.split_whitespace().collect();
+    let mut start = 0;
+    // Leading VAR=value assignments and wrappers are not the server.
+    while words.get(start).is_some_and(|w| w.contains('=') && !w.starts_with('-')) {
+        start += 1;
+    }
+    for wrapper in WRAPPERS {
+        if words[start..].starts_with(wrapper) {
+            start += wrapper.len();
+            break;
+        }
+    }
+    let server = SERVERS.iter().find(|s| words[start..].starts_with(s.command))?;
+    let has = |flags: &[&str]| {
+        words.iter().any(|w| flags.iter().any(|f| *w == *f || w.starts_with(&format!("{f}="))))
+    };
+    let mut additions = Vec::new();
+    if !server.host.is_empty() && !has(server.host_flags) {
+        additions.push(server.host.replace("{port}", &port.to_string()));
+    }
+    if !server.port.is_empty() && !has(server.port_flags) {
+        additions.push(server.port.replace("{port}", &port.to_string()));
+    }
+    if additions.is_empty() {
+        return None;
+    }
+    let trailing = &part[part.trim_end().len()..];
+    Some(format!("{} {}{trailing}", part.trim_end(), additions.join(" ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listen_everywhere;
+
+    #[test]
+    fn servers_that_default_to_loopback_get_a_bind() {
+        let cases = [
+            ("gunicorn app:app", Some("gunicorn app:app --bind 0.0.0.0:5000")),
+            ("gunicorn -w 4 app:app -b 0.0.0.0:8000", None),
+            ("gunicorn --bind=:8000 app:app", None),
+            ("uvicorn main:app", Some("uvicorn main:app --host 0.0.0.0 --port 5000")),
+            ("uvicorn main:app --port 9000", Some("uvicorn main:app --port 9000 --host 0.0.0.0")),
+            ("python -m uvicorn main:app --host 0.0.0.0 --port 1", None),
+            ("flask db upgrade; flask run", Some("flask db upgrade; flask run --host 0.0.0.0 --port 5000")),
+            ("npx vite preview", Some("npx vite preview --host 0.0.0.0 --port 5000")),
+            ("next start", Some("next start -p 5000")),
+            ("bundle exec puma -C config/puma.rb", Some("bundle exec puma -C config/puma.rb -p 5000")),
+            ("node server.js", None),
+            ("FOO=1 gunicorn x:y && echo done", Some("FOO=1 gunicorn x:y --bind 0.0.0.0:5000 && echo done")),
+        ];
+        for (command, expected) in cases {
+            assert_eq!(listen_everywhere(command, 5000).as_deref(), expected, "{command}");
+        }
+    }
+}
