@@ -10,6 +10,7 @@ pub mod model;
 
 pub mod bind;
 mod deno;
+mod devmode;
 mod dockerfile;
 mod dotnet;
 mod elixir;

@@ -308,7 +308,7 @@ fn runtime_version(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<()
     let mut pin = versions::find(dir, &[".nvmrc", ".node-version"], &["nodejs", "node"])?;
     if pin.is_none()
         && let Some(range) = &pkg.engines_node
-        && let Some(version) = versions::normalize(range)
+        && let Some(version) = versions::from_range(range, defaults::NODE)
     {
         pin =
             Some(versions::Pin { version, file: pkg.rel.clone(), detail: format!("engines.node: {range}") });
@@ -316,29 +316,6 @@ fn runtime_version(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<()
     versions::apply(service, pin, defaults::NODE, "Node");
     Ok(())
 }
-
-/// Tools that watch, reload or serve in development mode: never an image's start.
-const DEV_TOOLS: &[&str] = &[
-    "nodemon",
-    "ts-node-dev",
-    "tsx watch",
-    "next dev",
-    "nuxt dev",
-    "astro dev",
-    "vite dev",
-    "nx serve",
-    "--watch",
-    "webpack serve",
-    "webpack-dev-server",
-    "react-scripts start",
-    "ng serve",
-    "remix dev",
-    "svelte-kit dev",
-    "nest start --watch",
-    "turbo dev",
-    "concurrently",
-    "browser-sync",
-];
 
 /// Steps that build: in a start script they move to the build stage.
 const BUILD_STEPS: &[&str] = &[
@@ -373,15 +350,6 @@ fn steps<'p>(pkg: &'p Package, script: &'p str, depth: usize) -> Vec<String> {
     out
 }
 
-fn is_dev(step: &str) -> bool {
-    let padded = format!(" {step} ");
-    DEV_TOOLS
-        .iter()
-        .any(|tool| padded.contains(&format!(" {tool} ")) || padded.contains(&format!("/{tool} ")))
-        || step == "vite"
-        || step.starts_with("vite ") && !step.starts_with("vite build") && !step.starts_with("vite preview")
-}
-
 fn is_build_step(step: &str) -> bool {
     BUILD_STEPS.iter().any(|b| step == *b || step.starts_with(&format!("{b} ")))
         || runs_script(step).is_some_and(|name| name == "build" || name.starts_with("build:"))
@@ -392,7 +360,7 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
     for name in ["start:prod", "start:production", "prod", "serve:prod", "start"] {
         let Some(start) = pkg.script(name) else { continue };
         let all = steps(pkg, start, 0);
-        if let Some(dev) = all.iter().find(|s| is_dev(s)) {
+        if let Some(dev) = all.iter().find(|s| super::devmode::is_dev(s)) {
             service.warn(format!(
                 "scripts.{name} runs `{dev}`, a development tool, so it is not the image's start"
             ));
@@ -433,6 +401,13 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
     }
     if service.warnings.iter().any(|w| w.contains("a development tool")) {
         // Only dev starts: the built output is what runs, where the build says where it is.
+        if let Some((rel, output)) = nx_build_output(dir)?
+            && service.build_command.is_some()
+        {
+            service.found("start_command", &rel, format!("targets.build writes {output}"));
+            service.start_command = Some(format!("{runner} {output}"));
+            return Ok(());
+        }
         if let Some(main) = pkg.main.as_deref().map(|m| m.trim_start_matches("./"))
             && service.build_command.is_some()
             && ["dist/", "build/", "out/", "lib/"].iter().any(|d| main.starts_with(d))
@@ -471,6 +446,19 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
         }
     }
     Ok(())
+}
+
+/// The file an Nx project's build writes (`outputPath` plus the entry's name as `.js`), from
+/// project.json's `targets.build.options`.
+fn nx_build_output(dir: &Dir) -> Result<Option<(String, String)>, Error> {
+    let Some(project) = dir.json("project.json")? else { return Ok(None) };
+    let options = &project["targets"]["build"]["options"];
+    let (Some(output), Some(main)) = (options["outputPath"].as_str(), options["main"].as_str()) else {
+        return Ok(None);
+    };
+    let stem = crate::scan::file_name(main).rsplit_once('.').map_or(crate::scan::file_name(main), |(s, _)| s);
+    let output = output.trim_start_matches("./").trim_end_matches('/');
+    Ok(Some((dir.rel("project.json"), format!("{output}/{stem}.js"))))
 }
 
 fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {

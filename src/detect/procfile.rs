@@ -25,6 +25,20 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         if command.is_empty() {
             continue;
         }
+        // `make run` runs what the Makefile says, which the image may not have `make` for.
+        let resolved = command
+            .strip_prefix("make ")
+            .filter(|t| !t.contains(' '))
+            .and_then(|target| super::devmode::make_recipe(&dir.text("Makefile").ok()??.text, target));
+        let shown = resolved.as_deref().unwrap_or(command);
+        if super::devmode::is_dev(shown) {
+            service.warn(format!(
+                "Procfile line {}: `{shown}` is a development server, so it is not the image's start",
+                index + 1
+            ));
+            break;
+        }
+        let command = shown;
         service.found("start_command", &rel, format!("line {}: web process", index + 1));
         service.start_command = Some(command.to_string());
         if let Some(caps) = PORT_IN_COMMAND.captures(command)

@@ -225,7 +225,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
         pin = declared.into_iter().flatten().find_map(|(file, key, value)| {
             let raw = value.as_str()?;
             Some(versions::Pin {
-                version: versions::normalize(raw)?,
+                version: versions::from_range(raw, defaults::PYTHON)?,
                 file: dir.rel(file),
                 detail: format!("{key} = {raw}"),
             })
@@ -272,7 +272,7 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     service.start_command = Some(format!("gunicorn {entry}"));
     service.entrypoint = Some(entry);
     if !m.deps.contains("gunicorn") {
-        service.warn("gunicorn is not a dependency; add it, since the image runs the app with gunicorn");
+        service.warn("gunicorn is not a dependency, so the image installs a pinned one to run the app; add it to pin your own");
     }
     Ok(())
 }

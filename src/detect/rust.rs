@@ -27,6 +27,14 @@ static SOCKET_TUPLE: LazyLock<Pattern> = LazyLock::new(|| {
         r#"\(\s*(?:\[\s*0\s*,\s*0\s*,\s*0\s*,\s*0\s*\]|\[\s*127\s*,\s*0\s*,\s*0\s*,\s*1\s*\]|"[^"]*"|Ipv4Addr::\w+)\s*,\s*(\d{2,5})\s*\)"#,
     )
 });
+/// Code that serves: a server built or bound somewhere in the crate. A bin without any is a
+/// command-line tool, not a service.
+static SERVES: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"HttpServer::new|axum::serve|\bServer::bind|TcpListener::bind|warp::serve|rocket::build|#\[launch\]|\
+          #\[rocket::main\]|poem::Server|salvo::Server|tiny_http::Server|\.serve\(|hyper::server|\.listen\(",
+    )
+});
 static ROCKET_PORT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^\s*port\s*=\s*(\d{2,5})"));
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
@@ -65,7 +73,15 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         .or_else(|| bins.iter().find(|b| *b == package_name).cloned())
         .unwrap_or_else(|| bins[0].clone());
 
+    let Some(serves) = dir.grep(RS, &SERVES)? else {
+        return Ok(None); // a command-line tool or a library with a helper bin
+    };
     let mut service = Service::new(dir.path, app_name(&chosen), Language::Rust);
+    service.found(
+        "start_command",
+        &serves.file,
+        format!("line {}: serves ({})", serves.line, serves.groups[0].trim()),
+    );
     service.found("language", &rel, format!("package {package_name}"));
     service.package_manager = PackageManager::Cargo;
     service.found("package_manager", &rel, "Cargo.toml");
@@ -155,6 +171,21 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
             file: dir.rel("Cargo.toml"),
             detail: format!("rust-version = {v}"),
         });
+    }
+    // `rust-version.workspace = true` inherits the workspace root's.
+    if pin.is_none() && crate::manifest::toml_get(cargo, "package.rust-version.workspace").is_some() {
+        for folder in dir.ancestors().skip(1) {
+            if let Some(root) = folder.toml("Cargo.toml")?
+                && let Some(v) = toml_str(&root, "workspace.package.rust-version")
+            {
+                pin = Some(versions::Pin {
+                    version: v.to_string(),
+                    file: folder.rel("Cargo.toml"),
+                    detail: format!("workspace.package.rust-version = {v}"),
+                });
+                break;
+            }
+        }
     }
     versions::apply(service, pin, defaults::RUST, "Rust");
     Ok(())

@@ -135,6 +135,20 @@ pub fn normalize(raw: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("."))
 }
 
+/// The version to build on for a declared range: an open lower bound (`>=12`, `>3.8`)
+/// allows the current release line, which is what a new image should use, so `default`
+/// wins where it satisfies the bound; any other range gives its own floor.
+pub fn from_range(raw: &str, default: &str) -> Option<String> {
+    let floor = normalize(raw)?;
+    let trimmed = raw.trim();
+    let open = trimmed.starts_with('>')
+        && !trimmed.contains('<')
+        && !trimmed.contains(',')
+        && !trimmed.contains("||");
+    let key = |v: &str| v.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>();
+    Some(if open && key(default) >= key(&floor) { default.to_string() } else { floor })
+}
+
 /// Sets the service's runtime version from a pin, or to the default, with evidence.
 pub fn apply(service: &mut Service, pin: Option<Pin>, default: &str, runtime: &str) {
     match pin {
@@ -166,5 +180,15 @@ mod tests {
         assert_eq!(normalize("lts/*"), None);
         assert_eq!(normalize("<3"), None);
         assert_eq!(normalize("18 || 20").as_deref(), Some("18"));
+    }
+
+    #[test]
+    fn an_open_lower_bound_builds_on_the_current_line() {
+        use super::from_range;
+        assert_eq!(from_range(">=12", "24").as_deref(), Some("24"));
+        assert_eq!(from_range(">= 3.8", "3.13").as_deref(), Some("3.13"));
+        assert_eq!(from_range(">=26", "24").as_deref(), Some("26"));
+        assert_eq!(from_range(">=3.11,<3.13", "3.13").as_deref(), Some("3.11"));
+        assert_eq!(from_range("^20", "24").as_deref(), Some("20"));
     }
 }

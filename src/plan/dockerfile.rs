@@ -17,6 +17,8 @@ const POETRY: &str = "2.5.1";
 const PIPENV: &str = "2026.10.3";
 const PDM: &str = "2.29.4";
 const COREPACK: &str = "0.36.0";
+/// Servers bim's Python start commands run, pinned for when the app does not depend on one.
+const PYTHON_SERVERS: &[(&str, &str)] = &[("gunicorn", "23.0.0"), ("uvicorn", "0.32.1")];
 
 #[derive(Serialize, Debug)]
 pub struct DockerfileContext {
@@ -60,6 +62,8 @@ pub struct DockerfileContext {
     pub has_public: bool,
     pub nextjs_standalone: bool,
     pub uv_image: &'static str,
+    /// Installs the server the start command runs, when the app does not depend on it.
+    pub server_install: Option<String>,
     /// The build stage's `RUN apt-get install` of compilers and headers, if any are needed.
     pub build_packages: Option<String>,
     /// The final stage's `RUN apt-get install` of the libraries the app loads, if any.
@@ -103,6 +107,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         has_public: snap.has_dir(&scan::join(snapshot_path(&service.path), "public")),
         nextjs_standalone: service.nextjs_standalone && service.context.is_none(),
         uv_image: UV_IMAGE,
+        server_install: None,
         build_packages: apt_install(&service.build_packages),
         runtime_packages: apt_install(&service.runtime_packages),
     };
@@ -504,6 +509,34 @@ fn yarn_major(snap: &Snapshot, context_dir: &str) -> Option<u32> {
     pinned.split('.').next()?.parse().ok()
 }
 
+/// The pinned server to install when the start command runs one that no manifest names:
+/// without it the image could not start.
+fn missing_python_server(service: &ServiceConfig, snap: &Snapshot, context_dir: &str) -> Option<String> {
+    let start = service.start_command.as_deref()?;
+    let (server, version) = PYTHON_SERVERS.iter().find(|(name, _)| {
+        start.split("&&").flat_map(|p| p.split(';')).any(|part| part.split_whitespace().next() == Some(name))
+    })?;
+    let manifests = snap.files_under(context_dir).filter(|f| {
+        let name = scan::file_name(f);
+        !f[context_dir.len()..].trim_start_matches('/').contains('/')
+            && (name.ends_with(".txt")
+                || name.ends_with(".toml")
+                || name.ends_with(".lock")
+                || name == "Pipfile")
+            || f.contains("requirements/")
+    });
+    for file in manifests {
+        if let Ok(Some(text)) = snap.read(file)
+            && text.text.to_ascii_lowercase().contains(server)
+        {
+            return None;
+        }
+    }
+    let install =
+        if service.package_manager == PackageManager::Uv { "uv pip install" } else { "pip install" };
+    Some(format!("{install} {server}=={version}"))
+}
+
 fn python(
     service: &ServiceConfig,
     ctx: &mut DockerfileContext,
@@ -511,6 +544,7 @@ fn python(
     snap: &Snapshot,
     context_dir: &str,
 ) {
+    ctx.server_install = missing_python_server(service, snap, context_dir);
     ctx.cache = Some(match service.package_manager {
         PackageManager::Uv => "/root/.cache/uv".into(),
         PackageManager::Poetry => "/root/.cache/pypoetry".into(),
