@@ -379,11 +379,12 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         // A pinned corepack: the one bundled with Node is missing from Node 25 on, and older
         // bundled ones reject the registry's newer signing keys. Without a `packageManager`
         // pin corepack would fetch the latest release; the lockfile's format names one.
-        let mut setup = format!("npm install --global corepack@{COREPACK} && corepack enable");
-        if let Some(version) = package_manager_pin(snap, context_dir, pm) {
-            setup.push_str(&format!(" && corepack prepare {pm}@{version} --activate"));
-        }
-        ctx.setup = Some(setup);
+        // Where package.json pins no version, the lockfile's format names one, installed
+        // from the registry with its integrity checked (corepack would want a pin's hash).
+        ctx.setup = Some(match package_manager_pin(snap, context_dir, pm) {
+            Some(version) => format!("npm install --global --force {pm}@{version}"),
+            None => format!("npm install --global corepack@{COREPACK} && corepack enable"),
+        });
     }
     ctx.copies.extend(install_inputs(snap, context_dir));
 }
