@@ -112,8 +112,11 @@ fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
     if let (Some(command), Some(port)) = (&service.start_command, service.port)
         && let Some(bound) = bind::listen_everywhere(command, port)
     {
-        service
-            .defaulted("start_command", format!("listens on 0.0.0.0:{port}, so the container is reachable"));
+        let detail = format!("listens on 0.0.0.0:{port}, so the container is reachable");
+        match service.evidence.iter().rev().find(|e| e.field == "start_command").and_then(|e| e.file.clone()) {
+            Some(file) => service.found("start_command", &file, detail),
+            None => service.defaulted("start_command", detail),
+        }
         service.start_command = Some(bound);
     }
     for (name, at) in crate::envvars::collect(dir)? {

@@ -18,6 +18,7 @@ const DEFAULT_PORT: u16 = 8000;
 
 static SETTINGS_MODULE: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#"DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]"#));
+static STATIC_ROOT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^STATIC_ROOT\s*="));
 static WSGI_APPLICATION: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#"WSGI_APPLICATION\s*=\s*['"]([\w.]+)['"]"#));
 static FASTAPI_APP: LazyLock<Pattern> =
@@ -43,11 +44,12 @@ struct Manifests {
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let m = read_manifests(dir)?;
-    let manage_py = dir.has("manage.py");
+    // A manage.py is Django's only when it says so: Flask apps often have one too.
+    let manage_py = dir.text("manage.py")?.is_some_and(|f| f.text.contains("django"));
     if m.pyproject.is_none()
         && m.pipfile.is_none()
         && m.requirements.is_empty()
-        && !manage_py
+        && !dir.has("manage.py")
         && !dir.has("setup.py")
     {
         return Ok(None);
@@ -237,6 +239,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
 
 fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> {
     let mut wsgi: Option<(String, String)> = None;
+    let mut collectstatic: Option<String> = None;
     if let Some(manage) = dir.text("manage.py")?
         && let Some(caps) = SETTINGS_MODULE.captures(&manage.text)
     {
@@ -250,6 +253,9 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
             let Some(file) = dir.source_text(&rel)? else {
                 continue;
             };
+            if STATIC_ROOT.is_match(&file.text) && file.text.contains("django.contrib.staticfiles") {
+                collectstatic = Some(rel.clone());
+            }
             if let Some(c) = WSGI_APPLICATION.captures(&file.text) {
                 wsgi = Some((rel, c[1].to_string()));
                 break;
@@ -261,6 +267,13 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     {
         let module = module_of(dir, rel);
         wsgi = Some((rel.to_string(), format!("{module}.application")));
+    }
+    if let Some(settings) = collectstatic
+        && service.build_command.is_none()
+    {
+        // Static files are collected into STATIC_ROOT when the image is built, not at start.
+        service.found("build_command", &settings, "STATIC_ROOT with django.contrib.staticfiles: collectstatic");
+        service.build_command = Some("python manage.py collectstatic --noinput".into());
     }
     let Some((file, object)) = wsgi else {
         service.warn("found no WSGI application in the Django settings; pass --start-command");

@@ -26,6 +26,26 @@ const EXAMPLES: &[&str] = &[
     "static-site",
     "vite-spa",
     "deno",
+    // Each of these needs what one class of real repositories needs, and proves it in a page.
+    "rust-libpq",
+    "django-psycopg2",
+    "node-native",
+    "flask-procfile",
+    "node-ts-build",
+    "sveltekit-static",
+];
+
+/// A page and what its body must hold: the proof that the image got what the class needs
+/// (a linked system library, a compiled native module, a build step's output, a writable
+/// working folder, a prerendered page).
+const PAGES: &[(&str, &str, &str)] = &[
+    ("rust-libpq", "/", "linked against libpq"),
+    ("django-psycopg2", "/", "libpq"),
+    ("django-psycopg2", "/static/shop/site.css", "font-family"),
+    ("node-native", "/", "via better-sqlite3"),
+    ("flask-procfile", "/", "1 visits"),
+    ("node-ts-build", "/", "compiled TypeScript"),
+    ("sveltekit-static", "/about", "about this static site"),
 ];
 
 /// What the output of `--target test` must show for an example whose tests run in its
@@ -203,6 +223,14 @@ fn build_and_serve(example: &str) -> String {
             (url, status)
         })
         .collect();
+    let pages: Vec<(String, String, &str)> = PAGES
+        .iter()
+        .filter(|(name, _, _)| *name == example)
+        .map(|(_, page, needle)| {
+            let url = format!("http://127.0.0.1:{port}{page}");
+            (url.clone(), page_with_scripts(&url), *needle)
+        })
+        .collect();
     let baked: Vec<(String, bool)> = BUILD_ARGS
         .iter()
         .filter(|(name, _, _)| *name == example)
@@ -239,6 +267,9 @@ fn build_and_serve(example: &str) -> String {
     assert!(uid != "0" && uid != "unknown", "{example} runs as uid {uid}");
     for (arg, found) in baked {
         assert!(found, "{example}: the build was given {arg}, but the page's scripts do not hold the value");
+    }
+    for (url, body, needle) in pages {
+        assert!(body.contains(needle), "{example}: {url} does not hold {needle:?}:\n{body}\nlogs:\n{logs}");
     }
     for (url, status) in deep_links {
         assert_eq!(status, Some(200), "{example}: the route {url} answered {status:?}");
