@@ -25,7 +25,11 @@ static FASTAPI_APP: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?m)^(\w+)\s*(?::\s*FastAPI\s*)?=\s*FastAPI\("));
 static FLASK_APP: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?m)^(\w+)\s*(?::\s*Flask\s*)?=\s*Flask\("));
-static FLASK_FACTORY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^def (create_app)\s*\("));
+static APP_FACTORY: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?m)^def (create_app|make_app|get_app|get_application|build_app)\s*\("));
+/// `app = get_application()`: a module-level app a function built.
+static BUILT_APP: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"(?m)^(app|application|api)\s*(?::\s*\w+\s*)?=\s*([\w.]+)\("));
 /// The app's own default for `PORT`: `os.environ.get("PORT", 5000)`, `getenv("PORT", "5000")`.
 static PORT_ENV: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#"(?:environ\.get|getenv)\(\s*['"]PORT['"]\s*,\s*['"]?(\d{2,5})\b"#));
@@ -291,13 +295,28 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
 }
 
 fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &str) -> Result<(), Error> {
-    let found = match dir.grep(PY, object)? {
+    let mut found = match dir.grep(PY, object)? {
         Some(found) => Some((found.file.clone(), found.line, found.groups[1].clone(), false)),
-        None if framework == "Flask" => {
-            dir.grep(PY, &FLASK_FACTORY)?.map(|f| (f.file.clone(), f.line, "create_app()".to_string(), true))
-        }
         None => None,
     };
+    if found.is_none() {
+        // An app a function builds (`app = get_application()`), in a module that uses the framework.
+        for rel in dir.sources(PY) {
+            let Some(file) = dir.source_text(rel)? else { continue };
+            if file.text.contains(framework)
+                && let Some(c) = BUILT_APP.captures(&file.text)
+                && !c[2].ends_with(framework)
+            {
+                let line = crate::manifest::line_of(&file.text, c.get(0).map_or(0, |m| m.start()));
+                found = Some((rel.to_string(), line, c[1].to_string(), false));
+                break;
+            }
+        }
+    }
+    if found.is_none() {
+        // A factory (`def create_app()`), which the server calls.
+        found = dir.grep(PY, &APP_FACTORY)?.map(|f| (f.file.clone(), f.line, format!("{}()", f.groups[1]), true));
+    }
     let Some((file, line, attr, factory)) = found else {
         service.warn(format!("found no {framework} app object; pass --start-command"));
         return Ok(());
@@ -306,7 +325,10 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
     service.found("entrypoint", &file, format!("line {line}: {framework} app `{attr}`"));
     // The host and port are added once the port is known (see `bind`).
     service.start_command = Some(if framework == "FastAPI" {
-        format!("uvicorn {entry}")
+        match entry.strip_suffix("()") {
+            Some(function) => format!("uvicorn {function} --factory"),
+            None => format!("uvicorn {entry}"),
+        }
     } else {
         let quoted = if factory { format!("'{entry}'") } else { entry.clone() };
         format!("gunicorn {quoted}")
