@@ -7,17 +7,22 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::ownership::GENERATED_MARKER;
 use crate::plan::docs::{README_BEGIN, README_END};
 use crate::plan::{FileKind, Ownership, PlannedFile};
-use crate::render::GENERATED_MARKER;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Created,
     Updated,
+    /// A person's edits and bim's new render, three-way merged.
+    Merged,
     Unchanged,
     Skipped,
+    /// A person's edits and bim's new render touch the same lines: the file is left as it
+    /// is, and the run fails (exit 10) until one side gives way (`--force` takes bim's).
+    Conflict,
 }
 
 /// What happens to one file.
@@ -27,6 +32,10 @@ pub struct Decision {
     pub kind: FileKind,
     pub action: Action,
     pub reason: String,
+    /// For a conflict: each clashing hunk, with `<<<<<<<`/`>>>>>>>` markers around the
+    /// file's lines and bim's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hunks: Vec<String>,
     #[serde(skip)]
     pub old: Option<String>,
     #[serde(skip)]
@@ -35,7 +44,7 @@ pub struct Decision {
 
 impl Decision {
     pub fn changes(&self) -> bool {
-        matches!(self.action, Action::Created | Action::Updated)
+        matches!(self.action, Action::Created | Action::Updated | Action::Merged)
     }
 
     /// A unified diff from the file as it is to the file bim would write.
@@ -51,14 +60,47 @@ impl Decision {
     }
 }
 
-/// Whether a file's header says bim made it.
-pub fn made_by_bim(text: &str) -> bool {
-    text.lines().take(3).any(|l| l.contains(GENERATED_MARKER))
-}
+pub use crate::ownership::made_by_bim;
 
 /// Decides what to do with each planned file, reading what is there now.
 pub fn decide(root: &Path, planned: &[PlannedFile], force: bool) -> Result<Vec<Decision>, Error> {
-    planned.iter().map(|file| decide_one(root, file, force)).collect()
+    let mut decisions: Vec<Decision> =
+        planned.iter().map(|file| decide_one(root, file, force)).collect::<Result<_, _>>()?;
+    // A file left as it is keeps its base, so the next run merges against the same one.
+    let kept: Vec<String> = decisions
+        .iter()
+        .filter(|d| matches!(d.action, Action::Conflict | Action::Skipped))
+        .map(|d| crate::ownership::rendered_path(&d.path))
+        .collect();
+    for decision in decisions.iter_mut().filter(|d| d.kind == FileKind::Rendered && kept.contains(&d.path)) {
+        decision.action = Action::Unchanged;
+        decision.reason = "kept: the file it renders was left as it is".into();
+        decision.new = decision.old.clone();
+    }
+    Ok(decisions)
+}
+
+/// bim's last render of `path`, if it kept one.
+fn last_render(root: &Path, path: &str) -> Option<String> {
+    std::fs::read_to_string(root.join(crate::ownership::rendered_path(path))).ok()
+}
+
+/// The conflicting hunks of a text with conflict markers.
+fn conflict_hunks(marked: &str) -> Vec<String> {
+    let mut hunks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in marked.split_inclusive('\n') {
+        if line.starts_with("<<<<<<<") {
+            current = Some(String::new());
+        }
+        if let Some(hunk) = current.as_mut() {
+            hunk.push_str(line);
+        }
+        if line.starts_with(">>>>>>>") {
+            hunks.extend(current.take());
+        }
+    }
+    hunks
 }
 
 fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, Error> {
@@ -79,6 +121,7 @@ fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, 
         kind: file.kind,
         action,
         reason: reason.to_string(),
+        hunks: Vec::new(),
         old: old.clone(),
         new,
     };
@@ -101,7 +144,39 @@ fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, 
                 };
                 return Ok(outcome(Action::Skipped, why, None));
             }
-            file.contents.clone()
+            let mergeable = ours && !matches!(file.kind, FileKind::Answers | FileKind::Rendered);
+            match last_render(root, &file.path).filter(|_| mergeable && existing != &file.contents) {
+                // Edited by hand, and bim's render has not changed since: the edit stays.
+                Some(base) if &base == existing => file.contents.clone(),
+                Some(base) if base == file.contents => {
+                    return Ok(outcome(
+                        Action::Unchanged,
+                        "edited by hand since bim wrote it; kept as you left it",
+                        Some(existing.clone()),
+                    ));
+                }
+                Some(base) => match crate::ownership::merge(&base, existing, &file.contents) {
+                    crate::ownership::Merge::Clean(merged) => {
+                        return Ok(outcome(
+                            Action::Merged,
+                            "your edits and bim's changes merged",
+                            Some(merged),
+                        ));
+                    }
+                    crate::ownership::Merge::Conflict(_) if force => file.contents.clone(),
+                    crate::ownership::Merge::Conflict(marked) => {
+                        let mut decision = outcome(
+                            Action::Conflict,
+                            "your edits and bim's changes touch the same lines: left as it is \
+                             (merge by hand, or pass --force to take bim's version)",
+                            None,
+                        );
+                        decision.hunks = conflict_hunks(&marked);
+                        return Ok(decision);
+                    }
+                },
+                None => file.contents.clone(),
+            }
         }
         Ownership::Section => replace_section(existing, &file.contents, &file.path)?,
         Ownership::Entries if made_by_bim(existing) => file.contents.clone(),

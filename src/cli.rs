@@ -137,7 +137,7 @@ pub struct InitArgs {
     /// Do not write or merge a .dockerignore
     #[arg(long)]
     pub no_dockerignore: bool,
-    /// Do not write .github/workflows/deploy.yml
+    /// Do not write the workflow (.github/workflows/backend-im.yml)
     #[arg(long)]
     pub no_workflow: bool,
     /// Do not write .github/dependabot.yml
@@ -310,7 +310,11 @@ fn run(command: Command) -> Result<i32, Error> {
             let report = commands::init::run(args.options(), prompter)?;
             if args.json { output::json(&mut stdout, &report) } else { output::init(&mut stdout, &report) }
                 .map_err(stdout_error)?;
-            exit::OK
+            if report.files.iter().any(|f| f.action == crate::apply::Action::Conflict) {
+                exit::CONFLICT
+            } else {
+                exit::OK
+            }
         }
         Command::Detect { path, json, verbose } => {
             let detection = commands::detect::run(&path)?;

@@ -24,6 +24,9 @@ pub mod exit {
     pub const TIMED_OUT: i32 = 8;
     /// Backend.im refused the request or could not be reached.
     pub const API: i32 = 9;
+    /// `bim init`: a file's hand edits and bim's new render touch the same lines; that file
+    /// was left as it is (the rest were written).
+    pub const CONFLICT: i32 = 10;
     /// Interrupted at a prompt (Ctrl-C or Esc); nothing was written.
     pub const INTERRUPTED: i32 = 130;
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod interview;
 pub mod manifest;
 pub mod output;
+pub mod ownership;
 pub mod pattern;
 pub mod plan;
 pub mod prompt;

@@ -124,15 +124,22 @@ fn action_mark(action: crate::apply::Action) -> console::StyledObject<&'static s
     match action {
         Action::Created => style("created  ").green(),
         Action::Updated => style("updated  ").yellow(),
+        Action::Merged => style("merged   ").yellow(),
         Action::Unchanged => style("unchanged").dim(),
         Action::Skipped => style("skipped  ").magenta(),
+        Action::Conflict => style("conflict ").red(),
     }
+}
+
+/// The files a person reads about: bim's kept renders are its own bookkeeping.
+fn shown(files: &[crate::apply::Decision]) -> impl Iterator<Item = &crate::apply::Decision> {
+    files.iter().filter(|f| f.kind != crate::plan::FileKind::Rendered)
 }
 
 /// The files `bim init` is about to write, and the ones it leaves alone.
 pub fn plan(out: &mut dyn Write, files: &[crate::apply::Decision]) -> std::io::Result<()> {
     writeln!(out, "{}", style("The plan").bold())?;
-    for file in files {
+    for file in shown(files) {
         writeln!(out, "  {} {}  {}", action_mark(file.action), file.path, style(&file.reason).dim())?;
     }
     Ok(())
@@ -152,9 +159,19 @@ pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> 
     for skipped in &report.skipped {
         writeln!(out, "{} skipped {skipped}", style("warning:").yellow())?;
     }
-    for file in &report.files {
+    for file in shown(&report.files) {
         let verb = if report.dry_run && file.changes() { "(would be) " } else { "" };
         writeln!(out, "{} {}{}  {}", action_mark(file.action), verb, file.path, style(&file.reason).dim())?;
+        for hunk in &file.hunks {
+            write!(out, "{hunk}")?;
+        }
+    }
+    if report.files.iter().any(|f| f.action == crate::apply::Action::Conflict) {
+        writeln!(
+            out,
+            "{}",
+            style("a file has edits of yours on lines bim changes too: merge them by hand (the hunks are above), or pass --force to take bim's version").red()
+        )?;
     }
     if report.dry_run || !report.files.iter().any(|f| f.changes()) {
         return Ok(());
@@ -173,26 +190,41 @@ pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> 
         crate::config::Registry::Ghcr => {}
     }
     writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
-    writeln!(
-        out,
-        "The next push to {} tests, builds, pushes and deploys.",
-        style(&report.answers.branch).bold()
-    )
+    let workflow = report.files.iter().find(|f| f.kind == crate::plan::FileKind::Workflow);
+    match workflow {
+        Some(file) if file.action != crate::apply::Action::Skipped => writeln!(
+            out,
+            "The next push to {} tests, builds, pushes and deploys ({}).",
+            style(&report.answers.branch).bold(),
+            file.path
+        ),
+        _ => writeln!(
+            out,
+            "bim wrote no workflow, so pushes do not deploy yet: run `bim init` without --no-workflow, or `bim deploy --image REF` from your own CI."
+        ),
+    }
 }
 
 /// Which files drifted, with their diffs.
 pub fn check(out: &mut dyn Write, report: &crate::commands::check::CheckReport) -> std::io::Result<()> {
-    for file in report.files.iter().filter(|f| f.changes()) {
+    for file in shown(&report.files).filter(|f| f.changes()) {
         write!(out, "{}", file.diff())?;
     }
-    for file in &report.files {
-        let state = match file.action {
-            crate::apply::Action::Created => style("missing  ").red(),
-            crate::apply::Action::Updated => style("drifted  ").red(),
-            crate::apply::Action::Unchanged => style("in sync  ").green(),
-            crate::apply::Action::Skipped => style("not bim's").dim(),
+    for file in shown(&report.files) {
+        use crate::apply::Action;
+        let (state, note) = match file.action {
+            Action::Created => (style("missing      ").red(), ""),
+            Action::Updated => (style("out of date  ").red(), "out of date with bim.toml"),
+            Action::Merged | Action::Conflict => {
+                (style("out of date  ").red(), "edited by hand, and out of date with bim.toml")
+            }
+            Action::Unchanged if file.reason.starts_with("edited by hand") => {
+                (style("edited       ").yellow(), "edited by hand since bim wrote it")
+            }
+            Action::Unchanged => (style("in sync      ").green(), ""),
+            Action::Skipped => (style("not bim's    ").dim(), ""),
         };
-        writeln!(out, "{state} {}", file.path)?;
+        writeln!(out, "{state} {}  {}", file.path, style(note).dim())?;
     }
     if report.in_sync {
         writeln!(out, "{}", style("every generated file matches bim.toml").green())

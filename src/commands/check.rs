@@ -31,6 +31,11 @@ pub fn run(path: &Path) -> Result<CheckReport, Error> {
         // bim.toml is the source being checked against, not an output.
         .filter(|d| d.kind != FileKind::Answers)
         .collect();
-    let in_sync = !files.iter().any(Decision::changes);
+    // A hand edit over an up-to-date render is the person's to keep, and passes; a file
+    // whose render bim.toml would change fails, edited or not.
+    let in_sync = !files
+        .iter()
+        .filter(|d| d.kind != FileKind::Rendered)
+        .any(|d| d.changes() || d.action == crate::apply::Action::Conflict);
     Ok(CheckReport { in_sync, files })
 }

@@ -4,7 +4,7 @@
 use super::dir::Dir;
 use super::model::{ExistingDockerfile, Service};
 use crate::error::Error;
-use crate::render::GENERATED_MARKER;
+use crate::ownership::GENERATED_MARKER;
 
 /// Records the service's own Dockerfile, unless bim wrote it.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {

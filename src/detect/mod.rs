@@ -113,7 +113,8 @@ fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
         && let Some(bound) = bind::listen_everywhere(command, port)
     {
         let detail = format!("listens on 0.0.0.0:{port}, so the container is reachable");
-        match service.evidence.iter().rev().find(|e| e.field == "start_command").and_then(|e| e.file.clone()) {
+        match service.evidence.iter().rev().find(|e| e.field == "start_command").and_then(|e| e.file.clone())
+        {
             Some(file) => service.found("start_command", &file, detail),
             None => service.defaulted("start_command", detail),
         }

@@ -276,7 +276,11 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
         && service.build_command.is_none()
     {
         // Static files are collected into STATIC_ROOT when the image is built, not at start.
-        service.found("build_command", &settings, "STATIC_ROOT with django.contrib.staticfiles: collectstatic");
+        service.found(
+            "build_command",
+            &settings,
+            "STATIC_ROOT with django.contrib.staticfiles: collectstatic",
+        );
         service.build_command = Some("python manage.py collectstatic --noinput".into());
     }
     let Some((file, object)) = wsgi else {
@@ -315,7 +319,8 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
     }
     if found.is_none() {
         // A factory (`def create_app()`), which the server calls.
-        found = dir.grep(PY, &APP_FACTORY)?.map(|f| (f.file.clone(), f.line, format!("{}()", f.groups[1]), true));
+        found =
+            dir.grep(PY, &APP_FACTORY)?.map(|f| (f.file.clone(), f.line, format!("{}()", f.groups[1]), true));
     }
     let Some((file, line, attr, factory)) = found else {
         service.warn(format!("found no {framework} app object; pass --start-command"));

@@ -120,6 +120,8 @@ pub fn gitignore() -> PlannedFile {
 
 #[derive(Serialize)]
 struct ReadmeContext {
+    /// The workflow file bim writes (or keeps, where an older bim wrote deploy.yml).
+    workflow: String,
     branch: String,
     registry_name: String,
     registry_settings: Vec<Setting>,
@@ -153,7 +155,7 @@ struct EnvRow {
     read_in: String,
 }
 
-pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Error> {
+pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<PlannedFile, Error> {
     let (registry_name, registry_settings) = match &config.registry {
         Registry::Ghcr => ("GitHub Container Registry (ghcr.io)".to_string(), vec![]),
         Registry::Dockerhub => (
@@ -207,7 +209,13 @@ pub fn readme(config: &Config, templates: &Templates) -> Result<PlannedFile, Err
             }
         })
         .collect();
-    let context = ReadmeContext { branch: config.branch.clone(), registry_name, registry_settings, services };
+    let context = ReadmeContext {
+        branch: config.branch.clone(),
+        workflow: workflow.to_string(),
+        registry_name,
+        registry_settings,
+        services,
+    };
     Ok(PlannedFile {
         path: "README.md".into(),
         kind: FileKind::Readme,

@@ -37,6 +37,8 @@ pub enum FileKind {
     Readme,
     Gitignore,
     Answers,
+    /// bim's last render of a file it makes whole: the base of the next three-way merge.
+    Rendered,
 }
 
 #[derive(Clone, Debug)]
@@ -54,7 +56,7 @@ pub fn header(comment: &str) -> String {
     format!(
         "{comment} {} from bim.toml. Change the answers there, then run `bim init --yes`;\n\
          {comment} `bim check` fails when this file drifts from them.",
-        crate::render::GENERATED_MARKER
+        crate::ownership::GENERATED_MARKER
     )
 }
 
@@ -93,7 +95,7 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
     }
     if files_on.workflow {
         files.push(PlannedFile {
-            path: ".github/workflows/deploy.yml".into(),
+            path: workflow_path(snap),
             kind: FileKind::Workflow,
             ownership: Ownership::Whole,
             contents: templates.render("github/deploy.yml.tera", &workflow::context(config, snap))?,
@@ -108,7 +110,7 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
         });
     }
     if files_on.readme {
-        files.push(docs::readme(config, templates)?);
+        files.push(docs::readme(config, templates, &workflow_path(snap))?);
     }
     if config.services.iter().any(|s| !s.env_vars.is_empty()) {
         files.push(docs::gitignore());
@@ -119,7 +121,31 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
         ownership: Ownership::Whole,
         contents: config.to_toml(),
     });
+    // What bim renders of each file it makes whole is kept, as the next merge's base.
+    let rendered: Vec<PlannedFile> = files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Dockerfile | FileKind::Workflow | FileKind::Dependabot))
+        .map(|f| PlannedFile {
+            path: crate::ownership::rendered_path(&f.path),
+            kind: FileKind::Rendered,
+            ownership: Ownership::Whole,
+            contents: f.contents.clone(),
+        })
+        .collect();
+    files.extend(rendered);
     Ok(files)
+}
+
+/// The workflow bim writes: `backend-im.yml`, a name of its own, so a repository's own
+/// `deploy.yml` never blocks it. A repository bim set up before, under `deploy.yml`, keeps
+/// that file, so it never runs two deploy workflows.
+pub const WORKFLOW: &str = ".github/workflows/backend-im.yml";
+const OLD_WORKFLOW: &str = ".github/workflows/deploy.yml";
+
+pub fn workflow_path(snap: &Snapshot) -> String {
+    let old_is_bims =
+        snap.read(OLD_WORKFLOW).ok().flatten().is_some_and(|f| crate::ownership::made_by_bim(&f.text));
+    if old_is_bims && !snap.has_file(WORKFLOW) { OLD_WORKFLOW.into() } else { WORKFLOW.into() }
 }
 
 /// The folder (relative to the root, `.` for the root) an image is built from.

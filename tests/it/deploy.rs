@@ -220,7 +220,7 @@ fn the_app_defaults_to_the_one_in_bim_toml_and_status_reads_a_deployment() {
 /// The deploy step's `run:` script, as GitHub would run it.
 fn deploy_script() -> String {
     let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
-    let workflow = run.read(".github/workflows/deploy.yml");
+    let workflow = run.read(".github/workflows/backend-im.yml");
     let start = workflow.find("name: Deploy to Backend.im").expect("deploy step");
     let after = &workflow[start..];
     let run_at = after.find("        run: |\n").expect("run block") + "        run: |\n".len();

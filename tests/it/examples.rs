@@ -33,7 +33,7 @@ fn every_example_is_in_sync_with_its_bim_toml() {
 fn every_example_lints_clean() {
     let mut findings = Vec::new();
     for example in examples() {
-        let workflow = example.join(".github/workflows/deploy.yml");
+        let workflow = example.join(".github/workflows/backend-im.yml");
         let found = tools::lint_workflow(&workflow);
         if !found.is_empty() {
             findings.push(found);

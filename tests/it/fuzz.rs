@@ -152,7 +152,7 @@ fn render(dir: &std::path::Path) -> Option<(String, String)> {
     let templates = Templates::load().expect("templates");
     let files = plan::plan(&config, &snapshot, &templates).expect("a valid answer always renders");
     let find = |path: &str| files.iter().find(|f| f.path == path).map(|f| f.contents.clone());
-    Some((find("Dockerfile")?, find(".github/workflows/deploy.yml")?))
+    Some((find("Dockerfile")?, find(".github/workflows/backend-im.yml")?))
 }
 
 #[test]

@@ -307,7 +307,7 @@ fn hostile_manifest_values_are_neutralised_or_refused() {
         .args(&["init", "--yes", "--json"])
         .run()
         .code(0);
-    let workflow = run.read(".github/workflows/deploy.yml");
+    let workflow = run.read(".github/workflows/backend-im.yml");
     let dockerfile = run.read("Dockerfile");
     for text in [&workflow, &dockerfile, &run.read("README.md"), &run.read("bim.toml")] {
         for bad in ["pwned", "evil.example", "secrets.GITHUB_TOKEN }} `id`", "whoami", "../../etc"] {
@@ -323,7 +323,7 @@ fn hostile_manifest_values_are_neutralised_or_refused() {
             && vars.contains_key("OK_VAR")
             && vars.keys().all(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
     );
-    assert!(tools::lint_workflow(&run.dir.path().join(".github/workflows/deploy.yml")).is_empty());
+    assert!(tools::lint_workflow(&run.dir.path().join(".github/workflows/backend-im.yml")).is_empty());
     assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
 }
 
@@ -344,7 +344,7 @@ fn a_procfile_command_with_shell_in_it_runs_in_a_shell_and_an_expression_is_refu
         "{dockerfile}"
     );
     assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
-    assert!(!run.read(".github/workflows/deploy.yml").contains("echo info"));
+    assert!(!run.read(".github/workflows/backend-im.yml").contains("echo info"));
 
     let refused = init_fails(
         Test::new()

@@ -86,9 +86,16 @@ fn generate(example: &str) -> crate::harness::Run {
     let test = Test::new();
     let root = test.path().to_path_buf();
     crate::harness::copy_tree(&repo().join("examples").join(example), &root);
-    for generated in
-        ["Dockerfile", ".dockerignore", ".github", ".env.example", "README.md", ".gitignore", "bim.toml"]
-    {
+    for generated in [
+        "Dockerfile",
+        ".dockerignore",
+        ".github",
+        ".env.example",
+        "README.md",
+        ".gitignore",
+        "bim.toml",
+        ".bim",
+    ] {
         let path = root.join(generated);
         let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
     }

@@ -108,7 +108,7 @@ fn changing_the_port_and_choosing_docker_hub() {
         std::fs::read_to_string(test.path().join("Dockerfile")).expect("Dockerfile").contains("EXPOSE 9090")
     );
     let workflow =
-        std::fs::read_to_string(test.path().join(".github/workflows/deploy.yml")).expect("workflow");
+        std::fs::read_to_string(test.path().join(".github/workflows/backend-im.yml")).expect("workflow");
     assert!(workflow.contains("secrets.DOCKERHUB_TOKEN"));
 }
 

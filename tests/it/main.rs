@@ -10,4 +10,5 @@ mod hostile;
 mod images;
 mod init;
 mod interactive;
+mod ownership;
 mod tools;

@@ -1,0 +1,164 @@
+//! Who owns a file over time: a person's edits to a file bim made survive a re-run (three-way
+//! merged with the new render over the last one), a clash is left intact and fails, `check`
+//! tells a hand edit from a stale file, and bim's workflow never collides with another.
+
+use crate::harness::{Run, Test};
+
+/// `bim ARGS` again in the folder of an earlier run.
+fn again(run: &Run, args: &[&str]) -> Run {
+    let root = run.dir.path().display().to_string();
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(&root);
+    Test::new().args(&all).run()
+}
+
+fn write(run: &Run, path: &str, text: &str) {
+    std::fs::write(run.dir.path().join(path), text).expect("write");
+}
+
+fn edit(run: &Run, path: &str, from: &str, to: &str) {
+    let text = run.read(path);
+    assert!(text.contains(from), "{path} has no {from:?}:\n{text}");
+    write(run, path, &text.replacen(from, to, 1));
+}
+
+fn action(run: &Run, path: &str) -> String {
+    run.json()["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == path)
+        .map(|f| f["action"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_hand_edit_survives_an_answer_change_and_the_rerun_after_is_a_no_op() {
+    let run = Test::fixture("node-express-npm").args(&["init", "--yes"]).run().code(0);
+    assert!(run.exists(".bim/rendered/Dockerfile"), "bim keeps its last render");
+    edit(&run, "Dockerfile", "WORKDIR /app\n", "WORKDIR /app\nENV TZ=Europe/Paris\n");
+
+    let same = again(&run, &["init", "--yes", "--json"]).code(0);
+    assert_eq!(action(&same, "Dockerfile"), "unchanged", "no answer changed: the edit stays");
+    assert!(run.read("Dockerfile").contains("ENV TZ=Europe/Paris"));
+
+    let changed = again(&run, &["init", "--yes", "--json", "--port", "4100"]).code(0);
+    assert_eq!(action(&changed, "Dockerfile"), "merged");
+    let dockerfile = run.read("Dockerfile");
+    assert!(dockerfile.contains("ENV TZ=Europe/Paris"), "the edit survives:\n{dockerfile}");
+    assert!(dockerfile.contains("EXPOSE 4100"), "the new answer lands:\n{dockerfile}");
+
+    let rerun = again(&run, &["init", "--yes", "--json"]).code(0);
+    let files = rerun.json()["files"].as_array().expect("files").clone();
+    assert!(files.iter().all(|f| f["action"] == "unchanged"), "a second run changes nothing: {files:?}");
+}
+
+#[test]
+fn a_hand_edit_survives_an_upgrade_of_bims_templates() {
+    let run = Test::fixture("python-fastapi-app-main").args(&["init", "--yes"]).run().code(0);
+    // The kept render as an older bim's template wrote it: one line differs from today's.
+    let today = run.read(".bim/rendered/Dockerfile");
+    let older = today.replacen(
+        "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1\n",
+        "ENV PIP_DISABLE_PIP_VERSION_CHECK=1\n",
+        1,
+    );
+    assert_ne!(older, today, "the older template differs");
+    write(&run, ".bim/rendered/Dockerfile", &older);
+    let mine = run.read("Dockerfile").replacen(
+        "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1\n",
+        "ENV PIP_DISABLE_PIP_VERSION_CHECK=1\n",
+        1,
+    );
+    write(&run, "Dockerfile", &format!("{mine}LABEL team=payments\n"));
+
+    let upgraded = again(&run, &["init", "--yes", "--json"]).code(0);
+    assert_eq!(action(&upgraded, "Dockerfile"), "merged");
+    let dockerfile = run.read("Dockerfile");
+    assert!(dockerfile.contains("LABEL team=payments"), "{dockerfile}");
+    assert!(
+        dockerfile.contains("PYTHONDONTWRITEBYTECODE=1\n"),
+        "the new template's line lands:\n{dockerfile}"
+    );
+    assert_eq!(run.read(".bim/rendered/Dockerfile"), today, "the base is now today's render");
+}
+
+#[test]
+fn a_conflict_is_left_intact_exits_10_with_its_hunks_and_force_takes_bims_version() {
+    let run = Test::fixture("node-express-npm").args(&["init", "--yes"]).run().code(0);
+    edit(&run, "Dockerfile", "EXPOSE 3000", "EXPOSE 3999");
+    let before = run.read("Dockerfile");
+    let base = run.read(".bim/rendered/Dockerfile");
+
+    let clash = again(&run, &["init", "--yes", "--json", "--port", "4100"]).code(10);
+    assert_eq!(run.read("Dockerfile"), before, "the file is left exactly as it is");
+    assert_eq!(run.read(".bim/rendered/Dockerfile"), base, "its base is kept for the next merge");
+    let file = clash.json()["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == "Dockerfile")
+        .cloned()
+        .expect("listed");
+    assert_eq!(file["action"], "conflict");
+    let hunk = file["hunks"][0].as_str().expect("a hunk");
+    assert!(
+        hunk.contains("EXPOSE 3999") && hunk.contains("EXPOSE 4100") && hunk.starts_with("<<<<<<<"),
+        "{hunk}"
+    );
+
+    again(&run, &["init", "--yes", "--port", "4100"]).code(10).stdout_has("conflict");
+    again(&run, &["init", "--yes", "--force", "--port", "4100"]).code(0);
+    assert!(run.read("Dockerfile").contains("EXPOSE 4100") && !run.read("Dockerfile").contains("3999"));
+}
+
+#[test]
+fn check_tells_a_hand_edit_from_a_file_out_of_date_with_bim_toml() {
+    let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
+    edit(&run, "Dockerfile", "EXPOSE", "LABEL owner=me\nEXPOSE");
+    let edited = again(&run, &["check", "--color", "never"]).code(0);
+    assert!(edited.stdout.contains("Dockerfile  edited by hand since bim wrote it"), "{}", edited.stdout);
+
+    edit(&run, "bim.toml", "port = 8080", "port = 8181");
+    let stale = again(&run, &["check", "--color", "never"]).code(5);
+    assert!(stale.stdout.contains("edited by hand, and out of date with bim.toml"), "{}", stale.stdout);
+    assert!(stale.stdout.contains("out of date with bim.toml"), "{}", stale.stdout);
+}
+
+#[test]
+fn a_repository_with_its_own_deploy_yml_gets_bims_workflow_beside_it() {
+    let theirs = "name: deploy\non: push\njobs: {}\n";
+    let run = Test::fixture("go-stdlib")
+        .file(".github/workflows/deploy.yml", theirs)
+        .args(&["init", "--yes", "--color", "never"])
+        .run()
+        .code(0);
+    assert_eq!(run.read(".github/workflows/deploy.yml"), theirs, "theirs is left alone");
+    assert!(run.read(".github/workflows/backend-im.yml").contains("Generated by bim"));
+    assert!(
+        run.stdout.contains("tests, builds, pushes and deploys (.github/workflows/backend-im.yml)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.read("README.md").contains("runs `.github/workflows/backend-im.yml`"));
+}
+
+#[test]
+fn a_deploy_yml_an_older_bim_wrote_is_kept_under_its_name() {
+    let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
+    let workflows = run.dir.path().join(".github/workflows");
+    std::fs::rename(workflows.join("backend-im.yml"), workflows.join("deploy.yml")).expect("rename");
+    let rerun = again(&run, &["init", "--yes", "--json"]).code(0);
+    assert!(!run.exists(".github/workflows/backend-im.yml"), "no second deploy workflow");
+    assert_eq!(action(&rerun, ".github/workflows/deploy.yml"), "unchanged");
+}
+
+#[test]
+fn without_a_workflow_the_next_steps_never_say_pushes_deploy() {
+    let run = Test::fixture("go-stdlib")
+        .args(&["init", "--yes", "--no-workflow", "--color", "never"])
+        .run()
+        .code(0);
+    assert!(!run.stdout.contains("tests, builds, pushes and deploys"), "{}", run.stdout);
+    assert!(run.stdout.contains("pushes do not deploy yet"), "{}", run.stdout);
+}
