@@ -72,6 +72,9 @@ pub struct WorkflowService {
     image: String,
     /// For the runtimes set up by running the test job in the language's own image.
     container: Option<String>,
+    /// Why the setup step installs a tool outside a lockfile, where it does (zizmor's
+    /// `adhoc-packages`): the template puts it beside the step with the ignore.
+    adhoc_install: Option<&'static str>,
     setup: Option<String>,
     install: Option<String>,
     test: Option<String>,
@@ -138,6 +141,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         dockerfile: s.dockerfile.clone().unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
         image,
         container: None,
+        adhoc_install: None,
         setup: None,
         install: None,
         test: s.test_command.clone(),
@@ -175,6 +179,11 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
                 (PackageManager::Yarn, true) if !has(".yarnrc.yml") => Some("yarn"),
                 _ => None,
             };
+            if s.package_manager == PackageManager::Bun {
+                w.adhoc_install = Some(
+                    "Bun has no setup action whose commit could be verified; npm checks the package's integrity",
+                );
+            }
             if s.language == Language::Bun {
                 w.version = crate::detect::defaults::NODE.into();
             }

