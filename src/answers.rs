@@ -78,6 +78,7 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         image: None,
         build_packages: Vec::new(),
         runtime_packages: Vec::new(),
+        build_env: Vec::new(),
         env_vars: Default::default(),
     };
     apply_flags(&mut probe, flags)?;
@@ -165,8 +166,15 @@ pub fn resolve(
         .find(|s| lacks_start(s) && (has_server(s) || !flags.services.is_empty() || existing.is_some()))
     {
         // A service asked for by name, or kept in bim.toml, must be set up or refused.
+        let dropped = detection
+            .services
+            .iter()
+            .find(|d| d.path == service.path)
+            .and_then(|d| d.warnings.iter().find(|w| w.starts_with("dropped the detected start command")))
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
         return Err(Error::Usage {
-            message: format!("found no start command for the service at {}", service.path),
+            message: format!("found no start command for the service at {}{dropped}", service.path),
             flag: Some("--start-command \"...\"".into()),
         });
     }
@@ -244,6 +252,7 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         image: None,
         build_packages: service.system_packages.build.clone(),
         runtime_packages: service.system_packages.runtime.clone(),
+        build_env: service.build_env.clone(),
         env_vars: env_reads(service),
     }
 }

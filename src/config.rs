@@ -153,6 +153,9 @@ pub struct ServiceConfig {
     /// Debian packages the final image installs (the libraries the app loads).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runtime_packages: Vec<String>,
+    /// `NAME=value` settings for the build stage (a test tool's download skipped ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_env: Vec<String>,
     /// The environment variables the service reads, each with the file that reads it.
     #[serde(default)]
     pub env_vars: std::collections::BTreeMap<String, String>,
@@ -269,6 +272,9 @@ impl Config {
             }
             for package in &s.build_packages {
                 validate::system_package(package, "--build-package")?;
+            }
+            for setting in &s.build_env {
+                validate::build_env(setting, "build_env in bim.toml")?;
             }
             for package in &s.runtime_packages {
                 validate::system_package(package, "--runtime-package")?;

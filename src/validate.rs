@@ -40,6 +40,19 @@ pub fn system_package(value: &str, flag: &str) -> Result<(), Error> {
     }
 }
 
+/// A build-stage setting, `NAME=value`: a variable name and a value of plain characters,
+/// so it can sit in a Dockerfile `ENV` line unquoted.
+pub fn build_env(value: &str, flag: &str) -> Result<(), Error> {
+    let Some((name, setting)) = value.split_once('=') else {
+        return Err(refuse("build setting", value, "write it as NAME=value", flag));
+    };
+    env_name(name)?;
+    if setting.is_empty() || !setting.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:".contains(c)) {
+        return Err(refuse("build setting", value, "the value may hold letters, digits and . _ - / :", flag));
+    }
+    Ok(())
+}
+
 /// An image reference without tag: `[host[:port]/]name[/name...]`, lower case.
 pub fn image(value: &str, flag: &str) -> Result<(), Error> {
     let mut parts = value.split('/').peekable();

@@ -120,12 +120,78 @@ fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
         }
         service.start_command = Some(bound);
     }
+    drop_unusable_values(&mut service);
     for (name, at) in crate::envvars::collect(dir)? {
         let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
         service.found("env_vars", file, format!("line {line}: reads {name}"));
         service.env_vars.push(name);
     }
     Ok(Some(service))
+}
+
+/// A value detection found that bim could not safely write is dropped with a warning that
+/// names the flag to give instead: a detected value degrades, it never aborts (a value
+/// given by flag is still an error).
+fn drop_unusable_values(service: &mut Service) {
+    use crate::validate;
+    let mut dropped = Vec::new();
+    let mut check =
+        |what: &str, value: &mut Option<String>, ok: &dyn Fn(&str) -> Result<(), Error>, flag: &str| {
+            if let Some(v) = value.as_deref()
+                && let Err(e) = ok(v)
+            {
+                dropped.push(format!("dropped the detected {what}: {e}; pass {flag} to set one"));
+                *value = None;
+            }
+        };
+    check(
+        "health check",
+        &mut service.healthcheck_path,
+        &|v| validate::url_path(v, "--healthcheck-path"),
+        "--healthcheck-path",
+    );
+    check(
+        "start command",
+        &mut service.start_command,
+        &|v| validate::command("start command", v, "--start-command"),
+        "--start-command",
+    );
+    check(
+        "build command",
+        &mut service.build_command,
+        &|v| validate::command("build command", v, "--build-command"),
+        "--build-command",
+    );
+    check(
+        "test command",
+        &mut service.test_command,
+        &|v| validate::command("test command", v, "--test-command"),
+        "--test-command",
+    );
+    check(
+        "entrypoint",
+        &mut service.entrypoint,
+        &|v| validate::entrypoint(v, "--entrypoint"),
+        "--entrypoint",
+    );
+    check(
+        "runtime version",
+        &mut service.runtime_version,
+        &|v| validate::version(v, "--runtime-version"),
+        "--runtime-version",
+    );
+    let path_ok = |v: &str| if v == "." { Ok(()) } else { validate::repo_path("path", v, "--entrypoint") };
+    check("static output folder", &mut service.static_output, &path_ok, "--entrypoint");
+    check("build context", &mut service.build_context, &path_ok, "--service");
+    for message in dropped {
+        service.warn(message);
+    }
+    let before = service.system_packages.build.len() + service.system_packages.runtime.len();
+    service.system_packages.build.retain(|p| validate::system_package(p, "").is_ok());
+    service.system_packages.runtime.retain(|p| validate::system_package(p, "").is_ok());
+    if service.system_packages.build.len() + service.system_packages.runtime.len() != before {
+        service.warn("dropped a system package whose name is not a Debian package name");
+    }
 }
 
 /// Maps `work` over `items` on every core, keeping the items' order. Folders are

@@ -138,6 +138,8 @@ pub struct Service {
     /// What the image needs from the operating system, each with evidence naming the
     /// dependency that needs it.
     pub system_packages: SystemPackages,
+    /// `NAME=value` settings the build stage needs (from the same table).
+    pub build_env: Vec<String>,
     /// The dependencies the manifests name (not serialized): what the system-package
     /// table is looked up by.
     #[serde(skip)]
@@ -176,6 +178,7 @@ impl Service {
             healthcheck_path: None,
             env_vars: Vec::new(),
             system_packages: SystemPackages::default(),
+            build_env: Vec::new(),
             dependencies: Default::default(),
             entrypoint: None,
             static_output: None,

@@ -214,6 +214,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     if service.start_command.is_none() && !service.is_static() {
         start_command(dir, &pkg, &mut service, pm)?;
     }
+    prisma_generate(&pkg, &mut service);
     if service.start_command.is_none() && !service.is_static() {
         if service.framework == Framework::None && (pkg.workspaces || dir.has("pnpm-workspace.yaml")) {
             return Ok(None); // a workspace root that only orchestrates its members
@@ -381,21 +382,23 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
             }
             return Ok(());
         }
-        let simple = start.split_whitespace().count() == 2 && start.starts_with("node ");
+        // One plain command runs as it is (the image puts node_modules/.bin on PATH), so
+        // signals reach it; anything else runs through npm, which every Node image has
+        // (yarn and pnpm are only in the build stage).
+        let first = start.split_whitespace().next().unwrap_or("");
+        let simple = !start.contains(['&', ';', '|', '$', '>', '<', '`', '\\', '(', '"', '\''])
+            && !start.chars().any(char::is_control)
+            && !first.contains('=')
+            && !["npm", "yarn", "pnpm", "npx", "bun", "bunx"].contains(&first);
         service.found("start_command", &pkg.rel, format!("scripts.{name}: {start}"));
         service.start_command = Some(if simple {
             start.to_string()
+        } else if service.language == Language::Bun || pm == PackageManager::Bun {
+            if name == "start" { "bun run start".into() } else { format!("bun run {name}") }
         } else if name == "start" {
-            match pm {
-                PackageManager::Npm => "npm start".into(),
-                PackageManager::Bun => "bun run start".into(),
-                other => format!("{other} start"),
-            }
+            "npm start".into()
         } else {
-            match pm {
-                PackageManager::Npm => format!("npm run {name}"),
-                other => format!("{other} run {name}"),
-            }
+            format!("npm run {name}")
         });
         return Ok(());
     }
@@ -446,6 +449,28 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
         }
     }
     Ok(())
+}
+
+/// Prisma's client is generated from the schema: the build stage runs `prisma generate`
+/// first, unless the scripts already do, or the app would fail at start ("did not
+/// initialize yet").
+fn prisma_generate(pkg: &Package, service: &mut Service) {
+    if !pkg.deps.contains("@prisma/client") {
+        return;
+    }
+    let scripts_generate = ["build", "postinstall", "prebuild"]
+        .iter()
+        .filter_map(|name| pkg.script(name))
+        .chain(service.build_command.as_deref())
+        .any(|s| s.contains("prisma generate"));
+    if scripts_generate {
+        return;
+    }
+    service.found("build_command", &pkg.rel, "depends on @prisma/client: prisma generate runs first");
+    service.build_command = Some(match &service.build_command {
+        Some(build) => format!("npx prisma generate && {build}"),
+        None => "npx prisma generate".into(),
+    });
 }
 
 /// The file an Nx project's build writes (`outputPath` plus the entry's name as `.js`), from

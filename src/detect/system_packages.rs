@@ -20,6 +20,9 @@ pub struct Need {
     pub build: Vec<String>,
     #[serde(default)]
     pub runtime: Vec<String>,
+    /// `NAME=value` settings the build stage needs.
+    #[serde(default)]
+    pub build_env: Vec<String>,
     pub why: String,
 }
 
@@ -78,6 +81,11 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     for (dep, file) in found {
         let need = &rows[dep];
         service.system_packages.add(&need.build, &need.runtime);
+        for setting in &need.build_env {
+            if !service.build_env.contains(setting) {
+                service.build_env.push(setting.clone());
+            }
+        }
         let mut detail = format!("{dep}: {}", need.why);
         if !need.build.is_empty() {
             detail.push_str(&format!("; build: {}", need.build.join(" ")));
@@ -85,7 +93,12 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         if !need.runtime.is_empty() {
             detail.push_str(&format!("; runtime: {}", need.runtime.join(" ")));
         }
-        service.found("system_packages", &file, detail);
+        if !need.build_env.is_empty() {
+            detail.push_str(&format!("; build env: {}", need.build_env.join(" ")));
+        }
+        let field =
+            if need.build.is_empty() && need.runtime.is_empty() { "build_env" } else { "system_packages" };
+        service.found(field, &file, detail);
     }
     Ok(())
 }
@@ -150,9 +163,13 @@ mod tests {
             for (dep, need) in rows {
                 assert!(!need.why.is_empty(), "{ecosystem}.{dep} says why");
                 assert!(
-                    !need.build.is_empty() || !need.runtime.is_empty(),
+                    !need.build.is_empty() || !need.runtime.is_empty() || !need.build_env.is_empty(),
                     "{ecosystem}.{dep} needs something"
                 );
+                for setting in &need.build_env {
+                    crate::validate::build_env(setting, "table")
+                        .unwrap_or_else(|e| panic!("{ecosystem}.{dep}: {e}"));
+                }
                 for package in need.build.iter().chain(&need.runtime) {
                     crate::validate::system_package(package, "table")
                         .unwrap_or_else(|e| panic!("{ecosystem}.{dep}: {e}"));

@@ -66,6 +66,8 @@ pub struct DockerfileContext {
     pub server_install: Option<String>,
     /// The build stage's `RUN apt-get install` of compilers and headers, if any are needed.
     pub build_packages: Option<String>,
+    /// `ENV` settings for the build stage, one `NAME=value` each.
+    pub build_env: Vec<String>,
     /// The final stage's `RUN apt-get install` of the libraries the app loads, if any.
     pub runtime_packages: Option<String>,
 }
@@ -110,6 +112,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         server_install: None,
         build_packages: apt_install(&service.build_packages),
         runtime_packages: apt_install(&service.runtime_packages),
+        build_env: service.build_env.clone(),
     };
     let copy_here = |names: &[&str]| -> Vec<CopyItem> {
         names

@@ -445,3 +445,43 @@ fn a_python_build_command_runs_in_the_build_stage_and_its_output_reaches_the_ima
     assert!(dockerfile[final_stage..].contains("COPY --from=build --chown=app:app /app ./"), "{dockerfile}");
     assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
 }
+
+#[test]
+fn a_detected_value_bim_cannot_write_is_dropped_with_a_warning_and_init_completes() {
+    let run = Test::new()
+        .file("backend/requirements.txt", "flask\ngunicorn\n")
+        .file("backend/app.py", "from flask import Flask\napp = Flask(__name__)\n")
+        .file(
+            "frontend/package.json",
+            r#"{"name":"web","scripts":{"build":"vite build"},"devDependencies":{"vite":"6"}}"#,
+        )
+        .file("frontend/index.html", "<div id=app></div>\n")
+        .file("frontend/vite.config.js", "export default { build: { outDir: '../backend/static' } }\n")
+        .args(&["init", "--yes", "--json"])
+        .run()
+        .code(0);
+    let json = run.json();
+    let frontend = json["detection"]["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["path"] == "frontend")
+        .cloned()
+        .expect("detected");
+    assert!(
+        frontend["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w.as_str().unwrap_or("").starts_with("dropped the detected static output folder")),
+        "{frontend}"
+    );
+    assert_eq!(json["answers"]["service"][0]["path"], "backend");
+    // The same value given by flag is an error, not a warning.
+    Test::new()
+        .file("requirements.txt", "flask\n")
+        .file("app.py", "from flask import Flask\napp = Flask(__name__)\n")
+        .args(&["init", "--yes", "--healthcheck-path", "home_page_health_check"])
+        .run()
+        .code(2);
+}
