@@ -485,3 +485,19 @@ fn a_detected_value_bim_cannot_write_is_dropped_with_a_warning_and_init_complete
         .run()
         .code(2);
 }
+
+#[test]
+fn the_image_builds_beside_the_tests_and_the_deploy_waits_for_both() {
+    let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
+    let workflow = run.read(".github/workflows/backend-im.yml");
+    // Each job's lines: its `  name:` line under `jobs:` and the indented ones after it.
+    let job = |prefix: &str| -> String {
+        let lines: Vec<&str> = workflow.lines().collect();
+        let start = lines.iter().position(|l| l.starts_with(&format!("  {prefix}"))).expect("the job");
+        let body = lines[start + 1..].iter().take_while(|l| l.is_empty() || l.starts_with("    "));
+        body.copied().collect::<Vec<_>>().join("\n")
+    };
+    assert!(!job("image-").contains("needs:"), "the image job waits for nothing:\n{}", job("image-"));
+    let deploy = job("deploy-");
+    assert!(deploy.contains("needs: [test-") && deploy.contains(", image-"), "{deploy}");
+}
