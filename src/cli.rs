@@ -53,12 +53,54 @@ pub enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// Serve bim's tools to AI coding agents over MCP (stdio); `bim mcp install` writes .mcp.json
+    Mcp {
+        #[command(subcommand)]
+        action: Option<McpAction>,
+    },
+    /// The Claude Code skill that teaches an agent to use bim
+    Skill {
+        #[command(subcommand)]
+        action: SkillAction,
+    },
     /// Re-render the files from bim.toml; exit 5 with a diff when one drifted
     Check {
         /// The repository (default: the current folder)
         #[arg(default_value = ".")]
         path: PathBuf,
         /// Print a JSON report instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum McpAction {
+    /// Add the bim server to the repository's .mcp.json (other servers are kept)
+    Install {
+        /// The repository (default: the current folder)
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The command the agent runs to start bim
+        #[arg(long, default_value = "bim")]
+        command: String,
+        /// Print a JSON report
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SkillAction {
+    /// Write .claude/skills/bim/SKILL.md
+    Install {
+        /// The repository (default: the current folder)
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Replace a skill of that name that bim did not write
+        #[arg(long)]
+        force: bool,
+        /// Print a JSON report
         #[arg(long)]
         json: bool,
     },
@@ -279,8 +321,16 @@ pub fn main() -> ExitCode {
         Command::Init(args) => args.json,
         Command::Deploy(args) => args.json,
         Command::Detect { json, .. } | Command::Check { json, .. } | Command::Status { json, .. } => *json,
+        Command::Mcp { action: Some(McpAction::Install { json, .. }) }
+        | Command::Skill { action: SkillAction::Install { json, .. } } => *json,
+        Command::Mcp { action: None } => false,
     };
-    match run(cli.command) {
+    // The MCP server owns stdin and stdout itself, so it runs before `run` locks stdout.
+    let outcome = match cli.command {
+        Command::Mcp { action: None } => crate::mcp::serve().map(|()| exit::OK),
+        command => run(command),
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
             if std::io::stderr().is_terminal() {
@@ -324,6 +374,18 @@ fn run(command: Command) -> Result<i32, Error> {
                 output::detection(&mut stdout, &detection, verbose)
             }
             .map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Mcp { action: None } => crate::mcp::serve().map(|()| exit::OK)?,
+        Command::Mcp { action: Some(McpAction::Install { path, command, json }) } => {
+            crate::validate::command("MCP command", &command, "--command")?;
+            let decision = commands::agents::install_mcp(&path, &command)?;
+            output::agents(&mut stdout, &decision, json).map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Skill { action: SkillAction::Install { path, force, json } } => {
+            let decision = commands::agents::install_skill(&path, force)?;
+            output::agents(&mut stdout, &decision, json).map_err(stdout_error)?;
             exit::OK
         }
         Command::Deploy(args) => {

@@ -92,7 +92,7 @@ impl Files {
             FileKind::Dependabot => self.dependabot = false,
             FileKind::EnvExample => self.env_example = false,
             FileKind::Readme => self.readme = false,
-            FileKind::Gitignore | FileKind::Answers | FileKind::Rendered => {}
+            FileKind::Gitignore | FileKind::Answers | FileKind::Rendered | FileKind::Agents => {}
         }
     }
 }

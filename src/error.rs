@@ -115,6 +115,16 @@ impl Error {
         }
     }
 
+    /// The error as `--json` and the MCP tools report it: `{kind, message, hint, exit_code}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "kind": self.kind(),
+            "message": self.to_string(),
+            "hint": self.hint(),
+            "exit_code": self.exit_code(),
+        })
+    }
+
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {

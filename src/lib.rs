@@ -15,6 +15,7 @@ pub mod envvars;
 pub mod error;
 pub mod interview;
 pub mod manifest;
+pub mod mcp;
 pub mod output;
 pub mod ownership;
 pub mod pattern;

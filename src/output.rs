@@ -205,6 +205,14 @@ pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> 
     }
 }
 
+/// What `bim mcp install` or `bim skill install` did to its file.
+pub fn agents(out: &mut dyn Write, decision: &crate::apply::Decision, as_json: bool) -> std::io::Result<()> {
+    if as_json {
+        return json(out, decision);
+    }
+    writeln!(out, "{} {}  {}", action_mark(decision.action), decision.path, style(&decision.reason).dim())
+}
+
 /// Which files drifted, with their diffs.
 pub fn check(out: &mut dyn Write, report: &crate::commands::check::CheckReport) -> std::io::Result<()> {
     for file in shown(&report.files).filter(|f| f.changes()) {

@@ -39,6 +39,8 @@ pub enum FileKind {
     Answers,
     /// bim's last render of a file it makes whole: the base of the next three-way merge.
     Rendered,
+    /// `.mcp.json` and the agent skill, from `bim mcp install` and `bim skill install`.
+    Agents,
 }
 
 #[derive(Clone, Debug)]

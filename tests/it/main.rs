@@ -10,5 +10,6 @@ mod hostile;
 mod images;
 mod init;
 mod interactive;
+mod mcp;
 mod ownership;
 mod tools;

@@ -1,0 +1,349 @@
+//! `bim mcp`: a stdio MCP server inside the CLI, for AI coding agents. Each tool is a thin
+//! layer over the function the matching command uses (detect, plan as `init --dry-run`,
+//! init, check, deploy, status); it never prompts. Results are structured content plus a
+//! short text, kept well under an agent's token limits; a failure is a tool error that
+//! says what to pass, never a dead server. Tokio lives here only: the rest of bim is
+//! synchronous.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock, ServerCapabilities, ServerConfig};
+use rmcp::schemars::{self, JsonSchema};
+use rmcp::{ErrorData, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::answers::Overrides;
+use crate::commands;
+use crate::error::Error;
+
+/// Largest diff a `plan` result carries; a longer one is cut, saying so.
+const MAX_DIFF_CHARS: usize = 12_000;
+/// Longest failure reason a `deploy` result carries.
+const MAX_REASON_CHARS: usize = 2_000;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PathArgs {
+    /// The repository (default: the server's working folder)
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// The answers `plan` and `init` take, as `bim init`'s flags do.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct InitArgs {
+    /// The repository (default: the server's working folder)
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Set up only these services (paths or app names)
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// The port the app listens on (one service)
+    pub port: Option<u16>,
+    pub start_command: Option<String>,
+    pub build_command: Option<String>,
+    pub test_command: Option<String>,
+    pub healthcheck_path: Option<String>,
+    /// What to run where there are several: a Go package, a Rust bin, a Python module:app
+    pub entrypoint: Option<String>,
+    /// node, bun, deno, python, go, rust, java, ruby, php, dotnet, elixir, static
+    pub language: Option<String>,
+    pub package_manager: Option<String>,
+    pub runtime_version: Option<String>,
+    /// ghcr (default), dockerhub, or a registry host
+    pub registry: Option<String>,
+    pub image: Option<String>,
+    /// The Backend.im app name
+    pub app: Option<String>,
+    /// The branch whose pushes deploy
+    pub branch: Option<String>,
+    /// Debian packages for the build stage
+    #[serde(default)]
+    pub build_packages: Vec<String>,
+    /// Debian packages for the final image
+    #[serde(default)]
+    pub runtime_packages: Vec<String>,
+    /// Overwrite files bim did not make, and take bim's side of a conflict
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct DeployArgs {
+    /// The repository, for its bim.toml (default: the server's working folder)
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The image to deploy, e.g. ghcr.io/acme/api:sha-1234567
+    pub image: String,
+    /// The Backend.im app (default: from bim.toml)
+    pub app: Option<String>,
+    pub digest: Option<String>,
+    /// How long to wait until live, e.g. 15m (default 15m)
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct StatusArgs {
+    /// The repository, for its bim.toml (default: the server's working folder)
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The deployment id `deploy` returned
+    pub id: String,
+}
+
+fn folder(path: &Option<String>) -> PathBuf {
+    PathBuf::from(path.as_deref().unwrap_or("."))
+}
+
+/// A tool's answer: the data as structured content, and a line of text for people.
+fn answer(value: Value, summary: String) -> CallToolResult {
+    let mut result = CallToolResult::structured(value);
+    result.content = vec![ContentBlock::text(summary)];
+    result
+}
+
+/// A failure an agent can act on: what went wrong and the argument or flag to pass.
+fn failure(err: &Error) -> CallToolResult {
+    let value = json!({"error": err.to_json()});
+    let hint = err.hint().map(|h| format!(" ({h})")).unwrap_or_default();
+    let mut result = CallToolResult::structured_error(value);
+    result.content = vec![ContentBlock::text(format!("error: {err}{hint}"))];
+    result
+}
+
+fn run(outcome: Result<(Value, String), Error>) -> Result<CallToolResult, ErrorData> {
+    Ok(match outcome {
+        Ok((value, summary)) => answer(value, summary),
+        Err(err) => failure(&err),
+    })
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(value: &Option<String>, flag: &str) -> Result<Option<T>, Error> {
+    value
+        .as_deref()
+        .map(|v| v.parse::<T>().map_err(|message| Error::Usage { message, flag: Some(flag.into()) }))
+        .transpose()
+}
+
+fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
+    Ok(Overrides {
+        services: args.services.clone(),
+        language: parse(&args.language, "language")?,
+        package_manager: parse(&args.package_manager, "package_manager")?,
+        runtime_version: args.runtime_version.clone(),
+        port: args.port,
+        build_command: args.build_command.clone(),
+        start_command: args.start_command.clone(),
+        test_command: args.test_command.clone(),
+        healthcheck_path: args.healthcheck_path.clone(),
+        entrypoint: args.entrypoint.clone(),
+        build_packages: args.build_packages.clone(),
+        runtime_packages: args.runtime_packages.clone(),
+        registry: args.registry.clone(),
+        image: args.image.clone(),
+        app: args.app.clone(),
+        branch: args.branch.clone(),
+        skip: Vec::new(),
+    })
+}
+
+/// `init`'s report, with the diff of what changes (cut to a size an agent can read).
+fn init_report(args: &InitArgs, dry_run: bool) -> Result<(Value, String), Error> {
+    let options = commands::init::InitOptions {
+        path: folder(&args.path),
+        overrides: overrides(args)?,
+        dry_run,
+        force: args.force,
+    };
+    let report = commands::init::run(options, None)?;
+    let mut value = serde_json::to_value(&report).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut diff: String = report
+        .files
+        .iter()
+        .filter(|f| f.changes() && f.kind != crate::plan::FileKind::Rendered)
+        .map(|f| f.diff())
+        .collect();
+    if diff.len() > MAX_DIFF_CHARS {
+        let cut = (0..=MAX_DIFF_CHARS).rev().find(|&i| diff.is_char_boundary(i)).unwrap_or(0);
+        diff.truncate(cut);
+        diff.push_str("\n[diff cut here: run `bim init --dry-run` for all of it]\n");
+    }
+    value["diff"] = Value::String(diff);
+    let count = |action| report.files.iter().filter(|f| f.action == action).count();
+    use crate::apply::Action;
+    let conflicts = count(Action::Conflict);
+    let verb = if dry_run { "would change" } else { "changed" };
+    let mut summary = format!(
+        "{} services; {verb} {} files ({} unchanged, {} skipped)",
+        report.answers.services.len(),
+        report.files.iter().filter(|f| f.changes()).count(),
+        count(Action::Unchanged),
+        count(Action::Skipped),
+    );
+    if conflicts > 0 {
+        summary.push_str(&format!(
+            "; {conflicts} in conflict with hand edits (left as they are; pass force: true to take bim's version)"
+        ));
+    }
+    Ok((value, summary))
+}
+
+fn connection() -> commands::deploy::Connection {
+    commands::deploy::Connection { token_file: None, request_timeout: Duration::from_secs(30) }
+}
+
+/// The MCP server: one tool per command.
+#[derive(Clone)]
+pub struct Bim {
+    #[allow(dead_code, reason = "read by the tool_handler macro")]
+    tool_router: ToolRouter<Self>,
+}
+
+#[tool_router]
+impl Bim {
+    fn new() -> Self {
+        Bim { tool_router: Self::tool_router() }
+    }
+
+    #[tool(
+        description = "Detect the app(s) in a repository: language, framework, package manager, runtime version, build/start/test commands, port, health check, environment variables, system packages, each with evidence. Read-only.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn detect(&self, Parameters(args): Parameters<PathArgs>) -> Result<CallToolResult, ErrorData> {
+        run(commands::detect::run(&folder(&args.path)).and_then(|detection| {
+            let summary = detection
+                .services
+                .iter()
+                .map(|s| format!("{} ({}): {} {}", s.name, s.path, s.language, s.framework))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Ok((serde_json::to_value(&detection).map_err(|e| Error::Internal(e.to_string()))?, summary))
+        }))
+    }
+
+    #[tool(
+        description = "Plan `bim init` without writing: the answers bim would use, each file's action (created, updated, merged, unchanged, skipped, conflict) and a unified diff. Takes the same answers as init. Read-only.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn plan(&self, Parameters(args): Parameters<InitArgs>) -> Result<CallToolResult, ErrorData> {
+        run(init_report(&args, true))
+    }
+
+    #[tool(
+        description = "Write the deploy setup: Dockerfile, .dockerignore, GitHub Actions workflow, dependabot.yml, .env.example, README section and bim.toml. Hand edits to bim's files are merged, never lost; files bim did not make are left alone unless force. Returns the init report and the diff.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn init(&self, Parameters(args): Parameters<InitArgs>) -> Result<CallToolResult, ErrorData> {
+        run(init_report(&args, false))
+    }
+
+    #[tool(
+        description = "Check the generated files against bim.toml: per file in sync, edited by hand, out of date, or missing. Read-only.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn check(&self, Parameters(args): Parameters<PathArgs>) -> Result<CallToolResult, ErrorData> {
+        run(commands::check::run(&folder(&args.path)).and_then(|report| {
+            let drifted = report.files.iter().filter(|f| f.changes()).count();
+            let summary = if report.in_sync {
+                "every generated file matches bim.toml".to_string()
+            } else {
+                format!("{drifted} files drifted from bim.toml: run init to regenerate them")
+            };
+            Ok((serde_json::to_value(&report).map_err(|e| Error::Internal(e.to_string()))?, summary))
+        }))
+    }
+
+    #[tool(
+        description = "[experimental] Ask Backend.im to deploy an image and wait until it is live, failed or canceled. Needs BACKEND_IM_API_TOKEN in the server's environment.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn deploy(&self, Parameters(args): Parameters<DeployArgs>) -> Result<CallToolResult, ErrorData> {
+        let timeout = match args.timeout.as_deref().map(commands::deploy::parse_duration).transpose() {
+            Ok(t) => t.unwrap_or(Duration::from_secs(15 * 60)),
+            Err(message) => {
+                return run(Err(Error::Usage { message, flag: Some("timeout, e.g. 15m".into()) }));
+            }
+        };
+        let options = commands::deploy::DeployOptions {
+            image: args.image.clone(),
+            app: args.app.clone(),
+            digest: args.digest.clone(),
+            commit: None,
+            git_ref: None,
+            wait: true,
+            timeout,
+            poll_interval: Duration::from_secs(3),
+            connection: connection(),
+            path: folder(&args.path),
+        };
+        run(commands::deploy::deploy(&options, &mut |_| {}).and_then(|deployment| {
+            let mut value = serde_json::to_value(&deployment).map_err(|e| Error::Internal(e.to_string()))?;
+            if let Some(reason) = value.get("error").and_then(Value::as_str).map(str::to_string)
+                && reason.len() > MAX_REASON_CHARS
+            {
+                let start = reason.len() - MAX_REASON_CHARS;
+                let start = (start..reason.len()).find(|&i| reason.is_char_boundary(i)).unwrap_or(0);
+                value["error"] = Value::String(format!("[cut] {}", &reason[start..]));
+            }
+            let summary = format!(
+                "deployment {} {}{}",
+                deployment.id,
+                deployment.status.as_str(),
+                deployment.url.as_ref().map(|u| format!(" at {u}")).unwrap_or_default()
+            );
+            Ok((value, summary))
+        }))
+    }
+
+    #[tool(
+        description = "[experimental] A Backend.im deployment's state (queued, building, deploying, live, failed, canceled) and URL. Read-only.",
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn status(&self, Parameters(args): Parameters<StatusArgs>) -> Result<CallToolResult, ErrorData> {
+        run(commands::deploy::status(&args.id, &connection(), &folder(&args.path)).and_then(|d| {
+            let summary = format!("deployment {} {}", d.id, d.status.as_str());
+            Ok((serde_json::to_value(&d).map_err(|e| Error::Internal(e.to_string()))?, summary))
+        }))
+    }
+}
+
+#[tool_handler]
+impl ServerHandler for Bim {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(rmcp::model::Implementation::new("bim", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "bim sets up a repository to deploy to Backend.im on every push. Call detect, then plan \
+             (read the diff), then init; check verifies the files; deploy and status talk to Backend.im.",
+            )
+    }
+}
+
+/// Serves MCP on stdin and stdout until the client closes them.
+pub fn serve() -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("could not start the MCP server: {e}")))?;
+    runtime.block_on(async {
+        let service = Bim::new()
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| Error::Internal(format!("MCP: {e}")))?;
+        service.waiting().await.map_err(|e| Error::Internal(format!("MCP: {e}")))?;
+        Ok(())
+    })
+}

@@ -1,0 +1,146 @@
+//! `bim mcp` driven by a real MCP client (rmcp's, over the child's stdio): the tools and
+//! their annotations, structured results, a plan that writes nothing, an init that
+//! writes, and failures that are tool errors naming what to pass, not a dead server.
+
+use rmcp::model::CallToolRequestParams;
+use rmcp::service::ServiceExt;
+use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use serde_json::{Value, json};
+
+use crate::harness::Test;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio")
+}
+
+async fn client() -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    let bin = assert_cmd::cargo::cargo_bin("bim");
+    let transport = TokioChildProcess::new(tokio::process::Command::new(bin).configure(|cmd| {
+        cmd.arg("mcp").env_remove("BACKEND_IM_API_TOKEN");
+    }))
+    .expect("spawn bim mcp");
+    ().serve(transport).await.expect("MCP handshake")
+}
+
+fn call(name: &'static str, args: Value) -> CallToolRequestParams {
+    CallToolRequestParams::new(name).with_arguments(args.as_object().expect("object").clone())
+}
+
+#[test]
+fn the_tools_are_listed_with_their_annotations() {
+    runtime().block_on(async {
+        let client = client().await;
+        let tools = client.list_all_tools().await.expect("tools/list");
+        let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+        for expected in ["detect", "plan", "init", "check", "deploy", "status"] {
+            assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+        }
+        let annotations = |name: &str| {
+            let tool = tools.iter().find(|t| t.name == name).expect("tool");
+            serde_json::to_value(tool.annotations.clone()).expect("annotations")
+        };
+        for read_only in ["detect", "plan", "check", "status"] {
+            assert_eq!(annotations(read_only)["readOnlyHint"], true, "{read_only}");
+        }
+        assert_eq!(annotations("init")["destructiveHint"], false);
+        assert_eq!(annotations("init")["idempotentHint"], true);
+        let init = tools.iter().find(|t| t.name == "init").expect("init");
+        assert!(
+            init.input_schema.get("properties").and_then(|p| p.get("path")).is_some(),
+            "every tool takes path"
+        );
+        client.cancel().await.expect("close");
+    });
+}
+
+#[test]
+fn plan_writes_nothing_init_writes_and_check_agrees() {
+    let repo = Test::fixture("node-express-npm");
+    let path = repo.path().display().to_string();
+    runtime().block_on(async {
+        let client = client().await;
+        let detected = client.call_tool(call("detect", json!({"path": path}))).await.expect("detect");
+        let services = &detected.structured_content.clone().expect("structured")["services"];
+        assert_eq!(services[0]["language"], "node", "{services}");
+
+        let plan = client.call_tool(call("plan", json!({"path": path, "port": 4100}))).await.expect("plan");
+        assert_eq!(plan.is_error, Some(false));
+        let planned = plan.structured_content.clone().expect("structured");
+        assert!(planned["diff"].as_str().unwrap_or("").contains("+EXPOSE 4100"), "{planned}");
+        assert!(!repo.path().join("Dockerfile").exists(), "plan writes nothing");
+        let text = serde_json::to_string(&plan.content).expect("content");
+        assert!(text.len() < 2_000, "the text is a short summary, the data is structured: {text}");
+
+        let init = client.call_tool(call("init", json!({"path": path, "port": 4100}))).await.expect("init");
+        assert_eq!(init.is_error, Some(false), "{init:?}");
+        assert!(
+            std::fs::read_to_string(repo.path().join("Dockerfile")).expect("written").contains("EXPOSE 4100")
+        );
+
+        let check = client.call_tool(call("check", json!({"path": path}))).await.expect("check");
+        assert_eq!(check.structured_content.clone().expect("structured")["in_sync"], true);
+        client.cancel().await.expect("close");
+    });
+}
+
+#[test]
+fn failures_are_tool_errors_that_name_what_to_pass_and_the_server_lives_on() {
+    let empty = Test::new();
+    let path = empty.path().display().to_string();
+    runtime().block_on(async {
+        let client = client().await;
+        let nothing = client.call_tool(call("detect", json!({"path": path}))).await.expect("a tool result");
+        assert_eq!(nothing.is_error, Some(true));
+        assert_eq!(nothing.structured_content.clone().expect("structured")["error"]["exit_code"], 3);
+
+        let bad =
+            client.call_tool(call("plan", json!({"path": path, "language": "cobol"}))).await.expect("result");
+        assert_eq!(bad.is_error, Some(true));
+        let error = &bad.structured_content.clone().expect("structured")["error"];
+        assert_eq!(error["hint"], "pass language", "{error}");
+
+        let deploy = client
+            .call_tool(call("deploy", json!({"path": path, "image": "ghcr.io/acme/api:1", "app": "api"})))
+            .await
+            .expect("result");
+        assert_eq!(deploy.is_error, Some(true));
+        let text = serde_json::to_string(&deploy.content).expect("content");
+        assert!(text.contains("BACKEND_IM_API_TOKEN"), "{text}");
+
+        // Still serving.
+        assert!(client.list_all_tools().await.is_ok());
+        client.cancel().await.expect("close");
+    });
+}
+
+#[test]
+fn mcp_install_adds_bim_beside_the_other_servers_and_refuses_broken_json() {
+    let other = r#"{"mcpServers":{"db":{"command":"db-mcp","args":[]}},"x":1}"#;
+    let run = Test::new().file(".mcp.json", other).args(&["mcp", "install", "--json"]).run().code(0);
+    let config: Value = serde_json::from_str(&run.read(".mcp.json")).expect("JSON");
+    assert_eq!(config["mcpServers"]["bim"], json!({"command": "bim", "args": ["mcp"]}));
+    assert_eq!(config["mcpServers"]["db"]["command"], "db-mcp", "other servers are kept");
+    assert_eq!(config["x"], 1);
+    let root = run.dir.path().display().to_string();
+    Test::new().args(&["mcp", "install", "--json", &root]).run().code(0).stdout_has("\"unchanged\"");
+    Test::new().file(".mcp.json", "{oops").args(&["mcp", "install"]).run().code(4).stderr_has(".mcp.json");
+}
+
+#[test]
+fn the_skill_has_portable_frontmatter_and_a_persons_skill_is_left_alone() {
+    let run = Test::new().args(&["skill", "install"]).run().code(0);
+    let skill = run.read(".claude/skills/bim/SKILL.md");
+    let front = skill.strip_prefix("---\n").and_then(|s| s.split_once("\n---\n")).map(|(f, _)| f).expect("frontmatter");
+    let keys: Vec<&str> = front.lines().filter_map(|l| l.split_once(':').map(|(k, _)| k)).collect();
+    for key in &keys {
+        assert!(["name", "description", "license", "compatibility", "metadata", "allowed-tools"].contains(key), "{key}");
+    }
+    assert!(front.lines().any(|l| l == "name: bim"), "the name is the folder's");
+    let description = front.lines().find_map(|l| l.strip_prefix("description: ")).expect("description");
+    assert!(!description.is_empty() && description.len() <= 1024);
+    assert!(skill.lines().count() < 500);
+
+    let mine = Test::new().file(".claude/skills/bim/SKILL.md", "---\nname: bim\ndescription: mine\n---\n").args(&["skill", "install"]).run().code(0);
+    assert_eq!(mine.read(".claude/skills/bim/SKILL.md"), "---\nname: bim\ndescription: mine\n---\n");
+    assert!(mine.stdout.contains("skipped"), "{}", mine.stdout);
+}
