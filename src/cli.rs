@@ -84,15 +84,24 @@ pub enum McpAction {
         /// The command the agent runs to start bim
         #[arg(long, default_value = "bim")]
         command: String,
+        /// project: the repository's .mcp.json; user: your Claude Code configuration (~/.claude.json)
+        #[arg(long, value_enum, default_value = "project")]
+        scope: Scope,
         /// Print a JSON report
         #[arg(long)]
         json: bool,
     },
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Project,
+    User,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum SkillAction {
-    /// Write .claude/skills/bim/SKILL.md
+    /// Write .claude/skills/backend-im/SKILL.md
     Install {
         /// The repository (default: the current folder)
         #[arg(default_value = ".")]
@@ -377,15 +386,20 @@ fn run(command: Command) -> Result<i32, Error> {
             exit::OK
         }
         Command::Mcp { action: None } => crate::mcp::serve().map(|()| exit::OK)?,
-        Command::Mcp { action: Some(McpAction::Install { path, command, json }) } => {
+        Command::Mcp { action: Some(McpAction::Install { path, command, scope, json }) } => {
             crate::validate::command("MCP command", &command, "--command")?;
-            let decision = commands::agents::install_mcp(&path, &command)?;
-            output::agents(&mut stdout, &decision, json).map_err(stdout_error)?;
+            let user = scope == Scope::User;
+            let root = if user { commands::agents::user_config_dir()? } else { path };
+            let decision = commands::agents::install_mcp(&root, &command, user)?;
+            output::agents(&mut stdout, std::slice::from_ref(&decision), json).map_err(stdout_error)?;
+            if !json {
+                output::mcp_next_steps(&mut stdout, user).map_err(stdout_error)?;
+            }
             exit::OK
         }
         Command::Skill { action: SkillAction::Install { path, force, json } } => {
-            let decision = commands::agents::install_skill(&path, force)?;
-            output::agents(&mut stdout, &decision, json).map_err(stdout_error)?;
+            let decisions = commands::agents::install_skill(&path, force)?;
+            output::agents(&mut stdout, &decisions, json).map_err(stdout_error)?;
             exit::OK
         }
         Command::Deploy(args) => {

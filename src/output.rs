@@ -133,7 +133,7 @@ fn action_mark(action: crate::apply::Action) -> console::StyledObject<&'static s
 
 /// The files a person reads about: bim's kept renders are its own bookkeeping.
 fn shown(files: &[crate::apply::Decision]) -> impl Iterator<Item = &crate::apply::Decision> {
-    files.iter().filter(|f| f.kind != crate::plan::FileKind::Rendered)
+    files.iter().filter(|f| f.kind != crate::plan::FileKind::Rendered && !f.path.starts_with(".bim/"))
 }
 
 /// The files `bim init` is about to write, and the ones it leaves alone.
@@ -189,6 +189,9 @@ pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> 
         }
         crate::config::Registry::Ghcr => {}
     }
+    if std::env::var_os("CLAUDECODE").is_some_and(|v| v == "1") {
+        writeln!(out, "  bim mcp install && bim skill install   # bim's tools and skill for Claude Code")?;
+    }
     writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
     let workflow = report.files.iter().find(|f| f.kind == crate::plan::FileKind::Workflow);
     match workflow {
@@ -205,12 +208,38 @@ pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> 
     }
 }
 
-/// What `bim mcp install` or `bim skill install` did to its file.
-pub fn agents(out: &mut dyn Write, decision: &crate::apply::Decision, as_json: bool) -> std::io::Result<()> {
+/// What `bim mcp install` or `bim skill install` did to its files.
+pub fn agents(
+    out: &mut dyn Write,
+    decisions: &[crate::apply::Decision],
+    as_json: bool,
+) -> std::io::Result<()> {
     if as_json {
-        return json(out, decision);
+        return json(out, &serde_json::json!({ "files": decisions }));
     }
-    writeln!(out, "{} {}  {}", action_mark(decision.action), decision.path, style(&decision.reason).dim())
+    for decision in shown(decisions) {
+        writeln!(
+            out,
+            "{} {}  {}",
+            action_mark(decision.action),
+            decision.path,
+            style(&decision.reason).dim()
+        )?;
+    }
+    Ok(())
+}
+
+/// How to start using the MCP server once it is configured.
+pub fn mcp_next_steps(out: &mut dyn Write, user: bool) -> std::io::Result<()> {
+    if user {
+        writeln!(out, "Claude Code starts `bim mcp` in every project; `/mcp` lists its tools.")
+    } else {
+        writeln!(
+            out,
+            "Commit .mcp.json. Claude Code asks once to approve the project's `bim` server (or run \
+             `claude mcp list`); `/mcp` then lists its tools."
+        )
+    }
 }
 
 /// Which files drifted, with their diffs.

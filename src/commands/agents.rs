@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::plan::FileKind;
 
 const MCP_FILE: &str = ".mcp.json";
-const SKILL_FILE: &str = ".claude/skills/bim/SKILL.md";
+const USER_FILE: &str = ".claude.json";
+const SKILL_FILE: &str = ".claude/skills/backend-im/SKILL.md";
 const SKILL: &str = include_str!("../../templates/agents/SKILL.md");
 
 fn decision(path: &str, old: Option<String>, new: String, created: &str, updated: &str) -> Decision {
@@ -39,48 +40,80 @@ fn read(root: &Path, path: &str) -> Result<Option<String>, Error> {
     }
 }
 
-/// Adds (or updates) the `bim` server in `.mcp.json`, keeping every other server.
-pub fn install_mcp(root: &Path, command: &str) -> Result<Decision, Error> {
-    let old = read(root, MCP_FILE)?;
+/// Adds (or updates) the `bim` server in a Claude Code MCP configuration, keeping every
+/// other server: the project's `.mcp.json`, or with `user` the user's `~/.claude.json`.
+pub fn install_mcp(root: &Path, command: &str, user: bool) -> Result<Decision, Error> {
+    let file = if user { USER_FILE } else { MCP_FILE };
+    let old = read(root, file)?;
     let mut config: Value = match &old {
         Some(text) => serde_json::from_str(text).map_err(|e| {
-            Error::broken(MCP_FILE, format!("invalid JSON: {e}; fix it, or remove it to start afresh"))
+            Error::broken(file, format!("invalid JSON: {e}; fix it, or remove it to start afresh"))
         })?,
         None => json!({}),
     };
     let Some(object) = config.as_object_mut() else {
-        return Err(Error::broken(MCP_FILE, "expected a JSON object at the top level"));
+        return Err(Error::broken(file, "expected a JSON object at the top level"));
     };
     let servers = object.entry("mcpServers").or_insert_with(|| json!({}));
     let Some(servers) = servers.as_object_mut() else {
-        return Err(Error::broken(MCP_FILE, "`mcpServers` is not an object"));
+        return Err(Error::broken(file, "`mcpServers` is not an object"));
     };
     servers.insert("bim".into(), json!({"command": command, "args": ["mcp"]}));
     let text = serde_json::to_string_pretty(&config).map_err(|e| Error::Internal(e.to_string()))? + "\n";
     let decision =
-        decision(MCP_FILE, old, text, "new file: the bim MCP server", "bim's server added; the others kept");
+        decision(file, old, text, "new file: the bim MCP server", "bim's server added; the others kept");
     apply::write(root, std::slice::from_ref(&decision))?;
     Ok(decision)
 }
 
-/// Writes the Claude Code skill, unless a skill of that name exists that bim did not write.
-pub fn install_skill(root: &Path, force: bool) -> Result<Decision, Error> {
+/// Writes the Claude Code skill, unless the one there was written by a person, or edited
+/// since bim wrote it (bim keeps what it wrote in `.bim/rendered/`, as for its other files).
+pub fn install_skill(root: &Path, force: bool) -> Result<Vec<Decision>, Error> {
     let old = read(root, SKILL_FILE)?;
+    let base_path = crate::ownership::rendered_path(SKILL_FILE);
+    let base = read(root, &base_path)?;
     if let Some(text) = &old
-        && !text.contains(crate::ownership::GENERATED_MARKER)
         && !force
+        && *text != SKILL
     {
-        return Ok(Decision {
-            path: SKILL_FILE.into(),
-            kind: FileKind::Agents,
-            action: Action::Skipped,
-            reason: "exists and bim did not write it: left alone (pass --force to replace it)".into(),
-            hunks: Vec::new(),
-            old: old.clone(),
-            new: None,
-        });
+        let why = if !text.contains(crate::ownership::GENERATED_MARKER) {
+            Some("exists and bim did not write it: left alone (pass --force to replace it)")
+        } else if base.as_deref() != Some(text.as_str()) {
+            Some("edited since bim wrote it: left alone (pass --force to replace it)")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let skipped = Decision {
+                path: SKILL_FILE.into(),
+                kind: FileKind::Agents,
+                action: Action::Skipped,
+                reason: why.into(),
+                hunks: Vec::new(),
+                old: old.clone(),
+                new: None,
+            };
+            return Ok(vec![skipped]);
+        }
     }
-    let decision = decision(SKILL_FILE, old, SKILL.to_string(), "new file: the bim skill", "rewritten");
-    apply::write(root, std::slice::from_ref(&decision))?;
-    Ok(decision)
+    let decisions = vec![
+        decision(SKILL_FILE, old, SKILL.to_string(), "new file: the Backend.im skill", "rewritten"),
+        decision(
+            &base_path,
+            base,
+            SKILL.to_string(),
+            "bim's copy, to tell your edits from its own",
+            "updated",
+        ),
+    ];
+    apply::write(root, &decisions)?;
+    Ok(decisions)
+}
+
+/// Where `--scope user` writes: Claude Code's own configuration in the home folder.
+pub fn user_config_dir() -> Result<std::path::PathBuf, Error> {
+    std::env::var_os("HOME").map(std::path::PathBuf::from).ok_or_else(|| Error::Usage {
+        message: "HOME is not set, so there is no user configuration to write".into(),
+        flag: Some("--scope project".into()),
+    })
 }

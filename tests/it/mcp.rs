@@ -14,12 +14,45 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn client() -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    client_with(&[]).await
+}
+
+/// A client of `bim mcp` started with these environment variables (and no token otherwise).
+async fn client_with(env: &[(&str, &str)]) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
     let bin = assert_cmd::cargo::cargo_bin("bim");
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let transport = TokioChildProcess::new(tokio::process::Command::new(bin).configure(|cmd| {
-        cmd.arg("mcp").env_remove("BACKEND_IM_API_TOKEN");
+        cmd.arg("mcp").env_remove("BACKEND_IM_API_TOKEN").env_remove("BACKEND_IM_API_URL");
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
     }))
     .expect("spawn bim mcp");
     ().serve(transport).await.expect("MCP handshake")
+}
+
+#[test]
+fn deploy_waits_until_live_against_the_fake_backend_and_never_shows_the_token() {
+    let fake = crate::fake_backend::FakeBackend::healthy();
+    let token = "bim-mcp-secret-token-123";
+    let url = fake.url();
+    runtime().block_on(async {
+        let client = client_with(&[("BACKEND_IM_API_URL", &url), ("BACKEND_IM_API_TOKEN", token)]).await;
+        let result = client
+            .call_tool(call("deploy", json!({"image": "ghcr.io/acme/api:1", "app": "api", "timeout": "30s"})))
+            .await
+            .expect("deploy");
+        let all = serde_json::to_string(&result).expect("result");
+        assert_eq!(result.is_error, Some(false), "{all}");
+        assert_eq!(result.structured_content.clone().expect("structured")["status"], "live", "{all}");
+        assert!(!all.contains(token), "the token never appears in a result");
+        let id =
+            result.structured_content.clone().expect("structured")["id"].as_str().expect("id").to_string();
+        let status = client.call_tool(call("status", json!({"id": id}))).await.expect("status");
+        assert_eq!(status.structured_content.clone().expect("structured")["status"], "live");
+        client.cancel().await.expect("close");
+    });
+    assert_eq!(fake.requests()[0].header("authorization"), Some(format!("Bearer {token}").as_str()));
 }
 
 fn call(name: &'static str, args: Value) -> CallToolRequestParams {
@@ -124,23 +157,100 @@ fn mcp_install_adds_bim_beside_the_other_servers_and_refuses_broken_json() {
     let root = run.dir.path().display().to_string();
     Test::new().args(&["mcp", "install", "--json", &root]).run().code(0).stdout_has("\"unchanged\"");
     Test::new().file(".mcp.json", "{oops").args(&["mcp", "install"]).run().code(4).stderr_has(".mcp.json");
+
+    // --scope user: the user's Claude Code configuration, merged the same way.
+    let home = Test::new().file(".claude.json", r#"{"numStartups":3}"#);
+    let home_dir = home.path().display().to_string();
+    let run = home.env("HOME", &home_dir).args(&["mcp", "install", "--scope", "user"]).run().code(0);
+    let config: Value = serde_json::from_str(&run.read(".claude.json")).expect("JSON");
+    assert_eq!(config["numStartups"], 3);
+    assert_eq!(config["mcpServers"]["bim"]["command"], "bim");
 }
 
 #[test]
 fn the_skill_has_portable_frontmatter_and_a_persons_skill_is_left_alone() {
     let run = Test::new().args(&["skill", "install"]).run().code(0);
-    let skill = run.read(".claude/skills/bim/SKILL.md");
-    let front = skill.strip_prefix("---\n").and_then(|s| s.split_once("\n---\n")).map(|(f, _)| f).expect("frontmatter");
+    let skill = run.read(".claude/skills/backend-im/SKILL.md");
+    let front = skill
+        .strip_prefix("---\n")
+        .and_then(|s| s.split_once("\n---\n"))
+        .map(|(f, _)| f)
+        .expect("frontmatter");
     let keys: Vec<&str> = front.lines().filter_map(|l| l.split_once(':').map(|(k, _)| k)).collect();
-    for key in &keys {
-        assert!(["name", "description", "license", "compatibility", "metadata", "allowed-tools"].contains(key), "{key}");
-    }
-    assert!(front.lines().any(|l| l == "name: bim"), "the name is the folder's");
+    assert_eq!(keys, ["name", "description"], "only the portable keys");
+    assert!(front.lines().any(|l| l == "name: backend-im"), "the name is the folder's");
     let description = front.lines().find_map(|l| l.strip_prefix("description: ")).expect("description");
     assert!(!description.is_empty() && description.len() <= 1024);
     assert!(skill.lines().count() < 500);
 
-    let mine = Test::new().file(".claude/skills/bim/SKILL.md", "---\nname: bim\ndescription: mine\n---\n").args(&["skill", "install"]).run().code(0);
-    assert_eq!(mine.read(".claude/skills/bim/SKILL.md"), "---\nname: bim\ndescription: mine\n---\n");
+    assert!(skill.contains("bim detect --json") && skill.contains("Never commit `.env`"));
+    let root = run.dir.path().display().to_string();
+    Test::new().args(&["skill", "install", &root]).run().code(0).stdout_has("unchanged");
+
+    // Edited since bim wrote it: left alone, unless --force.
+    let path = run.dir.path().join(".claude/skills/backend-im/SKILL.md");
+    std::fs::write(&path, format!("{skill}\nAlso: run the linters first.\n")).expect("edit");
+    Test::new().args(&["skill", "install", &root]).run().code(0).stdout_has("edited since bim wrote it");
+    assert!(run.read(".claude/skills/backend-im/SKILL.md").contains("run the linters first"));
+    Test::new().args(&["skill", "install", "--force", &root]).run().code(0);
+    assert_eq!(run.read(".claude/skills/backend-im/SKILL.md"), skill);
+
+    let mine = Test::new()
+        .file(".claude/skills/backend-im/SKILL.md", "---\nname: backend-im\ndescription: mine\n---\n")
+        .args(&["skill", "install"])
+        .run()
+        .code(0);
+    assert_eq!(
+        mine.read(".claude/skills/backend-im/SKILL.md"),
+        "---\nname: backend-im\ndescription: mine\n---\n"
+    );
     assert!(mine.stdout.contains("skipped"), "{}", mine.stdout);
+}
+
+/// `mcp-inspector --cli bim mcp ARGS`: its exit code and JSON output.
+fn inspector(args: &[&str]) -> (i32, Value) {
+    let (node_bin, inspector) = crate::tools::mcp_inspector();
+    let path = format!("{}:{}", node_bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new(inspector)
+        .env("PATH", path)
+        .env_remove("BACKEND_IM_API_TOKEN")
+        .args(["--cli", env!("CARGO_BIN_EXE_bim"), "mcp"])
+        .args(args)
+        .output()
+        .expect("run mcp-inspector");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!("mcp-inspector printed no JSON ({e}):\n{text}\n{}", String::from_utf8_lossy(&out.stderr))
+    });
+    (out.status.code().unwrap_or(-1), value)
+}
+
+#[test]
+fn the_mcp_inspector_lists_and_calls_the_tools() {
+    let (code, listed) = inspector(&["--method", "tools/list"]);
+    assert_eq!(code, 0, "{listed}");
+    let names: Vec<&str> =
+        listed["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    let fixture = crate::harness::fixtures_dir().join("go-stdlib").display().to_string();
+    let (code, detected) = inspector(&[
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "detect",
+        "--tool-arg",
+        &format!("path={fixture}"),
+    ]);
+    assert_eq!(code, 0, "{detected}");
+    assert_eq!(detected["structuredContent"]["services"][0]["language"], "go", "{detected}");
+    let empty = Test::new();
+    let (code, failed) = inspector(&[
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "detect",
+        "--tool-arg",
+        &format!("path={}", empty.path().display()),
+    ]);
+    assert_eq!(code, 5, "a tool error is the inspector's exit 5: {failed}");
 }

@@ -118,3 +118,26 @@ pub fn lint_dockerfile(path: &std::path::Path) -> String {
     let out = command.arg(path).output().expect("run hadolint");
     if out.status.success() { String::new() } else { String::from_utf8_lossy(&out.stdout).into_owned() }
 }
+
+/// The MCP Inspector's CLI, a client nobody here wrote, with the Node (22.19 or later) it
+/// needs: installed under target/tools from the npm registry when missing
+/// (`scripts/setup-tools` does the same ahead of the tests).
+pub fn mcp_inspector() -> &'static (PathBuf, PathBuf) {
+    static TOOL: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    TOOL.get_or_init(|| {
+        let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tools");
+        let node_bin = tools.join("node22/bin");
+        let inspector = tools.join("inspector/node_modules/.bin/mcp-inspector");
+        if !node_bin.join("node").is_file() || !inspector.is_file() {
+            let status =
+                Command::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/setup-inspector"))
+                    .status()
+                    .expect("run scripts/setup-inspector");
+            assert!(
+                status.success(),
+                "scripts/setup-inspector failed: the MCP Inspector is needed by this test"
+            );
+        }
+        (node_bin, inspector)
+    })
+}
