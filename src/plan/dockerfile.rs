@@ -17,6 +17,9 @@ const POETRY: &str = "2.5.1";
 const PIPENV: &str = "2026.10.3";
 const PDM: &str = "2.29.4";
 const COREPACK: &str = "0.36.0";
+/// Installs the `project.dependencies` of pyproject.toml without the project (pip has no
+/// flag for that), reading the file with the standard library's tomllib.
+const PYPROJECT_DEPENDENCIES: &str = "python -c \"import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project'].get('dependencies', [])))\" > /tmp/requirements.txt && pip install -r /tmp/requirements.txt";
 /// Servers bim's Python start commands run, pinned for when the app does not depend on one.
 const PYTHON_SERVERS: &[(&str, &str)] = &[("gunicorn", "23.0.0"), ("uvicorn", "0.32.1")];
 
@@ -609,9 +612,22 @@ fn python(
                     }
                 }
                 None => {
-                    ctx.copies = copy_here(&["pyproject.toml", "setup.py", "setup.cfg"]);
-                    ctx.prune = Some("pip install --no-deps .".into());
-                    ctx.install = Some("pip install .".into());
+                    // Building the project needs its source (a build backend looks for its
+                    // package), so the cached layer installs only the dependencies that
+                    // pyproject.toml lists, and the project itself goes in after the source.
+                    let declared = crate::manifest::toml(snap, &scan::join(context_dir, "pyproject.toml"))
+                        .ok()
+                        .flatten()
+                        .is_some_and(|p| crate::manifest::toml_get(&p, "project.dependencies").is_some());
+                    if declared {
+                        ctx.copies = copy_here(&["pyproject.toml"]);
+                        ctx.install = Some(PYPROJECT_DEPENDENCIES.into());
+                        ctx.prune = Some("pip install --no-deps .".into());
+                    } else {
+                        ctx.copies = Vec::new();
+                        ctx.install = None;
+                        ctx.prune = Some("pip install .".into());
+                    }
                 }
             }
         }

@@ -501,3 +501,25 @@ fn the_image_builds_beside_the_tests_and_the_deploy_waits_for_both() {
     let deploy = job("deploy-");
     assert!(deploy.contains("needs: [test-") && deploy.contains(", image-"), "{deploy}");
 }
+
+#[test]
+fn a_pyproject_project_installs_its_dependencies_cached_and_itself_after_the_source() {
+    let run = Test::new()
+        .file("pyproject.toml", "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"flask\", \"gunicorn\"]\n\n[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n")
+        .file("src/svc/__init__.py", "from flask import Flask\napp = Flask(__name__)\n")
+        .args(&["init", "--yes"])
+        .run()
+        .code(0);
+    let dockerfile = run.read("Dockerfile");
+    let at =
+        |needle: &str| dockerfile.find(needle).unwrap_or_else(|| panic!("no {needle:?} in:\n{dockerfile}"));
+    assert!(
+        at("COPY pyproject.toml ./") < at("tomllib.load"),
+        "dependencies install from the manifest alone"
+    );
+    assert!(
+        at("tomllib.load") < at("COPY . .") && at("COPY . .") < at("pip install --no-deps ."),
+        "{dockerfile}"
+    );
+    assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
+}
