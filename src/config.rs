@@ -83,8 +83,8 @@ pub struct Files {
 
 impl Files {
     /// Stops bim writing one kind of file.
-    pub fn turn_off(&mut self, kind: crate::plan::FileKind) {
-        use crate::plan::FileKind;
+    pub fn turn_off(&mut self, kind: crate::ownership::FileKind) {
+        use crate::ownership::FileKind;
         match kind {
             FileKind::Dockerfile => self.dockerfile = false,
             FileKind::Dockerignore => self.dockerignore = false,

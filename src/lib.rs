@@ -22,6 +22,7 @@ pub mod pattern;
 pub mod plan;
 pub mod prompt;
 pub mod render;
+pub mod report;
 pub mod scan;
 pub mod validate;
 

@@ -114,6 +114,11 @@ fn failure(err: &Error) -> CallToolResult {
     result
 }
 
+/// A report as JSON, for a tool's structured content.
+fn value<T: serde::Serialize>(report: &T) -> Result<Value, Error> {
+    serde_json::to_value(report).map_err(|e| Error::Internal(e.to_string()))
+}
+
 fn run(outcome: Result<(Value, String), Error>) -> Result<CallToolResult, ErrorData> {
     Ok(match outcome {
         Ok((value, summary)) => answer(value, summary),
@@ -159,7 +164,7 @@ fn init_report(args: &InitArgs, dry_run: bool) -> Result<(Value, String), Error>
         force: args.force,
     };
     let report = commands::init::run(options, None)?;
-    let mut value = serde_json::to_value(&report).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut value = value(&report)?;
     let mut diff: String = report
         .files
         .iter()
@@ -220,7 +225,7 @@ impl Bim {
                 .map(|s| format!("{} ({}): {} {}", s.name, s.path, s.language, s.framework))
                 .collect::<Vec<_>>()
                 .join("; ");
-            Ok((serde_json::to_value(&detection).map_err(|e| Error::Internal(e.to_string()))?, summary))
+            Ok((value(&detection)?, summary))
         }))
     }
 
@@ -257,7 +262,7 @@ impl Bim {
             } else {
                 format!("{drifted} files drifted from bim.toml: run init to regenerate them")
             };
-            Ok((serde_json::to_value(&report).map_err(|e| Error::Internal(e.to_string()))?, summary))
+            Ok((value(&report)?, summary))
         }))
     }
 
@@ -290,7 +295,7 @@ impl Bim {
             path: folder(&args.path),
         };
         run(commands::deploy::deploy(&options, &mut |_| {}).and_then(|deployment| {
-            let mut value = serde_json::to_value(&deployment).map_err(|e| Error::Internal(e.to_string()))?;
+            let mut value = value(&deployment)?;
             if let Some(reason) = value.get("error").and_then(Value::as_str).map(str::to_string)
                 && reason.len() > MAX_REASON_CHARS
             {
@@ -315,7 +320,7 @@ impl Bim {
     async fn status(&self, Parameters(args): Parameters<StatusArgs>) -> Result<CallToolResult, ErrorData> {
         run(commands::deploy::status(&args.id, &connection(), &folder(&args.path)).and_then(|d| {
             let summary = format!("deployment {} {}", d.id, d.status.as_str());
-            Ok((serde_json::to_value(&d).map_err(|e| Error::Internal(e.to_string()))?, summary))
+            Ok((value(&d)?, summary))
         }))
     }
 }

@@ -133,7 +133,7 @@ fn action_mark(action: crate::apply::Action) -> console::StyledObject<&'static s
 
 /// The files a person reads about: bim's kept renders are its own bookkeeping.
 fn shown(files: &[crate::apply::Decision]) -> impl Iterator<Item = &crate::apply::Decision> {
-    files.iter().filter(|f| f.kind != crate::plan::FileKind::Rendered && !f.path.starts_with(".bim/"))
+    files.iter().filter(|f| f.kind != crate::ownership::FileKind::Rendered && !f.path.starts_with(".bim/"))
 }
 
 /// The files `bim init` is about to write, and the ones it leaves alone.
@@ -146,7 +146,7 @@ pub fn plan(out: &mut dyn Write, files: &[crate::apply::Decision]) -> std::io::R
 }
 
 /// What `bim init` did, then what to do next.
-pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> std::io::Result<()> {
+pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io::Result<()> {
     if report.declined {
         return writeln!(out, "Nothing was written.");
     }
@@ -193,7 +193,7 @@ pub fn init(out: &mut dyn Write, report: &crate::commands::init::InitReport) -> 
         writeln!(out, "  bim mcp install && bim skill install   # bim's tools and skill for Claude Code")?;
     }
     writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
-    let workflow = report.files.iter().find(|f| f.kind == crate::plan::FileKind::Workflow);
+    let workflow = report.files.iter().find(|f| f.kind == crate::ownership::FileKind::Workflow);
     match workflow {
         Some(file) if file.action != crate::apply::Action::Skipped => writeln!(
             out,
@@ -243,7 +243,7 @@ pub fn mcp_next_steps(out: &mut dyn Write, user: bool) -> std::io::Result<()> {
 }
 
 /// Which files drifted, with their diffs.
-pub fn check(out: &mut dyn Write, report: &crate::commands::check::CheckReport) -> std::io::Result<()> {
+pub fn check(out: &mut dyn Write, report: &crate::report::CheckReport) -> std::io::Result<()> {
     for file in shown(&report.files).filter(|f| f.changes()) {
         write!(out, "{}", file.diff())?;
     }

@@ -2,8 +2,6 @@
 
 use std::path::Path;
 
-use serde::Serialize;
-
 use super::init;
 use crate::apply::Decision;
 use crate::detect::Detection;
@@ -11,11 +9,7 @@ use crate::error::Error;
 use crate::plan::FileKind;
 use crate::scan::Snapshot;
 
-#[derive(Serialize)]
-pub struct CheckReport {
-    pub in_sync: bool,
-    pub files: Vec<Decision>,
-}
+pub use crate::report::CheckReport;
 
 pub fn run(path: &Path) -> Result<CheckReport, Error> {
     let snapshot = Snapshot::scan(path)?;

@@ -4,8 +4,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::answers::{self, Overrides};
 use crate::apply::{self, Decision};
 use crate::config::{self, Config};
@@ -24,19 +22,7 @@ pub struct InitOptions {
     pub force: bool,
 }
 
-/// What `bim init` did, as `--json` prints it.
-#[derive(Serialize)]
-pub struct InitReport {
-    pub detection: Detection,
-    pub answers: Config,
-    /// Candidates left out: nothing in them runs in a container (a library, a helper folder,
-    /// an app built for another platform), each with why.
-    pub skipped: Vec<answers::Skipped>,
-    pub files: Vec<Decision>,
-    pub dry_run: bool,
-    /// The person answered no at the final confirmation; nothing was written.
-    pub declined: bool,
-}
+pub use crate::report::InitReport;
 
 /// Set while files are being renamed into place: an interrupt then waits for the write to
 /// finish rather than leave it half done.

@@ -5,43 +5,12 @@ mod dockerfile;
 pub mod docs;
 mod workflow;
 
-use serde::Serialize;
-
 use crate::config::{Config, ServiceConfig};
 use crate::error::Error;
 use crate::render::Templates;
 use crate::scan::{self, Snapshot};
 
-/// How bim owns a file, which decides how it is written over an existing one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Ownership {
-    /// bim makes the whole file; its header says so. A file without that header is the
-    /// user's and is left alone unless `--force`.
-    Whole,
-    /// Only the text between `<!-- bim:begin -->` and `<!-- bim:end -->` is bim's.
-    Section,
-    /// bim adds the entries that are missing and keeps every existing line.
-    Entries,
-}
-
-/// What a planned file is, for reports and for turning files off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FileKind {
-    Dockerfile,
-    Dockerignore,
-    Workflow,
-    Dependabot,
-    EnvExample,
-    Readme,
-    Gitignore,
-    Answers,
-    /// bim's last render of a file it makes whole: the base of the next three-way merge.
-    Rendered,
-    /// `.mcp.json` and the agent skill, from `bim mcp install` and `bim skill install`.
-    Agents,
-}
+pub use crate::ownership::{FileKind, Ownership};
 
 #[derive(Clone, Debug)]
 pub struct PlannedFile {

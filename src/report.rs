@@ -1,0 +1,31 @@
+//! What `bim init` and `bim check` report, as `--json` prints them and `output` shows
+//! them. The reports sit below both the commands that make them and the output that
+//! prints them, so neither imports the other.
+
+use serde::Serialize;
+
+use crate::answers;
+use crate::apply::Decision;
+use crate::config::Config;
+use crate::detect::Detection;
+
+/// What `bim init` did, as `--json` prints it.
+#[derive(Serialize)]
+pub struct InitReport {
+    pub detection: Detection,
+    pub answers: Config,
+    /// Candidates left out: nothing in them runs in a container (a library, a helper folder,
+    /// an app built for another platform), each with why.
+    pub skipped: Vec<answers::Skipped>,
+    pub files: Vec<Decision>,
+    pub dry_run: bool,
+    /// The person answered no at the final confirmation; nothing was written.
+    pub declined: bool,
+}
+
+/// What `bim check` found: whether every file matches bim.toml, and each file's state.
+#[derive(Serialize)]
+pub struct CheckReport {
+    pub in_sync: bool,
+    pub files: Vec<Decision>,
+}
