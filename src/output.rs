@@ -178,6 +178,12 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
     }
     writeln!(out, "\n{}", style("Next steps").bold())?;
     writeln!(out, "  gh secret set BACKEND_IM_API_TOKEN --env production")?;
+    writeln!(
+        out,
+        "  {}",
+        style("(a private repository without a paid plan has no environment secrets: drop --env production)")
+            .dim()
+    )?;
     match &report.answers.registry {
         crate::config::Registry::Dockerhub => {
             writeln!(out, "  gh variable set DOCKERHUB_USERNAME --body <your Docker Hub user>")?;

@@ -317,3 +317,16 @@ fn the_workflow_deploy_step_fails_on_a_failed_deployment_on_401_and_on_timeout()
     assert_ne!(no_token.code, 0);
     assert!(no_token.stdout.contains("BACKEND_IM_API_TOKEN is not set"));
 }
+
+#[test]
+fn the_workflow_deploy_step_without_a_token_names_both_places_to_set_it() {
+    let fake = FakeBackend::healthy();
+    let step = run_step(&fake, "", "60");
+    assert_eq!(step.code, 1, "{}", step.stdout);
+    assert!(
+        step.stdout.contains("--env production") && step.stdout.contains("as a repository secret"),
+        "{}",
+        step.stdout
+    );
+    assert_eq!(fake.requests().len(), 0, "nothing is sent without a token");
+}
