@@ -15,7 +15,7 @@ use crate::plan::FileKind;
 use crate::{commands, output};
 
 #[derive(Parser, Debug)]
-#[command(name = "bim", version, about = "Take a repository to deployed-on-every-push on Backend.im")]
+#[command(name = "bim", version = crate::render::version(), about = "Take a repository to deployed-on-every-push on Backend.im")]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -63,6 +63,13 @@ pub enum Command {
         #[command(subcommand)]
         action: SkillAction,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print bim's man page (roff): `bim man > bim.1 && man ./bim.1`
+    Man,
     /// Re-render the files from bim.toml; exit 5 with a diff when one drifted
     Check {
         /// The repository (default: the current folder)
@@ -332,7 +339,7 @@ pub fn main() -> ExitCode {
         Command::Detect { json, .. } | Command::Check { json, .. } | Command::Status { json, .. } => *json,
         Command::Mcp { action: Some(McpAction::Install { json, .. }) }
         | Command::Skill { action: SkillAction::Install { json, .. } } => *json,
-        Command::Mcp { action: None } => false,
+        Command::Mcp { action: None } | Command::Completions { .. } | Command::Man => false,
     };
     // The MCP server owns stdin and stdout itself, so it runs before `run` locks stdout.
     let outcome = match cli.command {
@@ -386,6 +393,16 @@ fn run(command: Command) -> Result<i32, Error> {
             exit::OK
         }
         Command::Mcp { action: None } => crate::mcp::serve().map(|()| exit::OK)?,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "bim", &mut stdout);
+            exit::OK
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut stdout).map_err(stdout_error)?;
+            exit::OK
+        }
         Command::Mcp { action: Some(McpAction::Install { path, command, scope, json }) } => {
             crate::validate::command("MCP command", &command, "--command")?;
             let user = scope == Scope::User;

@@ -186,6 +186,9 @@ pub struct Config {
     pub registry: Registry,
     /// Pushes to this branch deploy.
     pub branch: String,
+    /// The bim, and its templates' revision, that last rendered the files from these answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendered_by: Option<String>,
     /// Backend.im's API, when it is not the default (BACKEND_IM_API_URL overrides it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_url: Option<String>,
@@ -197,7 +200,15 @@ pub struct Config {
 
 impl Config {
     pub fn new(registry: Registry, branch: String, services: Vec<ServiceConfig>) -> Config {
-        Config { version: FORMAT_VERSION, registry, branch, api_url: None, files: Files::default(), services }
+        Config {
+            version: FORMAT_VERSION,
+            registry,
+            branch,
+            rendered_by: Some(format!("bim {}", crate::render::version())),
+            api_url: None,
+            files: Files::default(),
+            services,
+        }
     }
 
     /// Parses bim.toml text; `path` names the file in errors.

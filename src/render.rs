@@ -12,6 +12,30 @@ pub use crate::ownership::GENERATED_MARKER;
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
+/// A short fingerprint of every embedded template (FNV-1a over their paths and texts), so
+/// two builds of bim with different templates tell themselves apart.
+pub fn templates_revision() -> String {
+    let mut sources = Vec::new();
+    collect(&TEMPLATES, &mut sources);
+    sources.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, text) in sources {
+        for byte in name.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{:012x}", hash >> 16)
+}
+
+/// `0.1.0 (templates 1a2b3c4d5e6f)`: what `bim --version` prints and bim.toml records.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("{} (templates {})", env!("CARGO_PKG_VERSION"), templates_revision())
+    });
+    VERSION.as_str()
+}
+
 /// The loaded templates.
 pub struct Templates {
     tera: tera::Tera,

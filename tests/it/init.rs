@@ -79,7 +79,12 @@ fn every_fixture_renders_files_that_match_their_snapshots_and_pass_the_linters()
                 }
             }
         }
-        insta::with_settings!({ snapshot_path => "snapshots/init", prepend_module_to_snapshot => false }, {
+        // The templates' revision changes with every template edit; the files show the change.
+        insta::with_settings!({
+            snapshot_path => "snapshots/init",
+            prepend_module_to_snapshot => false,
+            filters => vec![(r"\(templates [0-9a-f]{12}\)", "(templates [REVISION])")],
+        }, {
             insta::assert_snapshot!(name.as_str(), snapshot);
         });
         Test::new().args(&["check", &run.dir.path().display().to_string()]).run().code(0);
@@ -522,4 +527,29 @@ fn a_pyproject_project_installs_its_dependencies_cached_and_itself_after_the_sou
         "{dockerfile}"
     );
     assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
+}
+
+#[test]
+fn completions_for_every_shell_and_a_man_page_are_produced() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = Test::new().args(&["completions", shell]).run().code(0);
+        assert!(run.stdout.contains("init") && run.stdout.contains("start-command"), "{shell}");
+        if shell == "bash" {
+            let check =
+                std::process::Command::new("bash").args(["-n", "-c", &run.stdout]).status().expect("bash");
+            assert!(check.success(), "the bash completion script parses");
+        }
+    }
+    let man = Test::new().args(&["man"]).run().code(0);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH bim 1"), "{}", &man.stdout[..200]);
+    assert!(man.stdout.contains("init"));
+}
+
+#[test]
+fn the_version_names_the_templates_and_bim_toml_records_it() {
+    let version = Test::new().args(&["--version"]).run().code(0);
+    let line = version.stdout.trim().to_string();
+    assert!(line.starts_with("bim ") && line.contains("(templates "), "{line}");
+    let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
+    assert!(run.read("bim.toml").contains(&format!("rendered_by = \"{line}\"")), "{}", run.read("bim.toml"));
 }
