@@ -107,7 +107,13 @@ fn tool_versions(dir: &Dir, tools: &[&str]) -> Result<Option<Pin>, Error> {
 /// `v20.11.1` → `20.11.1`, `>=18.0.0` → `18`, `^3.11` → `3.11`, `20.x` → `20`,
 /// `~> 3.2.0` → `3.2`, `python-3.12.1` → `3.12.1`. Aliases such as `lts/*` give `None`.
 pub fn normalize(raw: &str) -> Option<String> {
-    let first = raw.split("||").next()?.split(',').next()?.trim();
+    // Of `<4.0,>=3.14`, the lower bound is the pin: skip upper bounds and exclusions.
+    let alternatives = raw.split("||").next()?;
+    let first = alternatives
+        .split(',')
+        .map(str::trim)
+        .find(|part| !part.starts_with('<') && !part.starts_with("!="))
+        .unwrap_or_else(|| alternatives.split(',').next().unwrap_or("").trim());
     let first = first.split_whitespace().collect::<Vec<_>>().join("");
     let start = first.find(|c: char| c.is_ascii_digit())?;
     let prefix = &first[..start];
@@ -180,6 +186,7 @@ mod tests {
         assert_eq!(normalize("lts/*"), None);
         assert_eq!(normalize("<3"), None);
         assert_eq!(normalize("18 || 20").as_deref(), Some("18"));
+        assert_eq!(normalize("<4.0,>=3.14").as_deref(), Some("3.14"));
     }
 
     #[test]
