@@ -129,6 +129,7 @@ pub fn move_port(command: &str, old: u16, new: u16) -> String {
         (format!("0.0.0.0:{old}"), format!("0.0.0.0:{new}")),
         (format!("--port {old}"), format!("--port {new}")),
         (format!("-p {old}"), format!("-p {new}")),
+        (format!("--listen :{old}"), format!("--listen :{new}")),
     ] {
         out = out.replace(&from, &to);
     }

@@ -80,6 +80,8 @@ struct Package {
     package_manager: Option<String>,
     engines_node: Option<String>,
     workspaces: bool,
+    /// `exports` or `types`: the package is published for others to import.
+    library_fields: bool,
 }
 
 impl Package {
@@ -116,6 +118,9 @@ impl Package {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             workspaces: obj.contains_key("workspaces"),
+            library_fields: obj.contains_key("exports")
+                || obj.contains_key("types")
+                || obj.contains_key("typings"),
             rel,
         }))
     }
@@ -221,6 +226,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         }
         if service.framework == Framework::None && pkg.script("build").is_none() {
             return Ok(None); // a library or tooling package
+        }
+        if service.framework == Framework::None
+            && (pkg.library_fields
+                || pkg.main.as_deref().is_some_and(|m| !dir.has(m.trim_start_matches("./"))))
+        {
+            return Ok(None); // a library its build publishes: `main`/`exports` point at the build's output
         }
         service.warn("found no start command; pass --start-command");
     }

@@ -12,7 +12,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let composer = dir.json("composer.json")?;
     let rel = dir.rel("composer.json");
     let index = ["public/index.php", "index.php", "web/index.php"].into_iter().find(|f| dir.has(f));
-    if composer.is_none() && index.is_none() {
+    // Without an index.php, the document root is the folder that holds the entry scripts.
+    let scripts_root = if index.is_none() { entry_scripts_folder(dir) } else { None };
+    if composer.is_none() && index.is_none() && scripts_root.is_none() {
         return Ok(None);
     }
     let require = composer.as_ref().and_then(|c| c.get("require")).and_then(Value::as_object);
@@ -24,7 +26,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     } else {
         Framework::None
     };
-    if framework == Framework::None && index.is_none() {
+    if framework == Framework::None && index.is_none() && scripts_root.is_none() {
         return Ok(None); // a PHP library
     }
     let name = composer
@@ -55,16 +57,22 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             ),
         );
     }
-    let docroot = match (framework, index) {
-        (Framework::None, Some(index)) => index.rsplit_once('/').map_or(".", |(folder, _)| folder),
-        _ => "public",
+    let docroot = match (framework, index, &scripts_root) {
+        (Framework::None, Some(index), _) => {
+            index.rsplit_once('/').map_or(".", |(folder, _)| folder).to_string()
+        }
+        (Framework::None, None, Some((folder, _))) => folder.clone(),
+        _ => "public".to_string(),
     };
-    service.found(
-        "entrypoint",
-        &dir.rel(index.unwrap_or("public/index.php")),
-        format!("document root {docroot}"),
-    );
-    service.entrypoint = Some(docroot.to_string());
+    let entry_file = match (&scripts_root, index) {
+        (Some((_, file)), None) => file.clone(),
+        _ => dir.rel(index.unwrap_or("public/index.php")),
+    };
+    service.found("entrypoint", &entry_file, format!("document root {docroot}"));
+    // What the image runs, so detect and the Dockerfile say the same.
+    service.defaulted("start_command", "FrankenPHP serves the document root");
+    service.start_command = Some(format!("frankenphp php-server --listen :8080 --root /app/{docroot}"));
+    service.entrypoint = Some(docroot);
     let pin = match require.and_then(|r| r.get("php")).and_then(Value::as_str) {
         Some(range) => versions::normalize(range).map(|version| versions::Pin {
             version,
@@ -92,4 +100,30 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.defaulted("port", "the PHP web server image serves on 8080");
     service.port = Some(8080);
     Ok(Some(service))
+}
+
+/// The folder (`.` for the service's own) holding most of the PHP scripts a browser
+/// requests, where there is no index.php: the service folder or one of the usual roots.
+fn entry_scripts_folder(dir: &Dir) -> Option<(String, String)> {
+    // Another language's manifest means the PHP files are not the app.
+    if ["package.json", "pyproject.toml", "requirements.txt", "go.mod", "Cargo.toml", "Gemfile", "deno.json"]
+        .iter()
+        .any(|m| dir.has(m))
+    {
+        return None;
+    }
+    let mut best: Option<(String, String, usize)> = None;
+    for folder in [".", "public", "src", "web", "www", "htdocs", "html"] {
+        let base = if folder == "." { dir.path.to_string() } else { dir.rel(folder) };
+        let depth = if base.is_empty() { 0 } else { base.matches('/').count() + 1 };
+        let scripts: Vec<&str> = dir
+            .snap
+            .files_under(&base)
+            .filter(|f| f.ends_with(".php") && f.matches('/').count() == depth)
+            .collect();
+        if scripts.len() > best.as_ref().map_or(0, |(_, _, n)| *n) {
+            best = Some((folder.to_string(), scripts[0].to_string(), scripts.len()));
+        }
+    }
+    best.map(|(folder, file, _)| (folder, file))
 }

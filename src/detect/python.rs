@@ -25,6 +25,12 @@ static FASTAPI_APP: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?m)^(\w+)\s*(?::\s*FastAPI\s*)?=\s*FastAPI\("));
 static FLASK_APP: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?m)^(\w+)\s*(?::\s*Flask\s*)?=\s*Flask\("));
+/// A server started on `module:app`: `uvicorn app.main:app`, `uvicorn.run("app.main:app"`.
+static NAMED_ENTRY: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r#"(?:\b(?:uvicorn|gunicorn|hypercorn)\s+(?:-[\w-]+(?:[= ][\w.:/-]+)?\s+)*|uvicorn\.run\(\s*['"])([A-Za-z_][\w.]*:[A-Za-z_]\w*)"#,
+    )
+});
 static APP_FACTORY: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?m)^def (create_app|make_app|get_app|get_application|build_app)\s*\("));
 /// `app = get_application()`: a module-level app a function built.
@@ -314,6 +320,31 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
                 let line = crate::manifest::line_of(&file.text, c.get(0).map_or(0, |m| m.start()));
                 found = Some((rel.to_string(), line, c[1].to_string(), false));
                 break;
+            }
+        }
+    }
+    if found.is_none() {
+        // The module:app the repository's own start names: a compose `command:`, a Makefile
+        // target, or a `__main__` block's `uvicorn.run("module:app")`.
+        let named = ["docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml", "Makefile"]
+            .iter()
+            .map(|f| dir.rel(f))
+            .chain(dir.sources(PY).map(str::to_string))
+            .collect::<Vec<_>>();
+        for rel in named {
+            let Some(file) = dir.source_text(&rel)? else { continue };
+            if let Some(c) = NAMED_ENTRY.captures(&file.text) {
+                let line = crate::manifest::line_of(&file.text, c.get(0).map_or(0, |m| m.start()));
+                let (module, attr) = c[1].split_once(':').unwrap_or((&c[1], "app"));
+                let entry = format!("{module}:{attr}");
+                service.found("entrypoint", &rel, format!("line {line}: runs {entry}"));
+                service.start_command = Some(if framework == "FastAPI" {
+                    format!("uvicorn {entry}")
+                } else {
+                    format!("gunicorn {entry}")
+                });
+                service.entrypoint = Some(entry);
+                return Ok(());
             }
         }
     }

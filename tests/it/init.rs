@@ -296,10 +296,8 @@ fn init_yes_skips_the_candidates_that_serve_nothing_and_sets_up_the_rest() {
             r#"{"name":"api","dependencies":{"express":"4"},"scripts":{"start":"node server.js"}}"#,
         )
         .file("api/server.js", "require('express')().listen(3000)\n")
-        .file(
-            "packages/emails/package.json",
-            r#"{"name":"emails","scripts":{"build":"tsc"},"main":"dist/index.js"}"#,
-        )
+        .file("packages/ui/package.json", r#"{"name":"ui","scripts":{"build":"tsc"},"main":"dist/index.js"}"#)
+        .file("packages/emails/package.json", r#"{"name":"emails","scripts":{"build":"email build"}}"#)
         .args(&["init", "--yes", "--json"])
         .run()
         .code(0);
@@ -312,6 +310,7 @@ fn init_yes_skips_the_candidates_that_serve_nothing_and_sets_up_the_rest() {
         .collect();
     assert_eq!(services, ["api"]);
     assert_eq!(json["skipped"][0]["path"], "packages/emails", "{json}");
+    assert_eq!(json["skipped"].as_array().map(Vec::len), Some(1), "a built library is no candidate: {json}");
     assert!(run.dir.path().join("api/Dockerfile").exists());
 }
 
