@@ -27,6 +27,15 @@ pub const NON_APP_DIRS: &[&str] = &[
     ".github",
 ];
 
+/// Whether a folder name marks tests, samples or docs: one of `NON_APP_DIRS`, or a name
+/// such as `push-examples` or `code_samples`.
+pub fn is_non_app_dir(name: &str) -> bool {
+    NON_APP_DIRS.contains(&name)
+        || ["-examples", "_examples", "-example", "_example", "-samples", "_samples"]
+            .iter()
+            .any(|s| name.ends_with(s))
+}
+
 /// Source files larger than this are not searched: they are generated or data.
 const MAX_SOURCE_BYTES: u64 = 512 * 1024;
 

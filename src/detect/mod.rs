@@ -275,7 +275,7 @@ fn candidates(snap: &Snapshot) -> Vec<String> {
     for path in snap.files_under("") {
         let folder = scan::parent(path);
         let depth = if folder.is_empty() { 0 } else { folder.matches('/').count() + 1 };
-        if depth > MAX_SERVICE_DEPTH + 1 || folder.split('/').any(|p| dir::NON_APP_DIRS.contains(&p)) {
+        if depth > MAX_SERVICE_DEPTH + 1 || folder.split('/').any(dir::is_non_app_dir) {
             continue;
         }
         let name = scan::file_name(path);

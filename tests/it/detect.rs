@@ -162,3 +162,28 @@ fn a_nested_app_in_a_git_repo_honours_the_repos_gitignore() {
     let run = test.args(&["detect", "--json", "app"]).run().code(0);
     assert_eq!(run.json()["services"][0]["env_vars"], serde_json::json!([]));
 }
+
+#[test]
+fn folders_named_like_examples_or_samples_hold_no_services() {
+    let run = crate::harness::Test::new()
+        .file(
+            "package.json",
+            r#"{"name":"app","dependencies":{"express":"4"},"scripts":{"start":"node server.js"}}"#,
+        )
+        .file("server.js", "require('express')().listen(3000)\n")
+        .file(
+            "extra/push-examples/fetch/package.json",
+            r#"{"name":"demo","scripts":{"start":"node index.js"}}"#,
+        )
+        .file("extra/push-examples/fetch/index.js", "require('http').createServer().listen(3000)\n")
+        .args(&["detect", "--json"])
+        .run()
+        .code(0);
+    let paths: Vec<String> = run.json()["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter_map(|s| s["path"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(paths, ["."]);
+}
