@@ -189,8 +189,25 @@ fn normalize_dep(name: &str) -> String {
 fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
     let py = m.pyproject.as_ref();
     let has_tool = |tool: &str| py.and_then(|p| toml_get(p, &format!("tool.{tool}"))).is_some();
+    // A uv workspace member: the lockfile sits at the workspace root, which the image builds from.
+    let workspace_root = dir.ancestors().skip(1).find(|folder| {
+        folder.has("uv.lock")
+            && folder
+                .toml("pyproject.toml")
+                .ok()
+                .flatten()
+                .is_some_and(|p| toml_get(&p, "tool.uv.workspace").is_some())
+    });
     let (pm, file, detail) = if dir.has("uv.lock") {
         (PackageManager::Uv, dir.rel("uv.lock"), "uv.lock present")
+    } else if let Some(root) = workspace_root {
+        service.found(
+            "build_context",
+            &root.rel("pyproject.toml"),
+            "the uv workspace's root; the image builds from it",
+        );
+        service.build_context = Some(if root.path.is_empty() { ".".into() } else { root.path.to_string() });
+        (PackageManager::Uv, root.rel("uv.lock"), "a member of the uv workspace whose lockfile is there")
     } else if dir.has("poetry.lock") || has_tool("poetry") {
         let file = if dir.has("poetry.lock") { dir.rel("poetry.lock") } else { dir.rel("pyproject.toml") };
         (PackageManager::Poetry, file, "Poetry project")

@@ -561,8 +561,20 @@ fn python(
         PackageManager::Uv => {
             ctx.copies = copy_here(&["pyproject.toml", "uv.lock"]);
             let frozen = if ctx.copies.iter().any(|m| m.src == "uv.lock") { "--frozen " } else { "" };
-            ctx.install = Some(format!("uv sync {frozen}--no-dev --no-install-project"));
-            ctx.prune = Some(format!("uv sync {frozen}--no-dev"));
+            match uv_member(service, snap, context_dir) {
+                // A workspace member: every member's pyproject.toml resolves the workspace;
+                // only this member and what it needs are installed.
+                Some((package, members)) => {
+                    ctx.copies.extend(members);
+                    ctx.install =
+                        Some(format!("uv sync {frozen}--no-dev --no-install-workspace --package {package}"));
+                    ctx.prune = Some(format!("uv sync {frozen}--no-dev --package {package}"));
+                }
+                None => {
+                    ctx.install = Some(format!("uv sync {frozen}--no-dev --no-install-project"));
+                    ctx.prune = Some(format!("uv sync {frozen}--no-dev"));
+                }
+            }
         }
         PackageManager::Poetry => {
             ctx.copies = copy_here(&["pyproject.toml", "poetry.lock"]);
@@ -648,6 +660,30 @@ pub fn apt_install(packages: &[String]) -> Option<String> {
          && rm -rf /var/lib/apt/lists/*",
         packages.join(" ")
     ))
+}
+
+/// For a service inside a uv workspace (built from the workspace root): its package name,
+/// and every member's pyproject.toml, copied before the install.
+fn uv_member(service: &ServiceConfig, snap: &Snapshot, context_dir: &str) -> Option<(String, Vec<CopyItem>)> {
+    let inner = service_dir_in_context(service);
+    if inner == "." {
+        return None;
+    }
+    let own =
+        crate::manifest::toml(snap, &scan::join(snapshot_path(&service.path), "pyproject.toml")).ok()??;
+    let package = crate::manifest::toml_str(&own, "project.name")?.to_string();
+    crate::validate::app_name(&package.to_ascii_lowercase().replace('_', "-"), "").ok()?;
+    let members = snap
+        .files_under(context_dir)
+        .filter_map(|rel| {
+            let inner = rel.strip_prefix(context_dir).unwrap_or(rel).trim_start_matches('/');
+            (scan::file_name(inner) == "pyproject.toml"
+                && inner.contains('/')
+                && !inner.split('/').any(crate::detect::dir::is_non_app_dir))
+            .then(|| CopyItem { src: inner.to_string(), dest: format!("{}/", scan::parent(inner)) })
+        })
+        .collect();
+    Some((package, members))
 }
 
 /// What a pip install from a requirements file reads.
