@@ -84,15 +84,10 @@ pub fn install_skill(root: &Path, force: bool) -> Result<Vec<Decision>, Error> {
             None
         };
         if let Some(why) = why {
-            let skipped = Decision {
-                path: SKILL_FILE.into(),
-                kind: FileKind::Agents,
-                action: Action::Skipped,
-                reason: why.into(),
-                hunks: Vec::new(),
-                old: old.clone(),
-                new: None,
-            };
+            let mut skipped = decision(SKILL_FILE, old, String::new(), "", "");
+            skipped.action = Action::Skipped;
+            skipped.reason = why.into();
+            skipped.new = None;
             return Ok(vec![skipped]);
         }
     }

@@ -312,6 +312,10 @@ fn dotnet_manifests(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
 
 fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, context_dir: &str) {
     let has = |name: &str| snap.has_file(&scan::join(context_dir, name));
+    // The build context's package.json, parsed once for everything below. Detection already
+    // parsed it; a broken one stopped it before planning.
+    let manifest = crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok().flatten();
+    let manifest = manifest.as_ref();
     let pm = service.package_manager;
     let lockfile = match pm {
         PackageManager::Yarn => ["yarn.lock"].iter().find(|f| has(f)),
@@ -350,7 +354,7 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         // `workspaces focus` ships with Yarn from 4 on; Yarn 2 and 3 import its plugin first.
         (PackageManager::Yarn, _) if berry => (
             "yarn install --immutable",
-            match yarn_major(snap, context_dir) {
+            match manifest.and_then(yarn_major) {
                 Some(2 | 3) => {
                     Some("yarn plugin import workspace-tools && yarn workspaces focus --all --production")
                 }
@@ -387,12 +391,12 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         // pin corepack would fetch the latest release; the lockfile's format names one.
         // Where package.json pins no version, the lockfile's format names one, installed
         // from the registry with its integrity checked (corepack would want a pin's hash).
-        ctx.setup = Some(match package_manager_pin(snap, context_dir, pm) {
+        ctx.setup = Some(match manifest.and_then(|m| package_manager_pin(m, snap, context_dir, pm)) {
             Some(version) => format!("npm install --global --force {pm}@{version}"),
             None => format!("npm install --global corepack@{COREPACK} && corepack enable"),
         });
     }
-    ctx.copies.extend(install_inputs(snap, context_dir));
+    ctx.copies.extend(manifest.map(|m| install_inputs(m, snap, context_dir)).unwrap_or_default());
 }
 
 /// Pinned releases for a lockfile format, when package.json has no `packageManager`.
@@ -403,8 +407,12 @@ const PNPM_FOR_LOCKFILE: &[(&str, &str)] =
 /// The version corepack should use, where package.json does not pin one: Yarn 1 for a
 /// classic yarn.lock, berry's own release from .yarnrc.yml, the pnpm major whose
 /// `lockfileVersion` the lockfile has.
-fn package_manager_pin(snap: &Snapshot, context_dir: &str, pm: PackageManager) -> Option<String> {
-    let manifest = crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok()??;
+fn package_manager_pin(
+    manifest: &serde_json::Value,
+    snap: &Snapshot,
+    context_dir: &str,
+    pm: PackageManager,
+) -> Option<String> {
     if manifest.get("packageManager").is_some() {
         return None;
     }
@@ -435,10 +443,7 @@ static LOCKFILE_VERSION: std::sync::LazyLock<crate::pattern::Pattern> =
 /// What an install reads beyond the manifests, copied with them so the dependency layer is
 /// complete: Yarn berry's release and plugins, patch-package's patches, the Prisma schema
 /// (@prisma/client generates from it when it installs), and files the install scripts name.
-fn install_inputs(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
-    let Ok(Some(manifest)) = crate::manifest::json(snap, &scan::join(context_dir, "package.json")) else {
-        return Vec::new();
-    };
+fn install_inputs(manifest: &serde_json::Value, snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
     let mut paths: Vec<String> = Vec::new();
     let deps = |name: &str| {
         ["dependencies", "devDependencies"]
@@ -509,9 +514,7 @@ fn install_inputs(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
 }
 
 /// Yarn's major version from the `packageManager` field (`yarn@4.5.0`), if pinned there.
-fn yarn_major(snap: &Snapshot, context_dir: &str) -> Option<u32> {
-    // Detection already parsed this file; a broken one stopped it before planning.
-    let manifest = crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok()??;
+fn yarn_major(manifest: &serde_json::Value) -> Option<u32> {
     let pinned = manifest.get("packageManager")?.as_str()?.strip_prefix("yarn@")?;
     pinned.split('.').next()?.parse().ok()
 }
