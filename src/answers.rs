@@ -20,6 +20,9 @@ pub struct Overrides {
     pub build_command: Option<String>,
     pub start_command: Option<String>,
     pub test_command: Option<String>,
+    pub release_command: Option<String>,
+    /// `NAME=COMMAND` processes to add or replace; `NAME=` removes one.
+    pub processes: Vec<String>,
     pub healthcheck_path: Option<String>,
     pub entrypoint: Option<String>,
     /// Debian packages added to the build stage and to the final image.
@@ -43,6 +46,8 @@ impl Overrides {
             (self.build_command.is_some(), "--build-command"),
             (self.start_command.is_some(), "--start-command"),
             (self.test_command.is_some(), "--test-command"),
+            (self.release_command.is_some(), "--release-command"),
+            (!self.processes.is_empty(), "--process"),
             (self.healthcheck_path.is_some(), "--healthcheck-path"),
             (self.entrypoint.is_some(), "--entrypoint"),
             (!self.build_packages.is_empty(), "--build-package"),
@@ -69,6 +74,8 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         build_command: None,
         start_command: None,
         test_command: None,
+        release_command: None,
+        processes: Default::default(),
         healthcheck_path: None,
         entrypoint: None,
         static_output: None,
@@ -79,6 +86,7 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         build_packages: Vec::new(),
         runtime_packages: Vec::new(),
         build_env: Vec::new(),
+        runtime_files: Vec::new(),
         env_vars: Default::default(),
     };
     apply_flags(&mut probe, flags)?;
@@ -243,6 +251,8 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         build_command: service.build_command.clone(),
         start_command: service.start_command.clone(),
         test_command: service.test_command.clone(),
+        release_command: service.release_command.clone(),
+        processes: service.processes.iter().map(|p| (p.name.clone(), p.command.clone())).collect(),
         healthcheck_path: service.healthcheck_path.clone(),
         entrypoint: service.entrypoint.clone(),
         static_output: service.static_output.clone(),
@@ -253,6 +263,7 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         build_packages: service.system_packages.build.clone(),
         runtime_packages: service.system_packages.runtime.clone(),
         build_env: service.build_env.clone(),
+        runtime_files: service.runtime_files.clone(),
         env_vars: env_reads(service),
     }
 }
@@ -321,10 +332,26 @@ fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Err
         (&flags.build_command, &mut service.build_command, "build command", "--build-command"),
         (&flags.start_command, &mut service.start_command, "start command", "--start-command"),
         (&flags.test_command, &mut service.test_command, "test command", "--test-command"),
+        (&flags.release_command, &mut service.release_command, "release command", "--release-command"),
     ] {
         if let Some(v) = value {
             validate::command(what, v, flag)?;
             *target = Some(v.clone());
+        }
+    }
+    for given in &flags.processes {
+        let Some((name, command)) = given.split_once('=') else {
+            return Err(Error::Usage {
+                message: format!("--process `{given}` is not NAME=COMMAND"),
+                flag: Some("--process worker=\"COMMAND\"".into()),
+            });
+        };
+        validate::process_name(name, "--process")?;
+        if command.trim().is_empty() {
+            service.processes.remove(name);
+        } else {
+            validate::command("process command", command, "--process")?;
+            service.processes.insert(name.to_string(), command.to_string());
         }
     }
     if let Some(p) = &flags.healthcheck_path {

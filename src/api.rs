@@ -69,6 +69,13 @@ pub struct DeployRequest {
     pub commit: Option<String>,
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub git_ref: Option<String>,
+    /// Run once before the new version serves (assumed, optional: see the README).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_command: Option<String>,
+    /// Processes run from the same image beside the web server, name → command (assumed,
+    /// optional).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub processes: std::collections::BTreeMap<String, String>,
 }
 
 /// Where the token came from, to say so when it is refused.

@@ -164,6 +164,13 @@ pub struct InitArgs {
     /// The command that runs the tests in CI
     #[arg(long)]
     pub test_command: Option<String>,
+    /// The command run once per deploy before the new version serves (migrations)
+    #[arg(long)]
+    pub release_command: Option<String>,
+    /// A process run from the same image beside the web server, as NAME=COMMAND (e.g.
+    /// worker="celery -A proj worker"); NAME= alone drops a detected one; repeatable
+    #[arg(long = "process", value_name = "NAME=COMMAND")]
+    pub processes: Vec<String>,
     /// The HTTP path the image's health check requests
     #[arg(long)]
     pub healthcheck_path: Option<String>,
@@ -285,6 +292,8 @@ impl InitArgs {
                 build_command: self.build_command.clone(),
                 start_command: self.start_command.clone(),
                 test_command: self.test_command.clone(),
+                release_command: self.release_command.clone(),
+                processes: self.processes.clone(),
                 healthcheck_path: self.healthcheck_path.clone(),
                 entrypoint: self.entrypoint.clone(),
                 build_packages: self.build_packages.clone(),

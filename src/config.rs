@@ -129,6 +129,13 @@ pub struct ServiceConfig {
     pub start_command: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_command: Option<String>,
+    /// Run once per deploy, before the new version serves: in the deploy request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_command: Option<String>,
+    /// Processes run from the same image beside the web server (workers): name → command.
+    /// They have no port and no health check.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub processes: std::collections::BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,6 +163,10 @@ pub struct ServiceConfig {
     /// `NAME=value` settings for the build stage (a test tool's download skipped ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub build_env: Vec<String>,
+    /// Paths a compiled program opens at run time, relative to the folder it runs from
+    /// (the Go module, the Rust crate): copied beside the binary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_files: Vec<String>,
     /// The environment variables the service reads, each with the file that reads it.
     #[serde(default)]
     pub env_vars: std::collections::BTreeMap<String, String>,
@@ -258,6 +269,7 @@ impl Config {
                 ("build command", &s.build_command, "--build-command"),
                 ("start command", &s.start_command, "--start-command"),
                 ("test command", &s.test_command, "--test-command"),
+                ("release command", &s.release_command, "--release-command"),
             ] {
                 if let Some(v) = value {
                     validate::command(what, v, flag)?;
@@ -286,6 +298,13 @@ impl Config {
             }
             for setting in &s.build_env {
                 validate::build_env(setting, "build_env in bim.toml")?;
+            }
+            for (name, command) in &s.processes {
+                validate::process_name(name, "--process")?;
+                validate::command("process command", command, "--process")?;
+            }
+            for path in &s.runtime_files {
+                validate::repo_path("runtime file", path, "runtime_files in bim.toml")?;
             }
             for package in &s.runtime_packages {
                 validate::system_package(package, "--runtime-package")?;

@@ -46,6 +46,11 @@ pub struct InitArgs {
     pub start_command: Option<String>,
     pub build_command: Option<String>,
     pub test_command: Option<String>,
+    /// Run once per deploy before the new version serves (migrations)
+    pub release_command: Option<String>,
+    /// Processes beside the web server as NAME=COMMAND; NAME= drops a detected one
+    #[serde(default)]
+    pub processes: Vec<String>,
     pub healthcheck_path: Option<String>,
     /// What to run where there are several: a Go package, a Rust bin, a Python module:app
     pub entrypoint: Option<String>,
@@ -143,6 +148,8 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
         build_command: args.build_command.clone(),
         start_command: args.start_command.clone(),
         test_command: args.test_command.clone(),
+        release_command: args.release_command.clone(),
+        processes: args.processes.clone(),
         healthcheck_path: args.healthcheck_path.clone(),
         entrypoint: args.entrypoint.clone(),
         build_packages: args.build_packages.clone(),

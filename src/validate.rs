@@ -26,6 +26,25 @@ pub fn app_name(value: &str, flag: &str) -> Result<(), Error> {
     }
 }
 
+/// A process name (a Procfile process type): 1-30 lower-case letters, digits, `-`, `_`.
+pub fn process_name(value: &str, flag: &str) -> Result<(), Error> {
+    let ok = !value.is_empty()
+        && value.len() <= 30
+        && value != "web"
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            "process name",
+            value,
+            "use 1-30 lower-case letters, digits, '-' and '_', starting with a letter (web is the start command)",
+            flag,
+        ))
+    }
+}
+
 /// A Debian package name (`libpq-dev`, `libpango1.0-dev`, `g++`), as Debian policy allows:
 /// lower case, digits, `+`, `-`, `.`, starting with a letter or digit.
 pub fn system_package(value: &str, flag: &str) -> Result<(), Error> {

@@ -61,12 +61,15 @@ pub fn deploy(options: &DeployOptions, progress: &mut dyn FnMut(&Deployment)) ->
         });
     }
     let client = client(&options.connection, config.as_ref())?;
+    let answers = config.as_ref().and_then(|c| c.services.iter().find(|s| s.app == app));
     let request = DeployRequest {
         app: app.clone(),
         image: options.image.clone(),
         digest: options.digest.clone(),
         commit: options.commit.clone(),
         git_ref: options.git_ref.clone(),
+        release_command: answers.and_then(|s| s.release_command.clone()),
+        processes: answers.map(|s| s.processes.clone()).unwrap_or_default(),
     };
     let mut deployment = client.create(&request, &api::idempotency_key(&app))?;
     progress(&deployment);

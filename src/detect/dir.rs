@@ -131,7 +131,16 @@ impl<'a> Dir<'a> {
     /// The first match of `pattern` in the source files with `extensions`: the file, the
     /// 1-based line, and the captures as strings.
     pub fn grep(&self, extensions: &'a [&'a str], pattern: &Pattern) -> Result<Option<SourceMatch>, Error> {
-        for rel in self.sources(extensions) {
+        self.grep_in(self.sources(extensions), pattern)
+    }
+
+    /// The first match of `pattern` in the given source files, in their order.
+    pub fn grep_in<'f>(
+        &self,
+        files: impl IntoIterator<Item = &'f str>,
+        pattern: &Pattern,
+    ) -> Result<Option<SourceMatch>, Error> {
+        for rel in files {
             let Some(file) = self.source_text(rel)? else {
                 continue;
             };

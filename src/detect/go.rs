@@ -1,19 +1,17 @@
-//! Go apps: go.mod for the module, version and framework; the main packages among the
-//! source folders (root, `cmd/<name>`, elsewhere), with the choice stated when there are
-//! several.
+//! Go apps: go.mod for the module and version; the main packages among the source
+//! folders (root, `cmd/<name>`, elsewhere). Each program that serves is a service, answered
+//! from the code it is built from (see `go_packages`); a command-line program is not.
 
-use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
 
 use super::dir::Dir;
+use super::go_packages::{Packages, Program};
 use super::model::{Framework, Language, PackageManager, Service};
-use super::{app_name, defaults, health, port, versions};
+use super::{app_name, defaults, health, port, runtime_files, versions};
 use crate::error::Error;
 use crate::scan;
-
-const GO: &[&str] = &[".go"];
 
 const FRAMEWORKS: &[(&str, Framework)] = &[
     ("github.com/gin-gonic/gin", Framework::Gin),
@@ -25,14 +23,18 @@ const FRAMEWORKS: &[(&str, Framework)] = &[
 /// Names that mark the main package that serves, among several.
 const SERVER_NAMES: &[&str] = &["server", "api", "web", "http", "app", "service", "main"];
 
-static PACKAGE_MAIN: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^package main\b"));
-static FUNC_MAIN: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^func main\(\)"));
 static LISTEN_ADDR: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(r#"(?:ListenAndServe(?:TLS)?|\.Run|\.Listen|\.Start)\(\s*"[^"]*:(\d{2,5})""#)
 });
-static ADDR_FIELD: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"Addr\s*:\s*"[^"]*:(\d{2,5})""#));
+/// An address given to a server or kept for one: `Addr: ":9090"`, `addr := ":8081"`.
+static ADDR_FIELD: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"(?i)\baddr(?:ess)?\s*(?::=|=|:)\s*"[^"]*:(\d{2,5})""#));
 static PORT_DEFAULT: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#"(?i)port\b[^\n]{0,60}?"(\d{2,5})""#));
+/// A call that starts serving: net/http's, or a router's run/listen/start.
+static SERVE_CALL: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"(?:ListenAndServe(?:TLS)?|\.Serve(?:TLS)?|\.Listen|\.Start|\.Run(?:TLS)?)\(")
+});
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(gomod) = dir.text("go.mod")? else {
@@ -54,38 +56,18 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(module) = module else {
         return Err(Error::broken(&rel, "it has no `module` line"));
     };
-
-    let mains = main_packages(dir)?;
-    if mains.is_empty() {
+    let packages = Packages::read(*dir, &module)?;
+    let programs = packages.programs();
+    if programs.is_empty() {
         return Ok(None); // a library module
     }
-    let chosen = choose(&mains, &module);
-    let bin = if chosen == "." {
-        scan::file_name(&module).to_string()
-    } else {
-        scan::file_name(&chosen).to_string()
-    };
-    let mut service = Service::new(dir.path, app_name(scan::file_name(&module)), Language::Go);
-    service.found("language", &rel, format!("module {module}"));
-    service.package_manager = PackageManager::Go;
-    service.found("package_manager", &rel, "go modules");
-    if mains.len() > 1 {
-        service.warn(format!(
-            "several main packages: {}; chose {chosen} — pass --entrypoint to choose",
-            mains.iter().cloned().collect::<Vec<_>>().join(", ")
-        ));
+    let mut servers = Vec::new();
+    for program in &programs {
+        if serves(dir, program)? {
+            servers.push(program);
+        }
     }
-    service.found("entrypoint", &rel, format!("main package {chosen}"));
-    service.entrypoint = Some(chosen.clone());
-    let bin = app_name(&bin);
-    service.build_command = Some(format!("go build -trimpath -o bin/{bin} {chosen}"));
-    service.start_command = Some(format!("bin/{bin}"));
-    service.test_command = Some("go test ./...".into());
-
-    if let Some((dep, fw)) = FRAMEWORKS.iter().find(|(dep, _)| gomod.text.contains(dep)) {
-        service.framework = *fw;
-        service.found("framework", &rel, format!("requires {dep}"));
-    }
+    let module_name = scan::file_name(&module);
     let pin = match toolchain.or(go_version.clone()) {
         Some(v) => Some(versions::Pin {
             version: v.clone(),
@@ -94,47 +76,88 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         }),
         None => versions::find(dir, &[".go-version"], &["golang", "go"])?,
     };
-    versions::apply(&mut service, pin, defaults::GO, "Go");
 
-    let found = port::search(dir, GO, &[&LISTEN_ADDR, &ADDR_FIELD, &PORT_DEFAULT])?;
-    let default = if service.framework == Framework::Fiber { 3000 } else { 8080 };
-    port::apply(&mut service, found, default, "the usual port for Go servers");
-    health::apply(dir, &mut service, GO)?;
-    Ok(Some(service))
-}
-
-/// Go package paths (`.`, `./cmd/api`) of the folders holding `package main` with `func main`.
-fn main_packages(dir: &Dir) -> Result<BTreeSet<String>, Error> {
-    let mut mains = BTreeSet::new();
-    for rel in dir.sources(GO) {
-        let folder = scan::parent(rel);
-        let inner = folder.strip_prefix(dir.path).unwrap_or(folder).trim_start_matches('/');
-        let package = if inner.is_empty() { ".".to_string() } else { format!("./{inner}") };
-        if mains.contains(&package) {
-            continue;
-        }
-        let Some(file) = dir.source_text(rel)? else {
-            continue;
+    let split = servers.len() > 1;
+    let chosen: Vec<&Program> =
+        if servers.is_empty() { vec![choose(&programs, module_name)] } else { servers.clone() };
+    let mut services = Vec::new();
+    for program in &chosen {
+        let mut service = if split {
+            let mut service =
+                Service::new(&program.folder, app_name(program.name(module_name)), Language::Go);
+            service.found("build_context", &rel, "the module root; the image builds the program from there");
+            service.build_context = Some(if dir.path.is_empty() { ".".into() } else { dir.path.to_string() });
+            service
+        } else {
+            Service::new(dir.path, app_name(module_name), Language::Go)
         };
-        if PACKAGE_MAIN.is_match(&file.text) && FUNC_MAIN.is_match(&file.text) {
-            mains.insert(package);
-        }
+        service.found("language", &rel, format!("module {module}"));
+        service.package_manager = PackageManager::Go;
+        service.found("package_manager", &rel, "go modules");
+        describe_program(dir, &mut service, program, &rel)?;
+        versions::apply(&mut service, pin.clone(), defaults::GO, "Go");
+        services.push(service);
     }
-    Ok(mains)
+    let mut first = services.remove(0);
+    let names = |list: &[&Program]| list.iter().map(|p| p.package.clone()).collect::<Vec<_>>().join(", ");
+    if split {
+        first.warn(format!("{} programs serve, each set up as a service: {}", chosen.len(), names(&chosen)));
+    } else if programs.len() > 1 {
+        let why = if servers.is_empty() { "none of them visibly serves" } else { "the only one that serves" };
+        first.warn(format!(
+            "several main packages: {}; chose {} ({why}) — pass --entrypoint to choose",
+            names(&programs.iter().collect::<Vec<_>>()),
+            chosen[0].package
+        ));
+    }
+    let others: Vec<&Program> =
+        programs.iter().filter(|p| !chosen.iter().any(|c| c.package == p.package)).collect();
+    if split && !others.is_empty() {
+        first.warn(format!("not services (they never start a server): {}", names(&others)));
+    }
+    first.more = services;
+    Ok(Some(first))
 }
 
-fn choose(mains: &BTreeSet<String>, module: &str) -> String {
-    if mains.contains(".") {
-        return ".".into();
+/// Whether a program starts a server: it calls a serve function, and net/http or a router
+/// is among what it imports.
+fn serves(dir: &Dir, program: &Program) -> Result<bool, Error> {
+    let http = program.imports("net/http") || FRAMEWORKS.iter().any(|(dep, _)| program.imports(dep));
+    Ok(http && dir.grep_in(program.files.iter().map(String::as_str), &SERVE_CALL)?.is_some())
+}
+
+/// The answers that come from one program's code: what it builds and runs, its framework,
+/// port, health check and the files it reads at run time.
+fn describe_program(dir: &Dir, service: &mut Service, program: &Program, gomod: &str) -> Result<(), Error> {
+    let bin = app_name(program.name(scan::file_name(&service.name)));
+    let package = &program.package;
+    service.found("entrypoint", gomod, format!("main package {package}"));
+    service.entrypoint = Some(package.clone());
+    service.build_command = Some(format!("go build -trimpath -o bin/{bin} {package}"));
+    service.start_command = Some(format!("bin/{bin}"));
+    service.test_command = Some("go test ./...".into());
+    if let Some((dep, fw)) = FRAMEWORKS.iter().find(|(dep, _)| program.imports(dep)) {
+        service.framework = *fw;
+        let own = program.files.first().map_or(gomod.to_string(), |f| scan::parent(f).to_string());
+        service.found("framework", &own, format!("{package} imports {dep}"));
     }
-    let module_name = scan::file_name(module);
-    mains
+    let files: Vec<&str> = program.files.iter().map(String::as_str).collect();
+    let found = port::search_in(dir, &files, &[&LISTEN_ADDR, &ADDR_FIELD, &PORT_DEFAULT])?;
+    let default = if service.framework == Framework::Fiber { 3000 } else { 8080 };
+    port::apply(service, found, default, "the usual port for Go servers");
+    health::apply_in(dir, service, &files)?;
+    runtime_files::apply(dir, service, &files, &runtime_files::GO_READS)
+}
+
+fn choose<'p>(programs: &'p [Program], module_name: &str) -> &'p Program {
+    programs
         .iter()
-        .find(|p| {
-            let name = scan::file_name(p);
-            SERVER_NAMES.contains(&name) || name == module_name
+        .find(|p| p.package == ".")
+        .or_else(|| {
+            programs.iter().find(|p| {
+                let name = scan::file_name(&p.package);
+                SERVER_NAMES.contains(&name) || name == module_name
+            })
         })
-        .or_else(|| mains.iter().next())
-        .cloned()
-        .unwrap_or_else(|| ".".into())
+        .unwrap_or(&programs[0])
 }

@@ -16,10 +16,16 @@ static ROUTE: LazyLock<Pattern> = LazyLock::new(|| {
 
 /// Sets `healthcheck_path` from the first health route in the sources with `extensions`.
 pub fn apply(dir: &Dir, service: &mut Service, extensions: &'static [&'static str]) -> Result<(), Error> {
+    let files: Vec<&str> = dir.sources(extensions).collect();
+    apply_in(dir, service, &files)
+}
+
+/// The same, from the given files only (the code one program is built from).
+pub fn apply_in(dir: &Dir, service: &mut Service, files: &[&str]) -> Result<(), Error> {
     if service.healthcheck_path.is_some() {
         return Ok(());
     }
-    if let Some(found) = dir.grep(extensions, &ROUTE)? {
+    if let Some(found) = dir.grep_in(files.iter().copied(), &ROUTE)? {
         service.found(
             "healthcheck_path",
             &found.file,

@@ -15,14 +15,17 @@ mod dockerfile;
 mod dotnet;
 mod elixir;
 mod go;
+mod go_packages;
 mod health;
 mod java;
 mod node;
 mod php;
 mod port;
+mod processes;
 mod procfile;
 mod python;
 mod ruby;
+mod runtime_files;
 mod rust;
 mod static_site;
 pub mod system_packages;
@@ -31,7 +34,7 @@ mod versions;
 use std::collections::BTreeSet;
 
 pub use dir::Dir;
-pub use model::{Detection, Evidence, Framework, Language, PackageManager, Service, SystemPackages};
+pub use model::{Detection, Evidence, Framework, Language, PackageManager, Process, Service, SystemPackages};
 pub use versions::{defaults, normalize as normalize_version};
 
 use crate::error::Error;
@@ -85,10 +88,15 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
     let candidates = candidates(snap);
     let found = in_parallel(&candidates, |path| detect_service(&Dir::new(snap, path)));
     let mut services: Vec<Service> = Vec::new();
-    for service in found {
-        let Some(service) = service? else { continue };
-        let inside_another =
-            services.iter().any(|s| s.path == "." || service.path.starts_with(&format!("{}/", s.path)));
+    for service in
+        found.into_iter().map(|f| f.map(Vec::into_iter)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten()
+    {
+        let inside_another = services.iter().any(|s| {
+            [Some(&s.path), s.build_context.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|folder| folder == "." || service.path.starts_with(&format!("{folder}/")))
+        });
         if is_entry_page_only(&service) && inside_another {
             continue; // a page inside an app's folder is part of that app, not a site
         }
@@ -101,14 +109,28 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
     Ok(Detection { services })
 }
 
-/// Everything about the service in one folder, if it is one.
-fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
-    let Some(mut service) = detect_folder(dir)? else {
-        return Ok(None);
+/// Everything about the services in one folder: none, one, or (a module holding several
+/// servers) more.
+fn detect_service(dir: &Dir) -> Result<Vec<Service>, Error> {
+    let Some(mut first) = detect_folder(dir)? else {
+        return Ok(Vec::new());
     };
-    procfile::apply(dir, &mut service)?;
-    dockerfile::apply(dir, &mut service)?;
-    system_packages::apply(dir, &mut service)?;
+    let more = std::mem::take(&mut first.more);
+    let mut services = Vec::new();
+    for mut service in std::iter::once(first).chain(more) {
+        finish(dir, &mut service)?;
+        services.push(service);
+    }
+    Ok(services)
+}
+
+/// What every service gets after its language's detector: Procfile and Dockerfile
+/// answers, system packages, a bind on all interfaces, validation and the variables read.
+fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    procfile::apply(dir, service)?;
+    processes::apply(dir, service)?;
+    dockerfile::apply(dir, service)?;
+    system_packages::apply(dir, service)?;
     if let (Some(command), Some(port)) = (&service.start_command, service.port)
         && let Some(bound) = bind::listen_everywhere(command, port)
     {
@@ -120,13 +142,13 @@ fn detect_service(dir: &Dir) -> Result<Option<Service>, Error> {
         }
         service.start_command = Some(bound);
     }
-    drop_unusable_values(&mut service);
+    drop_unusable_values(service);
     for (name, at) in crate::envvars::collect(dir)? {
         let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
         service.found("env_vars", file, format!("line {line}: reads {name}"));
         service.env_vars.push(name);
     }
-    Ok(Some(service))
+    Ok(())
 }
 
 /// A value detection found that bim could not safely write is dropped with a warning that
@@ -169,6 +191,12 @@ fn drop_unusable_values(service: &mut Service) {
         "--test-command",
     );
     check(
+        "release command",
+        &mut service.release_command,
+        &|v| validate::command("release command", v, "--release-command"),
+        "--release-command",
+    );
+    check(
         "entrypoint",
         &mut service.entrypoint,
         &|v| validate::entrypoint(v, "--entrypoint"),
@@ -183,6 +211,16 @@ fn drop_unusable_values(service: &mut Service) {
     let path_ok = |v: &str| if v == "." { Ok(()) } else { validate::repo_path("path", v, "--entrypoint") };
     check("static output folder", &mut service.static_output, &path_ok, "--entrypoint");
     check("build context", &mut service.build_context, &path_ok, "--service");
+    service.processes.retain(|p| {
+        let ok = validate::command("process command", &p.command, "").is_ok();
+        if !ok {
+            dropped.push(format!(
+                "dropped the detected {} process: its command is not one bim can write",
+                p.name
+            ));
+        }
+        ok
+    });
     for message in dropped {
         service.warn(message);
     }

@@ -118,6 +118,14 @@ impl SystemPackages {
     }
 }
 
+/// A process the app runs from the same image beside its web server, such as a job
+/// worker: it has its own command, and no port or health check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Process {
+    pub name: String,
+    pub command: String,
+}
+
 /// One deployable app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
@@ -132,6 +140,12 @@ pub struct Service {
     pub build_command: Option<String>,
     pub start_command: Option<String>,
     pub test_command: Option<String>,
+    /// Run once per deploy, before the new version takes traffic (migrations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_command: Option<String>,
+    /// Processes beside the web server, run from the same image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub processes: Vec<Process>,
     pub port: Option<u16>,
     pub healthcheck_path: Option<String>,
     pub env_vars: Vec<String>,
@@ -149,6 +163,10 @@ pub struct Service {
     pub entrypoint: Option<String>,
     /// For sites built to static files: the folder the build writes.
     pub static_output: Option<String>,
+    /// Paths a compiled program opens at run time (templates, a static folder, config),
+    /// copied beside the binary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_files: Vec<String>,
     /// Next.js only: whether `output: 'standalone'` is set.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub nextjs_standalone: Option<bool>,
@@ -160,6 +178,10 @@ pub struct Service {
     pub other_languages: Vec<Language>,
     pub evidence: Vec<Evidence>,
     pub warnings: Vec<String>,
+    /// Further services built from the same manifest (a Go module with several servers),
+    /// finished like this one and listed after it.
+    #[serde(skip)]
+    pub more: Vec<Service>,
 }
 
 impl Service {
@@ -174,6 +196,8 @@ impl Service {
             build_command: None,
             start_command: None,
             test_command: None,
+            release_command: None,
+            processes: Vec::new(),
             port: None,
             healthcheck_path: None,
             env_vars: Vec::new(),
@@ -182,12 +206,14 @@ impl Service {
             dependencies: Default::default(),
             entrypoint: None,
             static_output: None,
+            runtime_files: Vec::new(),
             nextjs_standalone: None,
             dockerfile: None,
             build_context: None,
             other_languages: Vec::new(),
             evidence: Vec::new(),
             warnings: Vec::new(),
+            more: Vec::new(),
         }
     }
 

@@ -18,8 +18,18 @@ pub fn search(
     extensions: &'static [&'static str],
     patterns: &[&Pattern],
 ) -> Result<Option<(u16, SourceMatch)>, Error> {
+    let files: Vec<&str> = dir.sources(extensions).collect();
+    search_in(dir, &files, patterns)
+}
+
+/// The same search over the given files only (the code one program is built from).
+pub fn search_in(
+    dir: &Dir,
+    files: &[&str],
+    patterns: &[&Pattern],
+) -> Result<Option<(u16, SourceMatch)>, Error> {
     for pattern in patterns {
-        if let Some(found) = dir.grep(extensions, pattern)?
+        if let Some(found) = dir.grep_in(files.iter().copied(), pattern)?
             && let Some(port) = found.groups.get(1).and_then(|p| p.parse::<u16>().ok())
             && port > 0
             && !BACKING_SERVICE_PORTS.contains(&port)

@@ -1,23 +1,49 @@
-//! A Procfile's `web:` line names the start command, as Heroku-style platforms run it.
+//! A Procfile, as Heroku-style platforms run it: the `web:` line is the start command, a
+//! `release:` line the release command, and every other line a process of its own (a
+//! worker) run from the same image.
 
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
 
 use super::dir::Dir;
-use super::model::Service;
+use super::model::{Process, Service};
 use crate::error::Error;
 
 static PORT_IN_COMMAND: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?:--port[= ]|-p\s+|--bind[= ]\S*:|-b\s+\S*:)(\d{2,5})\b"));
 
-/// Applies the Procfile's `web:` process to the service, if there is one.
+/// Applies the Procfile's processes to the service, if it has one.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let Some(file) = dir.text("Procfile")? else {
         return Ok(());
     };
     let rel = dir.rel("Procfile");
     for (index, line) in file.text.lines().enumerate() {
+        let Some((name, command)) = line.split_once(':') else { continue };
+        let (name, command) = (name.trim(), command.trim());
+        if name.starts_with('#') || command.is_empty() || name == "web" {
+            continue;
+        }
+        let at = format!("line {}", index + 1);
+        if super::devmode::is_dev(command) {
+            service.warn(format!("Procfile {at}: `{command}` is a development tool, so it is left out"));
+        } else if name == "release" {
+            service.found("release_command", &rel, format!("{at}: release process"));
+            service.release_command = Some(command.to_string());
+        } else if crate::validate::process_name(name, "").is_ok()
+            && !service.processes.iter().any(|p| p.name == name)
+        {
+            service.found("processes", &rel, format!("{at}: {name} process"));
+            service.processes.push(Process { name: name.to_string(), command: command.to_string() });
+        }
+    }
+    apply_web(dir, service, &file.text, &rel)
+}
+
+/// The `web:` line's command, as the start command.
+fn apply_web(dir: &Dir, service: &mut Service, text: &str, rel: &str) -> Result<(), Error> {
+    for (index, line) in text.lines().enumerate() {
         let Some(command) = line.trim().strip_prefix("web:") else {
             continue;
         };
@@ -39,13 +65,13 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             break;
         }
         let command = shown;
-        service.found("start_command", &rel, format!("line {}: web process", index + 1));
+        service.found("start_command", rel, format!("line {}: web process", index + 1));
         service.start_command = Some(command.to_string());
         if let Some(caps) = PORT_IN_COMMAND.captures(command)
             && let Ok(port) = caps[1].parse::<u16>()
         {
             service.evidence.retain(|e| e.field != "port");
-            service.found("port", &rel, format!("line {}: {}", index + 1, &caps[0]));
+            service.found("port", rel, format!("line {}: {}", index + 1, &caps[0]));
             service.port = Some(port);
         }
         break;

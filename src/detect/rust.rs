@@ -8,7 +8,7 @@ use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
-use super::{app_name, defaults, health, port, versions};
+use super::{app_name, defaults, health, port, runtime_files, versions};
 use crate::error::Error;
 use crate::manifest::toml_str;
 
@@ -125,6 +125,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let default = framework.map_or(8080, |(_, _, port)| *port);
     port::apply(&mut service, found, default, "the framework's default port");
     health::apply(dir, &mut service, RS)?;
+    let sources: Vec<&str> = dir.sources(RS).collect();
+    runtime_files::apply(dir, &mut service, &sources, &runtime_files::RUST_READS)?;
     Ok(Some(service))
 }
 

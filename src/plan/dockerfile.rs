@@ -73,12 +73,31 @@ pub struct DockerfileContext {
     pub build_env: Vec<String>,
     /// The final stage's `RUN apt-get install` of the libraries the app loads, if any.
     pub runtime_packages: Option<String>,
+    /// Files a compiled program opens at run time, copied from the context beside it.
+    pub runtime_copies: Vec<CopyItem>,
 }
 
 #[derive(Serialize, Debug)]
 pub struct CopyItem {
     pub src: String,
     pub dest: String,
+}
+
+/// The paths a compiled program reads at run time, from the folder it runs from: a Go
+/// program runs from its module (the context), a Rust one from its crate's folder.
+fn runtime_copies(service: &ServiceConfig) -> Vec<CopyItem> {
+    let from = match service.language {
+        Language::Rust => service_dir_in_context(service),
+        _ => ".".to_string(),
+    };
+    service
+        .runtime_files
+        .iter()
+        .map(|path| CopyItem {
+            src: if from == "." { path.clone() } else { format!("{from}/{path}") },
+            dest: format!("./{path}"),
+        })
+        .collect()
 }
 
 /// The template to use for a service, and its context.
@@ -116,6 +135,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         build_packages: apt_install(&service.build_packages),
         runtime_packages: apt_install(&service.runtime_packages),
         build_env: service.build_env.clone(),
+        runtime_copies: runtime_copies(service),
     };
     let copy_here = |names: &[&str]| -> Vec<CopyItem> {
         names

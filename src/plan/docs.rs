@@ -146,6 +146,14 @@ struct ReadmeService {
     env_vars: Vec<EnvRow>,
     /// Variables the image build reads (`docker build --build-arg NAME` passes them on).
     build_args: Vec<String>,
+    release_command: Option<String>,
+    processes: Vec<ProcessRow>,
+}
+
+#[derive(Serialize)]
+struct ProcessRow {
+    name: String,
+    command: String,
 }
 
 #[derive(Serialize)]
@@ -206,6 +214,12 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
                     })
                     .collect(),
                 build_args,
+                release_command: s.release_command.clone(),
+                processes: s
+                    .processes
+                    .iter()
+                    .map(|(name, command)| ProcessRow { name: name.clone(), command: command.clone() })
+                    .collect(),
             }
         })
         .collect();

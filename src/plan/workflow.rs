@@ -87,6 +87,10 @@ pub struct WorkflowService {
     build_args: Vec<String>,
     /// The tests run in the Dockerfile's `test` stage, built with the gha cache.
     test_stage: bool,
+    /// Sent with the deploy request, when bim.toml sets them.
+    release_command: Option<String>,
+    /// The processes as a JSON object, for the deploy step's `jq --argjson`.
+    processes: Option<String>,
 }
 
 pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
@@ -150,6 +154,9 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         lockfile: lockfile.clone(),
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
         test_stage: super::dockerfile::test_stage(s, snap).is_some(),
+        release_command: s.release_command.clone(),
+        processes: (!s.processes.is_empty())
+            .then(|| serde_json::Value::from_iter(s.processes.clone()).to_string()),
     };
     if w.test_stage {
         // The stage installs and tests in the runtime's own image; nothing runs on the runner.
@@ -230,7 +237,11 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
                 }
             };
         }
-        Language::Go => w.install = Some("go mod download".into()),
+        Language::Go => {
+            // A Go program is built and tested from its module, wherever its main package is.
+            w.path = context.clone();
+            w.install = Some("go mod download".into());
+        }
         Language::Rust => {
             let toolchain = if s.runtime_version == "1" { "stable" } else { s.runtime_version.as_str() };
             w.setup = Some(format!(

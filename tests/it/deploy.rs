@@ -220,7 +220,10 @@ fn the_app_defaults_to_the_one_in_bim_toml_and_status_reads_a_deployment() {
 /// The deploy step's `run:` script, as GitHub would run it.
 fn deploy_script() -> String {
     let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
-    let workflow = run.read(".github/workflows/backend-im.yml");
+    script_of(&run.read(".github/workflows/backend-im.yml"))
+}
+
+fn script_of(workflow: &str) -> String {
     let start = workflow.find("name: Deploy to Backend.im").expect("deploy step");
     let after = &workflow[start..];
     let run_at = after.find("        run: |\n").expect("run block") + "        run: |\n".len();
@@ -239,13 +242,22 @@ struct StepRun {
 }
 
 fn run_step(fake: &FakeBackend, token: &str, timeout: &str) -> StepRun {
-    let script = deploy_script();
+    run_script(&deploy_script(), fake, token, timeout, &[])
+}
+
+fn run_script(
+    script: &str,
+    fake: &FakeBackend,
+    token: &str,
+    timeout: &str,
+    env: &[(String, String)],
+) -> StepRun {
     let dir = tempfile::tempdir().expect("dir");
     let output = dir.path().join("github_output");
     std::fs::write(&output, "").expect("output file");
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg(&script)
+        .arg(script)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("BACKEND_IM_API_URL", fake.url())
@@ -260,6 +272,7 @@ fn run_step(fake: &FakeBackend, token: &str, timeout: &str) -> StepRun {
         .env("GITHUB_RUN_ID", "42")
         .env("GITHUB_RUN_ATTEMPT", "1")
         .env("GITHUB_OUTPUT", &output)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("bash");
     StepRun {
@@ -288,6 +301,45 @@ fn the_workflow_deploy_step_deploys_and_polls_until_live() {
     );
     assert!(requests[1..].iter().all(|r| r.method == "GET" && r.path == "/v1/deployments/d-1"));
     assert!(!step.stdout.contains(TOKEN));
+}
+
+#[test]
+fn the_workflow_deploy_step_sends_the_release_command_and_the_processes_bim_toml_sets() {
+    let run = Test::fixture("python-django-celery").args(&["init", "--yes"]).run().code(0);
+    let workflow = run.read(".github/workflows/backend-im.yml");
+    // The values as the workflow's env block gives them to the step (JSON-quoted YAML).
+    let env: Vec<(String, String)> = ["RELEASE_COMMAND", "PROCESSES"]
+        .iter()
+        .map(|name| {
+            let line = workflow
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(&format!("{name}: ")))
+                .unwrap_or_else(|| panic!("{name} in the deploy step's env:\n{workflow}"));
+            (name.to_string(), serde_json::from_str::<String>(line).expect("a JSON string"))
+        })
+        .collect();
+    let fake = FakeBackend::healthy();
+    let step = run_script(&script_of(&workflow), &fake, TOKEN, "60", &env);
+    assert_eq!(step.code, 0, "{}", step.stdout);
+    let body = fake.requests()[0].json();
+    assert_eq!(body["release_command"], "python manage.py migrate --noinput");
+    assert_eq!(
+        body["processes"],
+        json!({"beat": "celery -A mysite beat --loglevel=info", "worker": "celery -A mysite worker --loglevel=info"})
+    );
+    // `bim deploy` sends the same from bim.toml.
+    let fake = FakeBackend::healthy();
+    let out = assert_cmd::Command::cargo_bin("bim")
+        .expect("bin")
+        .current_dir(run.dir.path())
+        .env("BACKEND_IM_API_URL", fake.url())
+        .env("BACKEND_IM_API_TOKEN", TOKEN)
+        .args(["deploy", "--image", IMAGE])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fake.requests()[0].json()["processes"], body["processes"]);
+    assert_eq!(fake.requests()[0].json()["release_command"], body["release_command"]);
 }
 
 #[test]

@@ -33,6 +33,7 @@ const EXAMPLES: &[&str] = &[
     "flask-procfile",
     "node-ts-build",
     "sveltekit-static",
+    "go-templates",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -46,6 +47,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("flask-procfile", "/", "1 visits"),
     ("node-ts-build", "/", "compiled TypeScript"),
     ("sveltekit-static", "/about", "about this static site"),
+    ("go-templates", "/", "<h1>Rendered from templates/</h1>"),
+    ("go-templates", "/static/site.css", "font-family"),
 ];
 
 /// What the output of `--target test` must show for an example whose tests run in its
@@ -293,7 +296,10 @@ fn build_and_serve(example: &str) -> String {
 fn every_buildable_example_builds_and_serves_as_non_root() {
     let mut report = Vec::new();
     let mut failures = Vec::new();
-    for example in EXAMPLES {
+    // BIM_E2E_ONLY=a,b narrows the run to some examples while working on them.
+    let only = std::env::var("BIM_E2E_ONLY").ok();
+    let chosen = |e: &&&str| only.as_deref().is_none_or(|o| o.split(',').any(|n| n == **e));
+    for example in EXAMPLES.iter().filter(chosen) {
         match std::panic::catch_unwind(|| build_and_serve(example)) {
             Ok(line) => {
                 println!("{line}");
