@@ -40,7 +40,13 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     versions::apply(&mut service, pin, defaults::ELIXIR, "Elixir");
     service.entrypoint = Some(app.clone());
-    service.build_command = Some("mix release".into());
+    // Phoenix's asset pipeline (esbuild, tailwind, digests) runs before the release is cut.
+    if mix.text.contains("\"assets.deploy\"") {
+        service.found("build_command", &rel, "alias assets.deploy: the asset pipeline");
+        service.build_command = Some("mix assets.deploy && mix release".into());
+    } else {
+        service.build_command = Some("mix release".into());
+    }
     service.start_command = Some(format!("bin/{app} start"));
     service.test_command = Some("mix test".into());
     service.defaulted("port", "Phoenix serves on 4000");

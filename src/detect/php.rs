@@ -73,6 +73,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.defaulted("start_command", "FrankenPHP serves the document root");
     service.start_command = Some(format!("frankenphp php-server --listen :8080 --root /app/{docroot}"));
     service.entrypoint = Some(docroot);
+    assets_build(dir, &mut service)?;
     let pin = match require.and_then(|r| r.get("php")).and_then(Value::as_str) {
         Some(range) => versions::normalize(range).map(|version| versions::Pin {
             version,
@@ -126,4 +127,27 @@ fn entry_scripts_folder(dir: &Dir) -> Option<(String, String)> {
         }
     }
     best.map(|(folder, file, _)| (folder, file))
+}
+
+/// The front-end build a PHP app ships its pages with (Laravel's Vite, Symfony's Encore):
+/// a package.json `build` script whose output lands under the document root. It runs in
+/// a Node stage of its own, since the PHP image has no Node.
+fn assets_build(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    let Some(package) = dir.json("package.json")? else { return Ok(()) };
+    let Some(script) = package.pointer("/scripts/build").and_then(Value::as_str) else { return Ok(()) };
+    let install = if dir.has("package-lock.json") {
+        "npm ci"
+    } else if dir.has("yarn.lock") || dir.has("pnpm-lock.yaml") {
+        service.warn("the front-end assets are locked with yarn or pnpm; their build installs with npm");
+        "npm install"
+    } else {
+        "npm install"
+    };
+    service.found(
+        "build_command",
+        &dir.rel("package.json"),
+        format!("scripts.build: {script} (front-end assets)"),
+    );
+    service.build_command = Some(format!("{install} && npm run build"));
+    Ok(())
 }

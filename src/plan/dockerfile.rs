@@ -75,6 +75,8 @@ pub struct DockerfileContext {
     pub runtime_packages: Option<String>,
     /// Files a compiled program opens at run time, copied from the context beside it.
     pub runtime_copies: Vec<CopyItem>,
+    /// The Node that builds front-end assets for an app of another language.
+    pub node_version: &'static str,
 }
 
 #[derive(Serialize, Debug)]
@@ -136,6 +138,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         runtime_packages: apt_install(&service.runtime_packages),
         build_env: service.build_env.clone(),
         runtime_copies: runtime_copies(service),
+        node_version: crate::detect::defaults::NODE,
     };
     let copy_here = |names: &[&str]| -> Vec<CopyItem> {
         names
