@@ -34,6 +34,11 @@ pub struct Overrides {
     pub branch: Option<String>,
     /// Files turned off by flag (`--no-dockerfile` ...).
     pub skip: Vec<FileKind>,
+    /// Opt-in workflow steps turned on by flag; bim.toml keeps them on.
+    pub scan: bool,
+    pub scan_fail_on: Option<crate::config::Severity>,
+    pub scan_only_fixed: bool,
+    pub attest: bool,
 }
 
 impl Overrides {
@@ -222,8 +227,17 @@ pub fn resolve(
         files.turn_off(*kind);
     }
 
+    let mut pipeline = existing.map(|c| c.pipeline.clone()).unwrap_or_default();
+    pipeline.scan |= flags.scan || flags.scan_fail_on.is_some() || flags.scan_only_fixed;
+    pipeline.scan_only_fixed |= flags.scan_only_fixed;
+    pipeline.attest |= flags.attest;
+    if let Some(level) = flags.scan_fail_on {
+        pipeline.scan_fail_on = level;
+    }
+
     let mut config = Config::new(registry, branch, services);
     config.files = files;
+    config.pipeline = pipeline;
     config.api_url = existing.and_then(|c| c.api_url.clone());
     config.validate()?;
     Ok((config, skipped))

@@ -208,6 +208,19 @@ pub struct InitArgs {
     /// Do not write .github/dependabot.yml
     #[arg(long)]
     pub no_dependabot: bool,
+    /// Scan each pushed image for vulnerabilities before it deploys (Grype; findings in
+    /// the Security tab)
+    #[arg(long)]
+    pub scan: bool,
+    /// The lowest severity that stops a deploy (implies --scan)
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    pub scan_fail_on: Option<crate::config::Severity>,
+    /// Count only findings that have a fix (implies --scan)
+    #[arg(long)]
+    pub scan_only_fixed: bool,
+    /// Attest each pushed image's build provenance (needs a public repository)
+    #[arg(long)]
+    pub attest: bool,
     /// Do not write or merge .env.example
     #[arg(long)]
     pub no_env_example: bool,
@@ -302,6 +315,10 @@ impl InitArgs {
                 image: self.image.clone(),
                 app: self.app.clone(),
                 branch: self.branch.clone(),
+                scan: self.scan,
+                scan_fail_on: self.scan_fail_on,
+                scan_only_fixed: self.scan_only_fixed,
+                attest: self.attest,
                 skip: [
                     (self.no_dockerfile, FileKind::Dockerfile),
                     (self.no_dockerignore, FileKind::Dockerignore),
@@ -487,4 +504,10 @@ fn on_interrupt_restore_terminal() {
 
 fn stdout_error(e: std::io::Error) -> Error {
     Error::io(&PathBuf::from("<stdout>"), e)
+}
+
+fn parse_severity(value: &str) -> Result<crate::config::Severity, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|_| {
+        format!("unknown level `{value}`; expected one of: negligible, low, medium, high, critical")
+    })
 }

@@ -110,6 +110,51 @@ impl Default for Files {
     }
 }
 
+/// How severe a finding must be to stop a deploy, in Grype's levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Negligible,
+    Low,
+    Medium,
+    High,
+    #[default]
+    Critical,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Negligible => "negligible",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        })
+    }
+}
+
+/// Opt-in steps of the workflow, for every service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pipeline {
+    /// Scan each pushed image for vulnerabilities before it deploys (Grype), with the
+    /// findings in the Security tab.
+    pub scan: bool,
+    /// The lowest severity that stops the deploy.
+    pub scan_fail_on: Severity,
+    /// Count only the findings that have a fix.
+    pub scan_only_fixed: bool,
+    /// Attest each pushed image's build provenance (public repositories).
+    pub attest: bool,
+}
+
+impl Pipeline {
+    fn is_default(&self) -> bool {
+        *self == Pipeline::default()
+    }
+}
+
 /// The answers for one service.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -205,6 +250,8 @@ pub struct Config {
     pub api_url: Option<String>,
     #[serde(default)]
     pub files: Files,
+    #[serde(default, skip_serializing_if = "Pipeline::is_default")]
+    pub pipeline: Pipeline,
     #[serde(rename = "service")]
     pub services: Vec<ServiceConfig>,
 }
@@ -218,6 +265,7 @@ impl Config {
             rendered_by: Some(format!("bim {}", crate::render::version())),
             api_url: None,
             files: Files::default(),
+            pipeline: Pipeline::default(),
             services,
         }
     }

@@ -51,6 +51,12 @@ pub struct InitArgs {
     /// Processes beside the web server as NAME=COMMAND; NAME= drops a detected one
     #[serde(default)]
     pub processes: Vec<String>,
+    /// Scan each pushed image before it deploys
+    #[serde(default)]
+    pub scan: bool,
+    /// Attest each pushed image's build provenance (public repositories)
+    #[serde(default)]
+    pub attest: bool,
     pub healthcheck_path: Option<String>,
     /// What to run where there are several: a Go package, a Rust bin, a Python module:app
     pub entrypoint: Option<String>,
@@ -159,6 +165,10 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
         app: args.app.clone(),
         branch: args.branch.clone(),
         skip: Vec::new(),
+        scan: args.scan,
+        scan_fail_on: None,
+        scan_only_fixed: false,
+        attest: args.attest,
     })
 }
 

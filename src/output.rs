@@ -195,6 +195,13 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
         }
         crate::config::Registry::Ghcr => {}
     }
+    if report.answers.pipeline.attest {
+        writeln!(
+            out,
+            "  {}",
+            style("(attestations need a public repository, or GitHub Enterprise Cloud for a private one; bim cannot tell which this is: on a private repository on another plan the attest step fails)").dim()
+        )?;
+    }
     if std::env::var_os("CLAUDECODE").is_some_and(|v| v == "1") {
         writeln!(out, "  bim mcp install && bim skill install   # bim's tools and skill for Claude Code")?;
     }

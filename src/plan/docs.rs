@@ -125,6 +125,8 @@ struct ReadmeContext {
     branch: String,
     registry_name: String,
     registry_settings: Vec<Setting>,
+    scan: bool,
+    attest: bool,
     services: Vec<ReadmeService>,
 }
 
@@ -228,6 +230,8 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
         workflow: workflow.to_string(),
         registry_name,
         registry_settings,
+        scan: config.pipeline.scan,
+        attest: config.pipeline.attest,
         services,
     };
     Ok(PlannedFile {

@@ -21,6 +21,11 @@ pub const SETUP_GO: &str = "actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef45
 // Not in ../shared/FACTS.md's table of commits; each commit is the one its tag names, as
 // setup-uv's own documentation and independent pinned workflows agree (checked 2026-11).
 pub const SETUP_UV: &str = "astral-sh/setup-uv@20cfd1bf945f4377ade1205e4dbc17946fc9a30d # v10.0.1";
+pub const ATTEST: &str = "actions/attest@1e69f48acb82d1966a394da916b4c1698aa569d6 # v4.2.2";
+/// Grype, as Anchore's action runs it.
+pub const SCAN: &str = "anchore/scan-action@e1165082ffb1fe366ebaf02d8526e7c4989ea9d2 # v7.4.0";
+pub const UPLOAD_SARIF: &str =
+    "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2";
 pub const RUST_CACHE: &str = "Swatinem/rust-cache@6323deb102c322ba6fcbdcafc7e3dddab59af2b6 # v2.9.2";
 pub const SETUP_RUBY: &str = "ruby/setup-ruby@0dafeac902942906541bc140009cdbf32665b601 # v1.315.0";
 
@@ -42,6 +47,9 @@ pub struct Actions {
     setup_uv: &'static str,
     rust_cache: &'static str,
     setup_ruby: &'static str,
+    attest: &'static str,
+    scan: &'static str,
+    upload_sarif: &'static str,
 }
 
 #[derive(Serialize)]
@@ -52,6 +60,11 @@ pub struct WorkflowContext {
     registry: &'static str,
     registry_host: String,
     actions: Actions,
+    /// Opt-in steps, from bim.toml: a vulnerability scan before each deploy, provenance.
+    scan: bool,
+    scan_fail_on: String,
+    scan_only_fixed: bool,
+    attest: bool,
     services: Vec<WorkflowService>,
 }
 
@@ -116,7 +129,14 @@ pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
             setup_uv: SETUP_UV,
             rust_cache: RUST_CACHE,
             setup_ruby: SETUP_RUBY,
+            attest: ATTEST,
+            scan: SCAN,
+            upload_sarif: UPLOAD_SARIF,
         },
+        scan: config.pipeline.scan,
+        scan_fail_on: config.pipeline.scan_fail_on.to_string(),
+        scan_only_fixed: config.pipeline.scan_only_fixed,
+        attest: config.pipeline.attest,
         services: config.services.iter().map(|s| service(s, &config.registry, several, snap)).collect(),
     }
 }

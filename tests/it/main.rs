@@ -12,4 +12,5 @@ mod init;
 mod interactive;
 mod mcp;
 mod ownership;
+mod pipeline;
 mod tools;
