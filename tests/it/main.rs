@@ -13,4 +13,5 @@ mod interactive;
 mod mcp;
 mod ownership;
 mod pipeline;
+mod release;
 mod tools;
