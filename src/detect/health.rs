@@ -10,7 +10,7 @@ use crate::error::Error;
 
 static ROUTE: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(
-        r#"(?i)(?:(?:get|route|handle|handlefunc|map_?get|api_view|path)\s*[(!]?\s*\(?\s*(?:"GET\s+)?|pathname\s*===?\s*)['"`]?(/(?:health|healthz|healthcheck|_health|api/health|livez|readyz|ping|up))['"`]"#,
+        r#"(?i)(?:(?:get|route|handle|handlefunc|map_?get|api_view|path|add_url_rule)\s*[(!]?\s*\(?\s*(?:"GET\s+)?|pathname\s*===?\s*)['"`]?(/(?:health|healthz|healthcheck|_health|api/health|livez|readyz|ping|up))['"`]"#,
     )
 });
 
