@@ -24,6 +24,8 @@ mod port;
 mod processes;
 mod procfile;
 mod python;
+mod python_wheels;
+mod release;
 mod ruby;
 mod runtime_files;
 mod rust;
@@ -129,6 +131,7 @@ fn detect_service(dir: &Dir) -> Result<Vec<Service>, Error> {
 fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     procfile::apply(dir, service)?;
     processes::apply(dir, service)?;
+    release::apply(dir, service)?;
     dockerfile::apply(dir, service)?;
     system_packages::apply(dir, service)?;
     if let (Some(command), Some(port)) = (&service.start_command, service.port)

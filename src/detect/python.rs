@@ -260,6 +260,9 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
             })
         });
     }
+    if pin.is_none() {
+        pin = super::python_wheels::cap(dir, &m.requirements, defaults::PYTHON)?;
+    }
     versions::apply(service, pin, defaults::PYTHON, "Python");
     Ok(())
 }

@@ -187,3 +187,131 @@ fn folders_named_like_examples_or_samples_hold_no_services() {
         .collect();
     assert_eq!(paths, ["."]);
 }
+
+/// Each framework's migrations, where the repository holds them, become the release
+/// command; a start that migrates first is split, so the migration runs once per release.
+#[test]
+fn migrations_become_the_release_command() {
+    type Files<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(&str, Files, &str)] = &[
+        (
+            "django",
+            &[
+                ("manage.py", "import django\n"),
+                ("requirements.txt", "Django==5.1\ngunicorn\n"),
+                (
+                    "shop/settings.py",
+                    "INSTALLED_APPS = ['shop']\nROOT_URLCONF = 'shop.urls'\nWSGI_APPLICATION = 'shop.wsgi.application'\n",
+                ),
+                ("shop/wsgi.py", "application = None\n"),
+                ("shop/migrations/0001_initial.py", "from django.db import migrations\n"),
+            ],
+            "python manage.py migrate --noinput",
+        ),
+        (
+            "alembic",
+            &[
+                ("requirements.txt", "fastapi\nuvicorn\nalembic\n"),
+                ("alembic.ini", "[alembic]\nscript_location = migrations\n"),
+                ("main.py", "from fastapi import FastAPI\napp = FastAPI()\n"),
+            ],
+            "alembic upgrade head",
+        ),
+        (
+            "flask-migrate",
+            &[
+                ("requirements.txt", "Flask\nFlask-Migrate\ngunicorn\n"),
+                ("migrations/alembic.ini", "[alembic]\n"),
+                ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+            ],
+            "flask db upgrade",
+        ),
+        (
+            "rails",
+            &[
+                ("Gemfile", "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\ngem 'puma'\n"),
+                (
+                    "config/application.rb",
+                    "module Shop\n  class Application < Rails::Application\n  end\nend\n",
+                ),
+                ("config.ru", "run Rails.application\n"),
+                (
+                    "db/migrate/20240101000000_create_posts.rb",
+                    "class CreatePosts < ActiveRecord::Migration[7.1]\nend\n",
+                ),
+            ],
+            "bin/rails db:prepare",
+        ),
+        (
+            "prisma",
+            &[
+                (
+                    "package.json",
+                    r#"{"name":"api","scripts":{"start":"node server.js"},"dependencies":{"express":"^4","@prisma/client":"^5"}}"#,
+                ),
+                ("server.js", "require('express')().listen(3000)\n"),
+                (
+                    "prisma/schema.prisma",
+                    "datasource db { provider = \"postgresql\" url = env(\"DATABASE_URL\") }\n",
+                ),
+                ("prisma/migrations/20240101_init/migration.sql", "CREATE TABLE t (id int);\n"),
+            ],
+            "npx prisma migrate deploy",
+        ),
+        (
+            "laravel",
+            &[
+                (
+                    "composer.json",
+                    r#"{"name":"acme/crm","require":{"php":"^8.2","laravel/framework":"^11"}}"#,
+                ),
+                ("artisan", "<?php\n"),
+                ("public/index.php", "<?php\n"),
+                ("database/migrations/2024_01_01_000000_create_users_table.php", "<?php\n"),
+            ],
+            "php artisan migrate --force",
+        ),
+        (
+            "phoenix",
+            &[
+                (
+                    "mix.exs",
+                    "defmodule Chat.MixProject do\n  def project, do: [app: :chat, elixir: \"~> 1.16\", deps: [{:phoenix, \"~> 1.7\"}]]\nend\n",
+                ),
+                (
+                    "priv/repo/migrations/20240101000000_create_rooms.exs",
+                    "defmodule Chat.Repo.Migrations.CreateRooms do\nend\n",
+                ),
+                ("lib/chat/release.ex", "defmodule Chat.Release do\n  def migrate do\n  end\nend\n"),
+            ],
+            "bin/chat eval \"Chat.Release.migrate\"",
+        ),
+        (
+            "a start that migrates first",
+            &[
+                ("requirements.txt", "Flask\nFlask-Migrate\nFlask-Babel\ngunicorn\n"),
+                ("Procfile", "web: flask db upgrade; flask translate compile; gunicorn app:app\n"),
+                ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+            ],
+            "flask db upgrade",
+        ),
+    ];
+    for (what, files, expected) in cases {
+        let mut test = Test::new();
+        for (path, text) in *files {
+            test = test.file(path, text);
+        }
+        let run = test.args(&["detect", "--json", "."]).run().code(0);
+        let service = &run.json()["services"][0];
+        assert_eq!(service["release_command"], *expected, "{what}: {service:#}");
+        let evidence = service["evidence"].as_array().expect("evidence");
+        assert!(
+            evidence.iter().any(|e| e["field"] == "release_command"),
+            "{what}: evidence names the source"
+        );
+        if *what == "a start that migrates first" {
+            assert_eq!(service["start_command"], "gunicorn app:app --bind 0.0.0.0:8000", "{service:#}");
+            assert_eq!(service["build_command"], "flask translate compile");
+        }
+    }
+}
