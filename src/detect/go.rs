@@ -9,7 +9,7 @@ use crate::pattern::Pattern;
 use super::dir::Dir;
 use super::go_packages::{Packages, Program};
 use super::model::{Framework, Language, PackageManager, Service};
-use super::{app_name, defaults, health, port, runtime_files, versions};
+use super::{app_name, build_variants, defaults, health, port, runtime_files, versions};
 use crate::error::Error;
 use crate::scan;
 
@@ -136,6 +136,7 @@ fn describe_program(dir: &Dir, service: &mut Service, program: &Program, gomod: 
     service.build_command = Some(format!("go build -trimpath -o bin/{bin} {package}"));
     service.start_command = Some(format!("bin/{bin}"));
     service.test_command = Some("go test ./...".into());
+    build_variants::go(dir, service)?;
     if let Some((dep, fw)) = FRAMEWORKS.iter().find(|(dep, _)| program.imports(dep)) {
         service.framework = *fw;
         let own = program.files.first().map_or(gomod.to_string(), |f| scan::parent(f).to_string());

@@ -9,6 +9,7 @@ pub mod dir;
 pub mod model;
 
 pub mod bind;
+mod build_variants;
 mod deno;
 mod devmode;
 mod dockerfile;

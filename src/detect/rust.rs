@@ -8,7 +8,7 @@ use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
-use super::{app_name, defaults, health, port, runtime_files, versions};
+use super::{app_name, build_variants, defaults, health, port, runtime_files, versions};
 use crate::error::Error;
 use crate::manifest::toml_str;
 
@@ -108,6 +108,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.start_command = Some(chosen.clone());
     service.test_command = Some(format!("cargo test{locked_flag}"));
     service.entrypoint = Some(chosen);
+    build_variants::cargo(dir, &mut service)?;
 
     let deps = cargo.get("dependencies").and_then(|d| d.as_table());
     service.dependencies.extend(deps.into_iter().flat_map(|d| d.keys().cloned()));

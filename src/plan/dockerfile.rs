@@ -77,12 +77,28 @@ pub struct DockerfileContext {
     pub runtime_copies: Vec<CopyItem>,
     /// The Node that builds front-end assets for an app of another language.
     pub node_version: &'static str,
+    /// Go build tags, as the build command names them.
+    pub go_tags: Option<String>,
 }
 
 #[derive(Serialize, Debug)]
 pub struct CopyItem {
     pub src: String,
     pub dest: String,
+}
+
+/// The `-tags` a Go build command passes, for the image's own `go build`.
+fn go_tags(service: &ServiceConfig) -> Option<String> {
+    if service.language != Language::Go {
+        return None;
+    }
+    let words = shlex::split(service.build_command.as_deref()?)?;
+    let at = words.iter().position(|w| w == "-tags" || w.starts_with("-tags="))?;
+    let tags = match words[at].strip_prefix("-tags=") {
+        Some(inline) => inline.to_string(),
+        None => words.get(at + 1)?.clone(),
+    };
+    tags.chars().all(|c| c.is_ascii_alphanumeric() || "_,.-".contains(c)).then_some(tags)
 }
 
 /// The paths a compiled program reads at run time, from the folder it runs from: a Go
@@ -139,6 +155,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         build_env: service.build_env.clone(),
         runtime_copies: runtime_copies(service),
         node_version: crate::detect::defaults::NODE,
+        go_tags: go_tags(service),
     };
     let copy_here = |names: &[&str]| -> Vec<CopyItem> {
         names
