@@ -70,6 +70,27 @@ pub enum Command {
     },
     /// Print bim's man page (roff): `bim man > bim.1 && man ./bim.1`
     Man,
+    /// Build the image and run it here with .env's values; --check stops once it answers
+    Run {
+        /// The repository (default: the current folder)
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The service to run, where bim.toml has several (its path or app name)
+        #[arg(long)]
+        service: Option<String>,
+        /// docker or podman (default: whichever is installed, docker first)
+        #[arg(long)]
+        engine: Option<String>,
+        /// Stop as soon as the app answers, and exit 0 (11 build failed, 12 crashed, 13 no answer)
+        #[arg(long)]
+        check: bool,
+        /// How long to wait for the app to answer (90s, 5m)
+        #[arg(long, default_value = "90s", value_parser = commands::deploy::parse_duration)]
+        timeout: std::time::Duration,
+        /// Print a JSON report
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-render the files from bim.toml; exit 5 with a diff when one drifted
     Check {
         /// The repository (default: the current folder)
@@ -362,7 +383,10 @@ pub fn main() -> ExitCode {
     let as_json = match &cli.command {
         Command::Init(args) => args.json,
         Command::Deploy(args) => args.json,
-        Command::Detect { json, .. } | Command::Check { json, .. } | Command::Status { json, .. } => *json,
+        Command::Detect { json, .. }
+        | Command::Check { json, .. }
+        | Command::Status { json, .. }
+        | Command::Run { json, .. } => *json,
         Command::Mcp { action: Some(McpAction::Install { json, .. }) }
         | Command::Skill { action: SkillAction::Install { json, .. } } => *json,
         Command::Mcp { action: None } | Command::Completions { .. } | Command::Man => false,
@@ -464,6 +488,32 @@ fn run(command: Command) -> Result<i32, Error> {
                 output::json(&mut stdout, &deployment)
             } else {
                 output::deployment(&mut stdout, &deployment)
+            }
+            .map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Run { path, service, engine, check, timeout, json } => {
+            let options = commands::run::RunOptions { path, service, engine, check, timeout };
+            let report = commands::run::run(&options, &mut |line| {
+                if !json {
+                    eprintln!("{line}");
+                }
+            })?;
+            if json {
+                output::json(&mut stdout, &report)
+            } else {
+                writeln!(
+                    stdout,
+                    "{} answered {} at {} ({:.1} s to build, {:.1} s to answer)",
+                    report.app, report.status, report.url, report.build_seconds, report.start_seconds
+                )
+                .and_then(|()| {
+                    if report.env_missing.is_empty() {
+                        Ok(())
+                    } else {
+                        writeln!(stdout, "not set in .env: {}", report.env_missing.join(", "))
+                    }
+                })
             }
             .map_err(stdout_error)?;
             exit::OK

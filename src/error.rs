@@ -27,6 +27,12 @@ pub mod exit {
     /// `bim init`: a file's hand edits and bim's new render touch the same lines; that file
     /// was left as it is (the rest were written).
     pub const CONFLICT: i32 = 10;
+    /// `bim run`: the image did not build.
+    pub const BUILD_FAILED: i32 = 11;
+    /// `bim run`: the app stopped before it answered (the last log lines are shown).
+    pub const CRASHED: i32 = 12;
+    /// `bim run`: the app did not answer on its port within `--timeout`.
+    pub const NO_ANSWER: i32 = 13;
     /// Interrupted at a prompt (Ctrl-C or Esc); nothing was written.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -64,6 +70,9 @@ pub enum Error {
     #[error("deployment {id} is still {status} after {waited}")]
     TimedOut { id: String, status: String, waited: String },
 
+    #[error("{message}\n{log}")]
+    RunFailed { stage: &'static str, message: String, log: String },
+
     #[error("interrupted; nothing was written")]
     Interrupted,
 
@@ -92,6 +101,9 @@ impl Error {
             Error::DeployFailed { .. } => exit::DEPLOY_FAILED,
             Error::TimedOut { .. } => exit::TIMED_OUT,
             Error::Interrupted => exit::INTERRUPTED,
+            Error::RunFailed { stage: "build", .. } => exit::BUILD_FAILED,
+            Error::RunFailed { stage: "timeout", .. } => exit::NO_ANSWER,
+            Error::RunFailed { .. } => exit::CRASHED,
             Error::NotADirectory(_) | Error::Usage { .. } => exit::USAGE,
             Error::NothingDetected { .. } | Error::NotDeployable { .. } => exit::NOTHING_DETECTED,
         }
@@ -108,6 +120,9 @@ impl Error {
             Error::DeployFailed { .. } => "deploy_failed",
             Error::TimedOut { .. } => "timed_out",
             Error::Interrupted => "interrupted",
+            Error::RunFailed { stage: "build", .. } => "build_failed",
+            Error::RunFailed { stage: "timeout", .. } => "no_answer",
+            Error::RunFailed { .. } => "crashed",
             Error::NotADirectory(_) => "not_a_directory",
             Error::NothingDetected { .. } => "nothing_detected",
             Error::NotDeployable { .. } => "not_deployable",
@@ -142,6 +157,16 @@ impl Error {
                 Some(format!("it may still finish: `bim status {id}`; or wait longer with --timeout"))
             }
             Error::Interrupted => None,
+            Error::RunFailed { stage: "build", .. } => {
+                Some("fix what the build log says, then `bim run` again (the layer cache keeps what built)".into())
+            }
+            Error::RunFailed { stage: "timeout", .. } => Some(
+                "check that the app listens on 0.0.0.0 on the port bim.toml gives, or wait longer with --timeout"
+                    .into(),
+            ),
+            Error::RunFailed { .. } => {
+                Some("the log lines above say why; a variable the app needs may be missing from .env".into())
+            }
             Error::NotADirectory(_) => Some("pass the repository's folder".into()),
             Error::NothingDetected { .. } => Some(
                 "run bim in the app's folder, or pass its path: `bim detect path/to/app`; \

@@ -97,6 +97,19 @@ pub struct DeployArgs {
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct RunArgs {
+    /// The repository (default: the server's working folder)
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The service, where bim.toml has several (its path or app name)
+    pub service: Option<String>,
+    /// docker or podman (default: whichever is installed, docker first)
+    pub engine: Option<String>,
+    /// How long to wait for the app to answer, e.g. 90s (default 90s)
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct StatusArgs {
     /// The repository, for its bim.toml (default: the server's working folder)
     #[serde(default)]
@@ -279,6 +292,38 @@ impl Bim {
             } else {
                 format!("{drifted} files drifted from bim.toml: run init to regenerate them")
             };
+            Ok((value(&report)?, summary))
+        }))
+    }
+
+    #[tool(
+        description = "Build the image here with docker or podman, run it with .env's values, and stop as soon as it answers on its port: proof the image works before a push. Fails with the build log, the crash's last log lines, or no answer.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn run(&self, Parameters(args): Parameters<RunArgs>) -> Result<CallToolResult, ErrorData> {
+        let timeout = match args.timeout.as_deref().map(commands::deploy::parse_duration).transpose() {
+            Ok(t) => t.unwrap_or(Duration::from_secs(90)),
+            Err(message) => {
+                return run(Err(Error::Usage { message, flag: Some("timeout, e.g. 90s".into()) }));
+            }
+        };
+        let options = commands::run::RunOptions {
+            path: folder(&args.path),
+            service: args.service,
+            engine: args.engine,
+            check: true,
+            timeout,
+        };
+        let outcome = tokio::task::spawn_blocking(move || commands::run::run(&options, &mut |_| {}))
+            .await
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        run(outcome.and_then(|report| {
+            let summary = format!("{} answered {} at {}", report.app, report.status, report.url);
             Ok((value(&report)?, summary))
         }))
     }

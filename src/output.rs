@@ -205,6 +205,7 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
     if std::env::var_os("CLAUDECODE").is_some_and(|v| v == "1") {
         writeln!(out, "  bim mcp install && bim skill install   # bim's tools and skill for Claude Code")?;
     }
+    writeln!(out, "  bim run --check   # build the image and see it answer here before you push")?;
     writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
     let workflow = report.files.iter().find(|f| f.kind == crate::ownership::FileKind::Workflow);
     match workflow {

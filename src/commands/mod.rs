@@ -6,3 +6,4 @@ pub mod check;
 pub mod deploy;
 pub mod detect;
 pub mod init;
+pub mod run;

@@ -10,6 +10,7 @@ mod hostile;
 mod images;
 mod init;
 mod interactive;
+mod local_run;
 mod mcp;
 mod ownership;
 mod pipeline;

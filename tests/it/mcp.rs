@@ -65,7 +65,7 @@ fn the_tools_are_listed_with_their_annotations() {
         let client = client().await;
         let tools = client.list_all_tools().await.expect("tools/list");
         let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
-        for expected in ["detect", "plan", "init", "check", "deploy", "status"] {
+        for expected in ["detect", "plan", "init", "check", "run", "deploy", "status"] {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let annotations = |name: &str| {
@@ -231,7 +231,7 @@ fn the_mcp_inspector_lists_and_calls_the_tools() {
     assert_eq!(code, 0, "{listed}");
     let names: Vec<&str> =
         listed["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     let fixture = crate::harness::fixtures_dir().join("go-stdlib").display().to_string();
     let (code, detected) = inspector(&[
         "--method",

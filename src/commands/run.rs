@@ -1,0 +1,387 @@
+//! `bim run`: build the image bim wrote with the container engine at hand (docker, else
+//! podman), run it with the variables the app reads, their values from `.env`, and wait
+//! until it answers on its port. `--check` stops there: it is how a person, an agent or CI
+//! proves the image before pushing. Without it, the logs stream until Ctrl-C, which stops
+//! and removes the container. A second run reuses the engine's layer cache.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::config::{self, Config, ServiceConfig};
+use crate::error::Error;
+
+pub struct RunOptions {
+    pub path: PathBuf,
+    /// The service to run, by path or app name, where bim.toml has several.
+    pub service: Option<String>,
+    /// `docker` or `podman`; by default whichever is installed, docker first.
+    pub engine: Option<String>,
+    pub check: bool,
+    /// How long to wait for the app to answer.
+    pub timeout: Duration,
+}
+
+/// What a run proved.
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    pub app: String,
+    pub engine: String,
+    pub image: String,
+    pub url: String,
+    /// The HTTP status the app first answered with.
+    pub status: u16,
+    pub build_seconds: f64,
+    pub start_seconds: f64,
+    /// The variables passed from `.env`, by name (never a value).
+    pub env_passed: Vec<String>,
+    /// Variables the app reads that `.env` does not set.
+    pub env_missing: Vec<String>,
+}
+
+/// How many log lines a crash or a silent app shows.
+const LOG_LINES: usize = 20;
+
+pub fn run(options: &RunOptions, progress: &mut dyn FnMut(&str)) -> Result<RunReport, Error> {
+    let root = &options.path;
+    let config = read_config(root)?;
+    let service = choose(&config, options.service.as_deref())?;
+    let engine = engine(options.engine.as_deref())?;
+    let dockerfile =
+        service.dockerfile.clone().unwrap_or_else(|| crate::plan::repo_join(&service.path, "Dockerfile"));
+    let context = crate::plan::build_context(service).to_string();
+    if !root.join(&dockerfile).is_file() {
+        return Err(Error::Usage {
+            message: format!("{dockerfile} does not exist"),
+            flag: Some("`bim init` first, to write it".into()),
+        });
+    }
+    let image = format!("localhost/bim-run-{}:latest", service.app);
+
+    progress(&format!("building {image} with {engine} from {dockerfile}"));
+    let started = Instant::now();
+    let out = Command::new(&engine)
+        .current_dir(root)
+        .args(["build", "-t", &image, "-f", &dockerfile, &context])
+        .output()
+        .map_err(|e| Error::io(Path::new(&engine), e))?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        let log = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        return Err(Error::RunFailed {
+            stage: "build",
+            message: format!("{engine} build failed"),
+            log: tail(&log),
+        });
+    }
+    progress(&format!("built in {build_seconds:.1} s"));
+
+    let (env_passed, env_missing, values) = environment(root, service)?;
+    let name = format!("bim-run-{}-{}", service.app, std::process::id());
+    let port = service.port.to_string();
+    let mut command = Command::new(&engine);
+    command.current_dir(root).args(["run", "-d", "--name", &name, "-p", &format!("{port}:{port}")]);
+    for name in &env_passed {
+        command.args(["-e", name]); // the value comes from bim's own environment, never an argument
+    }
+    command.arg(&image).envs(&values);
+    let out = command.output().map_err(|e| Error::io(Path::new(&engine), e))?;
+    if !out.status.success() {
+        return Err(Error::RunFailed {
+            stage: "start",
+            message: format!("{engine} run failed"),
+            log: tail(&String::from_utf8_lossy(&out.stderr)),
+        });
+    }
+    let container = Container { engine: engine.clone(), name };
+    let stop = stop_on_interrupt(&container);
+
+    let path = service.healthcheck_path.clone().unwrap_or_else(|| "/".into());
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let started = Instant::now();
+    let answered = wait_for_answer(&container, &url, options.timeout, &stop);
+    let start_seconds = started.elapsed().as_secs_f64();
+    let status = match answered {
+        Ok(status) => status,
+        Err(e) => {
+            container.remove();
+            return Err(e);
+        }
+    };
+    let report = RunReport {
+        app: service.app.clone(),
+        engine,
+        image,
+        url: format!("http://127.0.0.1:{port}/"),
+        status,
+        build_seconds,
+        start_seconds,
+        env_passed,
+        env_missing,
+    };
+    if options.check {
+        container.remove();
+        return Ok(report);
+    }
+    progress(&format!("{} answers {status} at {}; Ctrl-C stops it", report.app, report.url));
+    let _ = Command::new(&container.engine).args(["logs", "-f", &container.name]).status();
+    container.remove();
+    Ok(report)
+}
+
+fn read_config(root: &Path) -> Result<Config, Error> {
+    let file = root.join(config::FILE_NAME);
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Config::parse(&text, config::FILE_NAME),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage {
+            message: format!("no bim.toml in {}", root.display()),
+            flag: Some("`bim init` first, or the repository's path".into()),
+        }),
+        Err(e) => Err(Error::io(&file, e)),
+    }
+}
+
+fn choose<'c>(config: &'c Config, wanted: Option<&str>) -> Result<&'c ServiceConfig, Error> {
+    let runnable: Vec<&ServiceConfig> = config.services.iter().collect();
+    match wanted {
+        Some(w) => runnable.into_iter().find(|s| crate::answers::matches(s, w)).ok_or_else(|| Error::Usage {
+            message: format!("bim.toml has no service `{w}`"),
+            flag: Some("--service with one of bim.toml's paths or apps".into()),
+        }),
+        None if runnable.len() == 1 => Ok(runnable[0]),
+        None => Err(Error::Usage {
+            message: format!(
+                "bim.toml has {} services: {}",
+                runnable.len(),
+                runnable.iter().map(|s| s.app.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            flag: Some("--service NAME".into()),
+        }),
+    }
+}
+
+/// The engine to use: the one asked for, else docker when its daemon answers, else podman.
+fn engine(asked: Option<&str>) -> Result<String, Error> {
+    if let Some(engine) = asked {
+        if !matches!(engine, "docker" | "podman") {
+            return Err(Error::Usage {
+                message: format!("unknown engine `{engine}`"),
+                flag: Some("--engine docker or --engine podman".into()),
+            });
+        }
+        return if on_path(engine) {
+            Ok(engine.to_string())
+        } else {
+            Err(Error::Usage { message: format!("{engine} is not installed"), flag: Some("--engine".into()) })
+        };
+    }
+    let docker_answers = || {
+        Command::new("docker")
+            .args(["info", "--format", "{{.ServerVersion}}"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if on_path("docker") && docker_answers() {
+        return Ok("docker".into());
+    }
+    if on_path("podman") {
+        return Ok("podman".into());
+    }
+    Err(Error::Usage {
+        message: if on_path("docker") {
+            "docker's daemon is not running, and podman is not installed".into()
+        } else {
+            "neither docker nor podman is installed".into()
+        },
+        flag: Some("--engine, after installing or starting Docker or Podman".into()),
+    })
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
+}
+
+/// The names the app reads (bim.toml, and `.env.example`) that `.env` sets, those it does
+/// not, and their values for the engine's environment.
+type Environment = (Vec<String>, Vec<String>, BTreeMap<String, String>);
+
+fn environment(root: &Path, service: &ServiceConfig) -> Result<Environment, Error> {
+    let folder = root.join(crate::plan::snapshot_path(&service.path));
+    let mut names: Vec<String> = service.env_vars.keys().cloned().collect();
+    for example in [folder.join(".env.example"), root.join(".env.example")] {
+        for (name, _) in read_env_file(&example)? {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    let mut values = BTreeMap::new();
+    for file in [root.join(".env"), folder.join(".env")] {
+        values.extend(read_env_file(&file)?);
+    }
+    names.sort();
+    names.dedup();
+    let (passed, missing): (Vec<String>, Vec<String>) =
+        names.into_iter().filter(|n| n != "PORT").partition(|n| values.contains_key(n));
+    values.retain(|name, _| passed.contains(name));
+    Ok((passed, missing, values))
+}
+
+/// `NAME=value` lines of a dotenv file (`export`, quotes and comments allowed).
+fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, Error> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (name, value) = line.split_once('=')?;
+            let name = name.trim();
+            let valid = !name.is_empty()
+                && !name.starts_with('#')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value);
+            valid.then(|| (name.to_string(), value.to_string()))
+        })
+        .collect())
+}
+
+struct Container {
+    engine: String,
+    name: String,
+}
+
+impl Container {
+    fn running(&self) -> bool {
+        let out = Command::new(&self.engine)
+            .args(["inspect", "--format", "{{.State.Running}}", &self.name])
+            .stderr(Stdio::null())
+            .output();
+        out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "true")
+    }
+
+    fn logs(&self) -> String {
+        let out =
+            Command::new(&self.engine).args(["logs", "--tail", &LOG_LINES.to_string(), &self.name]).output();
+        out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr))
+            .unwrap_or_default()
+    }
+
+    fn remove(&self) {
+        let _ = Command::new(&self.engine)
+            .args(["rm", "-f", "-t", "2", &self.name])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Ctrl-C stops and removes the container, then exits as interrupted. The handler is set
+/// once per process (an MCP server runs many); it removes whichever container runs now.
+fn stop_on_interrupt(container: &Container) -> Arc<AtomicBool> {
+    static TARGET: Mutex<Option<(String, String)>> = Mutex::new(None);
+    static STOPPED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    if let Ok(mut target) = TARGET.lock() {
+        *target = Some((container.engine.clone(), container.name.clone()));
+    }
+    let stopped = STOPPED.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = Arc::clone(&flag);
+        let _ = ctrlc::set_handler(move || {
+            set.store(true, Ordering::SeqCst);
+            if let Some((engine, name)) = TARGET.lock().ok().and_then(|t| t.clone()) {
+                Container { engine, name }.remove();
+            }
+            eprintln!("\nstopped and removed the container");
+            std::process::exit(crate::error::exit::INTERRUPTED);
+        });
+        flag
+    });
+    Arc::clone(stopped)
+}
+
+/// The first status under 500 the app answers with, or why it never did.
+fn wait_for_answer(
+    container: &Container,
+    url: &str,
+    timeout: Duration,
+    stop: &AtomicBool,
+) -> Result<u16, Error> {
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(2)))
+        .http_status_as_error(false)
+        .build();
+    let agent = ureq::Agent::new_with_config(config);
+    let deadline = Instant::now() + timeout;
+    let mut last = None;
+    while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+        if let Ok(response) = agent.get(url).call() {
+            let status = response.status().as_u16();
+            if status < 500 {
+                return Ok(status);
+            }
+            last = Some(status);
+        }
+        if !container.running() {
+            return Err(Error::RunFailed {
+                stage: "crash",
+                message: "the app stopped before it answered".into(),
+                log: container.logs(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let answered = last.map(|s| format!(" (it answered {s})")).unwrap_or_default();
+    Err(Error::RunFailed {
+        stage: "timeout",
+        message: format!("no answer under 500 from {url} within {} s{answered}", timeout.as_secs()),
+        log: container.logs(),
+    })
+}
+
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(LOG_LINES)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_env_file;
+
+    #[test]
+    fn dotenv_lines_are_read_with_quotes_exports_and_comments() {
+        let dir = tempfile_dir();
+        let path = dir.join(".env");
+        std::fs::write(&path, "# a comment\nexport A=1\nB=\"two words\"\nC='x'\nnot a line\n")
+            .expect("write");
+        let read = read_env_file(&path).expect("read");
+        assert_eq!(
+            read,
+            [("A".into(), "1".into()), ("B".into(), "two words".into()), ("C".into(), "x".into())]
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("bim-dotenv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        dir
+    }
+}
