@@ -39,6 +39,8 @@ pub struct Overrides {
     pub scan_fail_on: Option<crate::config::Severity>,
     pub scan_only_fixed: bool,
     pub attest: bool,
+    /// `--platforms a,b`: replaces bim.toml's list.
+    pub platforms: Option<Vec<String>>,
 }
 
 impl Overrides {
@@ -231,6 +233,10 @@ pub fn resolve(
     pipeline.scan |= flags.scan || flags.scan_fail_on.is_some() || flags.scan_only_fixed;
     pipeline.scan_only_fixed |= flags.scan_only_fixed;
     pipeline.attest |= flags.attest;
+    if let Some(platforms) = &flags.platforms {
+        crate::config::validate_platforms(platforms)?;
+        pipeline.platforms = platforms.clone();
+    }
     if let Some(level) = flags.scan_fail_on {
         pipeline.scan_fail_on = level;
     }

@@ -242,6 +242,9 @@ pub struct InitArgs {
     /// Attest each pushed image's build provenance (needs a public repository)
     #[arg(long)]
     pub attest: bool,
+    /// Build for these platforms, each on its own native runner (linux/amd64,linux/arm64)
+    #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
+    pub platforms: Option<Vec<String>>,
     /// Do not write or merge .env.example
     #[arg(long)]
     pub no_env_example: bool,
@@ -340,6 +343,7 @@ impl InitArgs {
                 scan_fail_on: self.scan_fail_on,
                 scan_only_fixed: self.scan_only_fixed,
                 attest: self.attest,
+                platforms: self.platforms.clone(),
                 skip: [
                     (self.no_dockerfile, FileKind::Dockerfile),
                     (self.no_dockerignore, FileKind::Dockerignore),

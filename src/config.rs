@@ -147,6 +147,33 @@ pub struct Pipeline {
     pub scan_only_fixed: bool,
     /// Attest each pushed image's build provenance (public repositories).
     pub attest: bool,
+    /// Build for these platforms, each on a runner of its own architecture, joined into
+    /// one image; empty builds for the runner's own (linux/amd64).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+}
+
+/// The platforms GitHub has native runners for, and those runners.
+pub const PLATFORM_RUNNERS: &[(&str, &str, &str)] =
+    &[("linux/amd64", "amd64", "ubuntu-24.04"), ("linux/arm64", "arm64", "ubuntu-24.04-arm")];
+
+/// Checks a `--platforms` list: known platforms, each once.
+pub fn validate_platforms(platforms: &[String]) -> Result<(), Error> {
+    for (i, p) in platforms.iter().enumerate() {
+        if !PLATFORM_RUNNERS.iter().any(|(name, _, _)| name == p) {
+            return Err(Error::Usage {
+                message: format!("platform `{p}` has no native GitHub runner bim knows"),
+                flag: Some("--platforms linux/amd64,linux/arm64".into()),
+            });
+        }
+        if platforms[..i].contains(p) {
+            return Err(Error::Usage {
+                message: format!("platform `{p}` is listed twice"),
+                flag: Some("--platforms".into()),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Pipeline {
@@ -295,6 +322,7 @@ impl Config {
     /// Checks every value the same way a flag's value is checked.
     pub fn validate(&self) -> Result<(), Error> {
         validate::branch(&self.branch, "--branch")?;
+        validate_platforms(&self.pipeline.platforms)?;
         if let Some(url) = &self.api_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {

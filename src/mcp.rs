@@ -182,6 +182,7 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
         scan_fail_on: None,
         scan_only_fixed: false,
         attest: args.attest,
+        platforms: None,
     })
 }
 

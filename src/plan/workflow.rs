@@ -26,6 +26,9 @@ pub const ATTEST: &str = "actions/attest@1e69f48acb82d1966a394da916b4c1698aa569d
 pub const SCAN: &str = "anchore/scan-action@e1165082ffb1fe366ebaf02d8526e7c4989ea9d2 # v7.4.0";
 pub const UPLOAD_SARIF: &str =
     "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2";
+pub const UPLOAD_ARTIFACT: &str = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0";
+pub const DOWNLOAD_ARTIFACT: &str =
+    "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1";
 pub const RUST_CACHE: &str = "Swatinem/rust-cache@6323deb102c322ba6fcbdcafc7e3dddab59af2b6 # v2.9.2";
 pub const SETUP_RUBY: &str = "ruby/setup-ruby@0dafeac902942906541bc140009cdbf32665b601 # v1.315.0";
 
@@ -50,6 +53,16 @@ pub struct Actions {
     attest: &'static str,
     scan: &'static str,
     upload_sarif: &'static str,
+    upload_artifact: &'static str,
+    download_artifact: &'static str,
+}
+
+#[derive(Serialize)]
+struct PlatformRow {
+    platform: &'static str,
+    /// For artifact and cache names.
+    arch: &'static str,
+    runner: &'static str,
 }
 
 #[derive(Serialize)]
@@ -65,6 +78,10 @@ pub struct WorkflowContext {
     scan_fail_on: String,
     scan_only_fixed: bool,
     attest: bool,
+    /// Per-platform image jobs joined by a manifest job, when bim.toml lists platforms.
+    platforms: Vec<PlatformRow>,
+    /// The job whose outputs name the image to scan and deploy.
+    published: &'static str,
     services: Vec<WorkflowService>,
 }
 
@@ -132,7 +149,15 @@ pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
             attest: ATTEST,
             scan: SCAN,
             upload_sarif: UPLOAD_SARIF,
+            upload_artifact: UPLOAD_ARTIFACT,
+            download_artifact: DOWNLOAD_ARTIFACT,
         },
+        platforms: crate::config::PLATFORM_RUNNERS
+            .iter()
+            .filter(|(name, _, _)| config.pipeline.platforms.iter().any(|p| p == name))
+            .map(|&(platform, arch, runner)| PlatformRow { platform, arch, runner })
+            .collect(),
+        published: if config.pipeline.platforms.is_empty() { "image" } else { "manifest" },
         scan: config.pipeline.scan,
         scan_fail_on: config.pipeline.scan_fail_on.to_string(),
         scan_only_fixed: config.pipeline.scan_only_fixed,

@@ -16,6 +16,12 @@ fn every_pipeline_variant_passes_the_linters() {
         ("go-stdlib", &["--scan", "--attest", "--registry", "dockerhub"]),
         ("go-stdlib", &["--scan-fail-on", "high", "--scan-only-fixed", "--registry", "registry.example.com"]),
         ("monorepo-turbo-workspaces", &["--scan", "--attest"]),
+        ("go-stdlib", &["--platforms", "linux/amd64,linux/arm64"]),
+        (
+            "go-stdlib",
+            &["--platforms", "linux/amd64,linux/arm64", "--scan", "--attest", "--registry", "dockerhub"],
+        ),
+        ("monorepo-turbo-workspaces", &["--platforms", "linux/arm64,linux/amd64", "--scan"]),
     ];
     let mut findings = Vec::new();
     for (fixture, flags) in variants {
@@ -81,9 +87,9 @@ fn attest_records_provenance_without_the_builders_own() {
     );
 }
 
-/// The image-ref step's script, taken from the workflow as GitHub would run it.
-fn image_ref_script(workflow: &str) -> String {
-    let start = workflow.find("name: Name the image by digest").expect("the step");
+/// The `run:` script of the first step named `step`, as GitHub would run it.
+fn step_script(workflow: &str, step: &str) -> String {
+    let start = workflow.find(&format!("name: {step}")).expect("the step");
     let after = &workflow[start..];
     let body = &after[after.find("        run: |\n").expect("run block") + "        run: |\n".len()..];
     body.lines()
@@ -95,29 +101,118 @@ fn image_ref_script(workflow: &str) -> String {
 
 fn run_image_ref(script: &str, image: &str, digest: &str) -> (i32, String, String) {
     let dir = tempfile::tempdir().expect("dir");
-    let output = dir.path().join("out");
+    let (code, stdout, out) = run_script(script, dir.path(), &[("IMAGE", image), ("DIGEST", digest)]);
+    (code, stdout, out)
+}
+
+/// Runs a step's script in `dir` with `env`, as a runner would: `GITHUB_OUTPUT` and
+/// `RUNNER_TEMP` set, `PATH` first searching `dir/bin`. Returns the exit code, what it
+/// printed, and what it wrote to `GITHUB_OUTPUT`.
+fn run_script(script: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    let output = dir.join("github_output");
     std::fs::write(&output, "").expect("output");
+    let path = format!("{}:{}", dir.join("bin").display(), std::env::var("PATH").unwrap_or_default());
     let out = std::process::Command::new("bash")
         .arg("-c")
         .arg(script)
+        .current_dir(dir)
         .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("IMAGE", image)
-        .env("DIGEST", digest)
+        .env("PATH", path)
         .env("GITHUB_OUTPUT", &output)
+        .env("RUNNER_TEMP", dir.join("runner-temp"))
+        .envs(env.iter().copied())
         .output()
         .expect("bash");
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
         std::fs::read_to_string(&output).unwrap_or_default(),
     )
 }
 
 #[test]
+fn platforms_build_on_native_runners_and_the_manifest_job_joins_them() {
+    let run = Test::fixture("go-stdlib")
+        .args(&["init", "--yes", "--platforms", "linux/amd64,linux/arm64"])
+        .run()
+        .code(0);
+    let workflow = run.read(WORKFLOW);
+    for needed in [
+        "runner: ubuntu-24.04\n",
+        "runner: ubuntu-24.04-arm\n",
+        "platforms: ${{ matrix.platform }}",
+        "push-by-digest=true",
+        "needs: [image-hello]",
+        "needs: [test-hello, image-hello, manifest-hello]",
+        "DIGEST: ${{ needs.manifest-hello.outputs.digest }}",
+    ] {
+        assert!(workflow.contains(needed), "{needed:?} missing:\n{workflow}");
+    }
+    assert!(!workflow.contains("qemu"), "never emulated");
+    assert!(run.read("bim.toml").contains("platforms = [\"linux/amd64\", \"linux/arm64\"]"));
+
+    // The image job names the image, then keeps its platform's digest as a file.
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, _, out) = run_script(
+        &step_script(&workflow, "Name the image"),
+        dir.path(),
+        &[("TAG", "ghcr.io/acme/shop:sha-0123")],
+    );
+    assert_eq!((code, out.as_str()), (0, "name=ghcr.io/acme/shop\n"));
+    let keep = step_script(&workflow, "Keep the digest for the manifest job");
+    let (amd, arm) = (format!("sha256:{}", "a1".repeat(32)), format!("sha256:{}", "b2".repeat(32)));
+    for digest in [&amd, &arm] {
+        let (code, printed, _) = run_script(&keep, dir.path(), &[("DIGEST", digest)]);
+        assert_eq!(code, 0, "{printed}");
+    }
+    let (code, printed, _) = run_script(&keep, dir.path(), &[("DIGEST", "")]);
+    assert_eq!(code, 1, "{printed}");
+
+    // The manifest job joins the digests under every tag, and outputs the joined digest.
+    let digests = dir.path().join("runner-temp/digests");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let docker = bin.join("docker");
+    std::fs::write(
+        &docker,
+        format!(
+            "#!/usr/bin/env bash\necho \"$@\" >> {}/docker-calls\nif [ \"$3\" = inspect ]; then echo '{{\"digest\":\"sha256:{}\"}}'; fi\n",
+            dir.path().display(),
+            "cc".repeat(32)
+        ),
+    )
+    .expect("fake docker");
+    std::fs::set_permissions(&docker, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let join = step_script(&workflow, "Join the platforms into one image");
+    let (code, printed, out) = run_script(
+        &format!("cd {} && {join}", digests.display()),
+        dir.path(),
+        &[("NAME", "ghcr.io/acme/shop"), ("TAGS", "ghcr.io/acme/shop:sha-0123\nghcr.io/acme/shop:main\n")],
+    );
+    assert_eq!(code, 0, "{printed}");
+    assert_eq!(out, format!("digest=sha256:{}\n", "cc".repeat(32)));
+    let calls = std::fs::read_to_string(dir.path().join("docker-calls")).expect("docker was called");
+    let create = calls.lines().next().expect("create");
+    assert!(
+        create.starts_with(
+            "buildx imagetools create --tag ghcr.io/acme/shop:sha-0123 --tag ghcr.io/acme/shop:main "
+        ),
+        "{create}"
+    );
+    assert!(
+        create.contains(&format!("ghcr.io/acme/shop@{amd}"))
+            && create.contains(&format!("ghcr.io/acme/shop@{arm}")),
+        "{create}"
+    );
+    // Unknown platforms are refused with the flag to pass.
+    let bad = Test::fixture("go-stdlib").args(&["init", "--yes", "--platforms", "linux/s390x"]).run().code(2);
+    assert!(bad.stderr.contains("--platforms linux/amd64,linux/arm64"), "{}", bad.stderr);
+}
+
+#[test]
 fn the_image_ref_step_names_the_image_by_digest() {
     let run = Test::fixture("go-stdlib").args(&["init", "--yes", "--scan"]).run().code(0);
-    let script = image_ref_script(&run.read(WORKFLOW));
+    let script = step_script(&run.read(WORKFLOW), "Name the image by digest");
     let digest = format!("sha256:{}", "ab".repeat(32));
     let (code, _, out) = run_image_ref(&script, "ghcr.io/acme/shop:sha-0123abc", &digest);
     assert_eq!(code, 0);
