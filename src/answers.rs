@@ -41,6 +41,8 @@ pub struct Overrides {
     pub attest: bool,
     /// `--platforms a,b`: replaces bim.toml's list.
     pub platforms: Option<Vec<String>>,
+    /// `--compose`: write compose.yaml even without a backing service.
+    pub compose: bool,
 }
 
 impl Overrides {
@@ -83,6 +85,7 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         test_command: None,
         release_command: None,
         processes: Default::default(),
+        backing_services: Vec::new(),
         healthcheck_path: None,
         entrypoint: None,
         static_output: None,
@@ -228,6 +231,9 @@ pub fn resolve(
     for kind in &flags.skip {
         files.turn_off(*kind);
     }
+    if flags.compose {
+        files.compose = Some(true);
+    }
 
     let mut pipeline = existing.map(|c| c.pipeline.clone()).unwrap_or_default();
     pipeline.scan |= flags.scan || flags.scan_fail_on.is_some() || flags.scan_only_fixed;
@@ -272,6 +278,7 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         start_command: service.start_command.clone(),
         test_command: service.test_command.clone(),
         release_command: service.release_command.clone(),
+        backing_services: service.backing_services.clone(),
         processes: service.processes.iter().map(|p| (p.name.clone(), p.command.clone())).collect(),
         healthcheck_path: service.healthcheck_path.clone(),
         entrypoint: service.entrypoint.clone(),

@@ -251,6 +251,13 @@ pub struct InitArgs {
     /// Do not write the README section
     #[arg(long)]
     pub no_readme: bool,
+    /// Write compose.yaml even when no backing service was found
+    #[arg(long, conflicts_with = "no_compose")]
+    pub compose: bool,
+    /// Do not write compose.yaml (written by default when the app talks to a database,
+    /// cache or broker)
+    #[arg(long)]
+    pub no_compose: bool,
 }
 
 /// Backend.im's API is experimental until it publishes a reference: see the README.
@@ -344,6 +351,7 @@ impl InitArgs {
                 scan_only_fixed: self.scan_only_fixed,
                 attest: self.attest,
                 platforms: self.platforms.clone(),
+                compose: self.compose,
                 skip: [
                     (self.no_dockerfile, FileKind::Dockerfile),
                     (self.no_dockerignore, FileKind::Dockerignore),
@@ -351,6 +359,7 @@ impl InitArgs {
                     (self.no_dependabot, FileKind::Dependabot),
                     (self.no_env_example, FileKind::EnvExample),
                     (self.no_readme, FileKind::Readme),
+                    (self.no_compose, FileKind::Compose),
                 ]
                 .into_iter()
                 .filter_map(|(off, kind)| off.then_some(kind))

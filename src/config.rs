@@ -79,6 +79,9 @@ pub struct Files {
     pub dependabot: bool,
     pub env_example: bool,
     pub readme: bool,
+    /// compose.yaml: unset writes it when an app talks to a backing service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compose: Option<bool>,
 }
 
 impl Files {
@@ -92,6 +95,7 @@ impl Files {
             FileKind::Dependabot => self.dependabot = false,
             FileKind::EnvExample => self.env_example = false,
             FileKind::Readme => self.readme = false,
+            FileKind::Compose => self.compose = Some(false),
             FileKind::Gitignore | FileKind::Answers | FileKind::Rendered | FileKind::Agents => {}
         }
     }
@@ -106,6 +110,7 @@ impl Default for Files {
             dependabot: true,
             env_example: true,
             readme: true,
+            compose: None,
         }
     }
 }
@@ -204,6 +209,9 @@ pub struct ServiceConfig {
     /// Run once per deploy, before the new version serves: in the deploy request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_command: Option<String>,
+    /// The databases, caches and brokers the service talks to, run beside it in compose.yaml.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backing_services: Vec<String>,
     /// Processes run from the same image beside the web server (workers): name → command.
     /// They have no port and no health check.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -374,6 +382,17 @@ impl Config {
             }
             for setting in &s.build_env {
                 validate::build_env(setting, "build_env in bim.toml")?;
+            }
+            for kind in &s.backing_services {
+                if !crate::detect::backing::KINDS.contains(&kind.as_str()) {
+                    return Err(Error::Usage {
+                        message: format!(
+                            "backing service `{kind}` is not one bim runs ({})",
+                            crate::detect::backing::KINDS.join(", ")
+                        ),
+                        flag: None,
+                    });
+                }
             }
             for (name, command) in &s.processes {
                 validate::process_name(name, "--process")?;

@@ -183,6 +183,7 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
         scan_only_fixed: false,
         attest: args.attest,
         platforms: None,
+        compose: false,
     })
 }
 

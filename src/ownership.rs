@@ -29,6 +29,8 @@ pub enum FileKind {
     Dependabot,
     EnvExample,
     Readme,
+    /// compose.yaml, for local runs beside the backing services.
+    Compose,
     Gitignore,
     Answers,
     /// bim's last render of a file it makes whole: the base of the next three-way merge.

@@ -56,6 +56,16 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(module) = module else {
         return Err(Error::broken(&rel, "it has no `module` line"));
     };
+    // The modules go.mod requires, for the tables looked up by dependency.
+    let requires: std::collections::BTreeSet<String> = gomod
+        .text
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.trim().trim_start_matches("require").split_whitespace();
+            let (path, version) = (words.next()?, words.next()?);
+            (path.contains('/') && version.starts_with('v')).then(|| path.to_string())
+        })
+        .collect();
     let packages = Packages::read(*dir, &module)?;
     let programs = packages.programs();
     if programs.is_empty() {
@@ -94,6 +104,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.found("language", &rel, format!("module {module}"));
         service.package_manager = PackageManager::Go;
         service.found("package_manager", &rel, "go modules");
+        service.dependencies = requires.clone();
         describe_program(dir, &mut service, program, &rel)?;
         versions::apply(&mut service, pin.clone(), defaults::GO, "Go");
         services.push(service);

@@ -8,6 +8,7 @@
 pub mod dir;
 pub mod model;
 
+pub mod backing;
 pub mod bind;
 mod build_variants;
 mod deno;
@@ -152,6 +153,7 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         service.found("env_vars", file, format!("line {line}: reads {name}"));
         service.env_vars.push(name);
     }
+    backing::apply(dir, service)?;
     Ok(())
 }
 

@@ -146,6 +146,10 @@ pub struct Service {
     /// Processes beside the web server, run from the same image.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<Process>,
+    /// The databases, caches and brokers the app talks to (postgres, mysql, redis, mongodb,
+    /// rabbitmq), which compose.yaml runs beside it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backing_services: Vec<String>,
     pub port: Option<u16>,
     pub healthcheck_path: Option<String>,
     pub env_vars: Vec<String>,
@@ -198,6 +202,7 @@ impl Service {
             test_command: None,
             release_command: None,
             processes: Vec::new(),
+            backing_services: Vec::new(),
             port: None,
             healthcheck_path: None,
             env_vars: Vec::new(),

@@ -87,6 +87,11 @@ pub fn env_example(service: &ServiceConfig) -> PlannedFile {
         "# The environment variables this app reads. Copy to .env for local runs;\n# set them in Backend.im for deploys. Never commit real values.\n",
     );
     let build_time = service.build_time_vars();
+    for name in super::compose::password_variables(service) {
+        text.push_str(&format!(
+            "\n# for compose.yaml's local database (any value; local runs only)\n{name}=\n"
+        ));
+    }
     for (name, file) in &service.env_vars {
         text.push('\n');
         if !file.is_empty() {

@@ -1,6 +1,7 @@
 //! Planning: from the answers (and the snapshot, for which files exist), every file bim
 //! will write, rendered in memory. Pure: nothing here touches the disk.
 
+pub mod compose;
 mod dockerfile;
 pub mod docs;
 mod workflow;
@@ -80,6 +81,9 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
             contents: templates.render("github/dependabot.yml.tera", &workflow::dependabot_context())?,
         });
     }
+    if compose::wanted(config, snap) {
+        files.push(compose::plan(config, templates)?);
+    }
     if files_on.readme {
         files.push(docs::readme(config, templates, &workflow_path(snap))?);
     }
@@ -95,7 +99,12 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
     // What bim renders of each file it makes whole is kept, as the next merge's base.
     let rendered: Vec<PlannedFile> = files
         .iter()
-        .filter(|f| matches!(f.kind, FileKind::Dockerfile | FileKind::Workflow | FileKind::Dependabot))
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FileKind::Dockerfile | FileKind::Workflow | FileKind::Dependabot | FileKind::Compose
+            )
+        })
         .map(|f| PlannedFile {
             path: crate::ownership::rendered_path(&f.path),
             kind: FileKind::Rendered,

@@ -66,6 +66,12 @@ fn every_fixture_renders_files_that_match_their_snapshots_and_pass_the_linters()
         for (path, text) in &files {
             snapshot.push_str(&format!("=== {path}\n{text}\n"));
             let full = run.dir.path().join(path);
+            if path == "compose.yaml" {
+                let found = tools::lint_compose(&full);
+                if !found.is_empty() {
+                    findings.push(format!("{name}/{path}:\n{found}"));
+                }
+            }
             if path.ends_with("workflows/backend-im.yml") {
                 let found = tools::lint_workflow(&full);
                 if !found.is_empty() {

@@ -1,5 +1,6 @@
 //! bim's one integration test binary.
 
+mod compose;
 mod deploy;
 mod detect;
 mod examples;

