@@ -269,29 +269,49 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
 
 fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> {
     let mut wsgi: Option<(String, String)> = None;
-    let mut collectstatic: Option<String> = None;
+    let mut static_root: Option<String> = None;
+    let mut staticfiles = false;
+    let mut locale: Option<String> = None;
     if let Some(manage) = dir.text("manage.py")?
         && let Some(caps) = SETTINGS_MODULE.captures(&manage.text)
     {
         let module_path = caps[1].replace('.', "/");
+        // A settings package (settings/base.py, dev.py, production.py) is read whole: the
+        // module manage.py names often only imports the base.
+        let package = crate::scan::parent(&module_path).to_string();
+        let package_files = (crate::scan::file_name(&package) == "settings")
+            .then(|| dir.snap.files_under(&dir.rel(&package)).map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_default();
         let files: Vec<String> = [format!("{module_path}.py"), format!("{module_path}/__init__.py")]
             .into_iter()
             .map(|f| dir.rel(&f))
             .chain(dir.snap.files_under(&dir.rel(&module_path)).map(str::to_string))
+            .chain(package_files)
             .collect();
-        for rel in files {
-            let Some(file) = dir.source_text(&rel)? else {
+        for rel in files.iter().filter(|f| f.ends_with(".py")) {
+            let Some(file) = dir.source_text(rel)? else {
                 continue;
             };
-            if STATIC_ROOT.is_match(&file.text) && file.text.contains("django.contrib.staticfiles") {
-                collectstatic = Some(rel.clone());
+            if STATIC_ROOT.is_match(&file.text) && static_root.is_none() {
+                static_root = Some(rel.clone());
             }
-            if let Some(c) = WSGI_APPLICATION.captures(&file.text) {
-                wsgi = Some((rel, c[1].to_string()));
-                break;
+            staticfiles |= file.text.contains("django.contrib.staticfiles");
+            if locale.is_none() && file.text.contains("LOCALE_PATHS") {
+                locale = Some(rel.clone());
+            }
+            if wsgi.is_none()
+                && let Some(c) = WSGI_APPLICATION.captures(&file.text)
+            {
+                wsgi = Some((rel.clone(), c[1].to_string()));
             }
         }
     }
+    let collectstatic = static_root.filter(|_| staticfiles);
+    // Translations ship compiled: .po catalogues the repository holds become .mo files in
+    // the build, with gettext's msgfmt.
+    let catalogue =
+        dir.snap.files_under(dir.path).find(|p| p.ends_with(".po") && p.contains("/LC_MESSAGES/"));
+    let compilemessages = catalogue.map(|po| locale.clone().unwrap_or_else(|| po.to_string()));
     if wsgi.is_none()
         && let Some(rel) = dir.sources(PY).find(|p| p.ends_with("/wsgi.py"))
     {
@@ -308,6 +328,16 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
             "STATIC_ROOT with django.contrib.staticfiles: collectstatic",
         );
         service.build_command = Some("python manage.py collectstatic --noinput".into());
+    }
+    if let Some(file) = compilemessages {
+        service.found("build_command", &file, "translation catalogues (.po): compilemessages, with gettext");
+        let step = "python manage.py compilemessages";
+        service.build_command = Some(match service.build_command.take() {
+            Some(existing) => format!("{existing} && {step}"),
+            None => step.to_string(),
+        });
+        service.system_packages.add(&["gettext".to_string()], &[]);
+        service.found("system_packages", &file, "compilemessages runs msgfmt; build: gettext");
     }
     let Some((file, object)) = wsgi else {
         service.warn("found no WSGI application in the Django settings; pass --start-command");
