@@ -279,9 +279,11 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
         // A settings package (settings/base.py, dev.py, production.py) is read whole: the
         // module manage.py names often only imports the base.
         let package = crate::scan::parent(&module_path).to_string();
-        let package_files = (crate::scan::file_name(&package) == "settings")
-            .then(|| dir.snap.files_under(&dir.rel(&package)).map(str::to_string).collect::<Vec<_>>())
-            .unwrap_or_default();
+        let package_files: Vec<String> = if crate::scan::file_name(&package) == "settings" {
+            dir.snap.files_under(&dir.rel(&package)).map(str::to_string).collect()
+        } else {
+            Vec::new()
+        };
         let files: Vec<String> = [format!("{module_path}.py"), format!("{module_path}/__init__.py")]
             .into_iter()
             .map(|f| dir.rel(&f))
