@@ -21,7 +21,7 @@ static CARGO_FEATURES: LazyLock<Pattern> = LazyLock::new(|| {
     )
 });
 static GO_TAGS: LazyLock<Pattern> =
-    LazyLock::new(|| Pattern::new(r#"go (?:build|install)\b[^\n]*?-tags[= ]+["']?([A-Za-z0-9_,.-]+)"#));
+    LazyLock::new(|| Pattern::new(r#"go build\b[^\n]*?-tags[= ]+["']?([A-Za-z0-9_,.-]+)"#));
 /// goreleaser's `tags:` list under a build.
 static GORELEASER_TAGS: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?m)^\s+tags:\s*\n\s+-\s+([A-Za-z0-9_.-]+)"));
@@ -30,7 +30,15 @@ static COMPILE_ERROR_UNLESS_FEATURE: LazyLock<Pattern> =
 
 /// The Cargo features the repository builds with, added to the build command.
 pub fn cargo(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let found = search(dir, &CARGO_FEATURES, false)?;
+    // Only features this crate declares: `cargo install sqlx-cli --features postgres` in a
+    // workflow is another crate's.
+    let declared: Vec<String> = dir
+        .toml("Cargo.toml")?
+        .and_then(|t| t.get("features").and_then(|f| f.as_table()).map(|f| f.keys().cloned().collect()))
+        .unwrap_or_default();
+    let found = search(dir, &CARGO_FEATURES, false)?.filter(|(features, _)| {
+        features.split([',', ' ']).filter(|f| !f.is_empty()).all(|f| declared.iter().any(|d| d == f))
+    });
     let needs_one = dir.grep(&[".rs"], &COMPILE_ERROR_UNLESS_FEATURE)?;
     match (found, needs_one) {
         (Some((features, file)), _) => {
