@@ -119,3 +119,86 @@ fn run_without_bim_toml_or_with_an_unknown_engine_names_what_to_do() {
     let run = Test::new().args(&["run", "--check", "--engine", "rkt", &root]).run().code(2);
     assert!(run.stderr.contains("--engine docker or --engine podman"), "{}", run.stderr);
 }
+
+/// The first test in which a generated app talks to a real database: an app that connects
+/// to Postgres before it listens crashes without one (exit 12, with its reason), then
+/// answers against the Postgres that bim's compose.yaml runs, once its health check passes.
+#[test]
+#[ignore = "builds container images; scripts/test and CI run it with --include-ignored"]
+fn an_app_that_needs_postgres_answers_against_the_postgres_of_its_compose_yaml() {
+    let test = Test::new();
+    crate::harness::copy_tree(&repo().join("examples/node-postgres"), test.path());
+    for generated in
+        ["Dockerfile", ".dockerignore", ".github", "bim.toml", ".bim", "README.md", "compose.yaml"]
+    {
+        let path = test.path().join(generated);
+        let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+    }
+    // On this machine containers share the host's network, so the app reaches Postgres on
+    // 127.0.0.1; compose's own network would name it `postgres`.
+    let run = test
+        .file(
+            ".env",
+            "POSTGRES_PASSWORD=local-e2e\nDATABASE_URL=postgres://app:local-e2e@127.0.0.1:5432/app\n",
+        )
+        .file("host-network.yaml", "services:\n  postgres:\n    network_mode: host\n")
+        .args(&["init", "--yes"])
+        .run()
+        .code(0);
+    let root = run.dir.path();
+    let compose = run.read("compose.yaml");
+    assert!(compose.contains("image: postgres:17") && compose.contains("pg_isready"), "{compose}");
+    let out = Command::new(repo().join("scripts/standins"))
+        .arg(root.join("compose.yaml"))
+        .arg(root.join("Dockerfile"))
+        .env("CONTAINERS_CONF", repo().join("scripts/containers.conf"))
+        .output()
+        .expect("scripts/standins");
+    assert!(out.status.success(), "stand-ins: {}", String::from_utf8_lossy(&out.stderr));
+    let bim_run = || {
+        engine_env(Test::new())
+            .args(&["run", "--check", "--engine", "podman", "--timeout", "60s", &root.display().to_string()])
+            .run()
+    };
+    let alone = bim_run();
+    assert_eq!(alone.code, 12, "without Postgres the app stops: {}{}", alone.stdout, alone.stderr);
+    assert!(alone.stderr.contains("cannot reach the database"), "{}", alone.stderr);
+
+    let compose_cmd = |args: &[&str]| {
+        Command::new(crate::tools::podman_compose())
+            .current_dir(std::env::temp_dir())
+            .env("CONTAINERS_CONF", repo().join("scripts/containers.conf"))
+            .env("POSTGRES_PASSWORD", "local-e2e")
+            .args(["-p", "bim-e2e-pg", "-f"])
+            .arg(root.join("compose.yaml"))
+            .arg("-f")
+            .arg(root.join("host-network.yaml"))
+            .args(args)
+            .output()
+            .expect("podman-compose")
+    };
+    let up = compose_cmd(&["up", "-d", "postgres"]);
+    assert!(up.status.success(), "podman-compose up: {}", String::from_utf8_lossy(&up.stderr));
+    // compose.yaml's own health check, run by hand: this machine has no systemd timers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let healthy = loop {
+        let check = Command::new("podman")
+            .env("CONTAINERS_CONF", repo().join("scripts/containers.conf"))
+            .args(["healthcheck", "run", "bim-e2e-pg_postgres_1"])
+            .output()
+            .expect("podman healthcheck");
+        if check.status.success() {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let answered = healthy.then(bim_run);
+    let down = compose_cmd(&["down", "-v"]);
+    assert!(healthy, "Postgres never passed its health check");
+    let answered = answered.expect("ran");
+    assert_eq!(answered.code, 0, "{}{}", answered.stdout, answered.stderr);
+    assert!(down.status.success(), "podman-compose down: {}", String::from_utf8_lossy(&down.stderr));
+}
