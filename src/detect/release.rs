@@ -22,6 +22,7 @@ const MIGRATE_STEPS: &[&str] = &[
     "prisma migrate deploy",
     "artisan migrate",
     "knex migrate:latest",
+    "drizzle-kit migrate",
     "Release.migrate",
 ];
 
@@ -81,6 +82,20 @@ const MIGRATIONS: &[Migrations] = &[
         marker: "knexfile.js",
         dependency: Some("knex"),
         command: "npx knex migrate:latest",
+    },
+    Migrations {
+        language: Language::Node,
+        framework: None,
+        marker: "drizzle.config.ts",
+        dependency: Some("drizzle-orm"),
+        command: "npx drizzle-kit migrate",
+    },
+    Migrations {
+        language: Language::Node,
+        framework: None,
+        marker: "drizzle.config.js",
+        dependency: Some("drizzle-orm"),
+        command: "npx drizzle-kit migrate",
     },
     Migrations {
         language: Language::Php,

@@ -259,6 +259,21 @@ fn migrations_become_the_release_command() {
             "npx prisma migrate deploy",
         ),
         (
+            "drizzle",
+            &[
+                (
+                    "package.json",
+                    r#"{"name":"api","scripts":{"start":"node server.js"},"dependencies":{"express":"^4","drizzle-orm":"^0.36"},"devDependencies":{"drizzle-kit":"^0.28"}}"#,
+                ),
+                ("server.js", "require('express')().listen(3000)\n"),
+                (
+                    "drizzle.config.ts",
+                    "export default { out: './drizzle', schema: './src/schema.ts', dialect: 'postgresql' };\n",
+                ),
+            ],
+            "npx drizzle-kit migrate",
+        ),
+        (
             "laravel",
             &[
                 (
