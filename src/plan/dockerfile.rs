@@ -79,6 +79,8 @@ pub struct DockerfileContext {
     pub node_version: &'static str,
     /// Go build tags, as the build command names them.
     pub go_tags: Option<String>,
+    /// What runs the build of a JavaScript app: `node` or `bun` (its version is `version`).
+    pub runtime: &'static str,
 }
 
 #[derive(Serialize, Debug)]
@@ -156,6 +158,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         runtime_copies: runtime_copies(service),
         node_version: crate::detect::defaults::NODE,
         go_tags: go_tags(service),
+        runtime: if service.language == Language::Bun { "bun" } else { "node" },
     };
     let copy_here = |names: &[&str]| -> Vec<CopyItem> {
         names
