@@ -20,6 +20,7 @@ mod go;
 mod go_packages;
 mod health;
 mod java;
+mod lockfile_drift;
 mod node;
 mod php;
 mod port;

@@ -330,3 +330,35 @@ fn migrations_become_the_release_command() {
         }
     }
 }
+
+/// A lockfile out of date with package.json would fail the image's exact install: detect
+/// says which ranges it lacks and how to fix it, for yarn 1 and npm alike.
+#[test]
+fn a_lockfile_out_of_date_with_package_json_is_named_with_the_fix() {
+    let package = r#"{"name":"api","scripts":{"start":"node server.js"},"dependencies":{"express":"^4.21.0","pg":"^8.13.0"}}"#;
+    let yarn = Test::new()
+        .file("package.json", package)
+        .file("server.js", "require('express')().listen(3000)\n")
+        .file("yarn.lock", "# yarn lockfile v1\n\nexpress@^4.21.0:\n  version \"4.21.1\"\n\npg@^8.11.0:\n  version \"8.11.3\"\n")
+        .args(&["detect", "--json", "."])
+        .run()
+        .code(0);
+    let warnings = yarn.json()["services"][0]["warnings"].to_string();
+    assert!(warnings.contains("yarn.lock does not lock pg@^8.13.0"), "{warnings}");
+    assert!(warnings.contains("run `yarn install` and commit yarn.lock"), "{warnings}");
+    assert!(!warnings.contains("express@"), "{warnings}");
+    let npm = Test::new()
+        .file("package.json", package)
+        .file("server.js", "require('express')().listen(3000)\n")
+        .file(
+            "package-lock.json",
+            r#"{"lockfileVersion":3,"packages":{"":{"dependencies":{"express":"^4.21.0","pg":"^8.13.0"}}}}"#,
+        )
+        .args(&["detect", "--json", "."])
+        .run()
+        .code(0);
+    assert!(
+        !npm.json()["services"][0]["warnings"].to_string().contains("does not lock"),
+        "an up-to-date lock is quiet"
+    );
+}
