@@ -150,6 +150,16 @@ fn run(outcome: Result<(Value, String), Error>) -> Result<CallToolResult, ErrorD
     })
 }
 
+/// A tool's `timeout` argument (`90s`, `15m`), or `default` when it is not given.
+fn timeout_arg(value: &Option<String>, default: Duration, flag: &str) -> Result<Duration, Error> {
+    value
+        .as_deref()
+        .map(commands::deploy::parse_duration)
+        .transpose()
+        .map(|t| t.unwrap_or(default))
+        .map_err(|message| Error::Usage { message, flag: Some(flag.into()) })
+}
+
 fn parse<T: std::str::FromStr<Err = String>>(value: &Option<String>, flag: &str) -> Result<Option<T>, Error> {
     value
         .as_deref()
@@ -308,11 +318,9 @@ impl Bim {
         )
     )]
     async fn run(&self, Parameters(args): Parameters<RunArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = match args.timeout.as_deref().map(commands::deploy::parse_duration).transpose() {
-            Ok(t) => t.unwrap_or(Duration::from_secs(90)),
-            Err(message) => {
-                return run(Err(Error::Usage { message, flag: Some("timeout, e.g. 90s".into()) }));
-            }
+        let timeout = match timeout_arg(&args.timeout, Duration::from_secs(90), "timeout, e.g. 90s") {
+            Ok(t) => t,
+            Err(e) => return run(Err(e)),
         };
         let options = commands::run::RunOptions {
             path: folder(&args.path),
@@ -340,11 +348,9 @@ impl Bim {
         )
     )]
     async fn deploy(&self, Parameters(args): Parameters<DeployArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = match args.timeout.as_deref().map(commands::deploy::parse_duration).transpose() {
-            Ok(t) => t.unwrap_or(Duration::from_secs(15 * 60)),
-            Err(message) => {
-                return run(Err(Error::Usage { message, flag: Some("timeout, e.g. 15m".into()) }));
-            }
+        let timeout = match timeout_arg(&args.timeout, Duration::from_secs(15 * 60), "timeout, e.g. 15m") {
+            Ok(t) => t,
+            Err(e) => return run(Err(e)),
         };
         let options = commands::deploy::DeployOptions {
             image: args.image.clone(),

@@ -312,6 +312,11 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Joins a folder and a name in snapshot form (`""` is the root).
+/// A repository path (`.` for the root) in snapshot form (`""` for the root).
+pub fn snapshot_path(path: &str) -> &str {
+    if path == "." { "" } else { path }
+}
+
 pub fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
 }

@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -99,12 +98,12 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(&str)) -> Result<RunRe
         });
     }
     let container = Container { engine: engine.clone(), name };
-    let stop = stop_on_interrupt(&container);
+    stop_on_interrupt(&container);
 
     let path = service.healthcheck_path.clone().unwrap_or_else(|| "/".into());
     let url = format!("http://127.0.0.1:{port}{path}");
     let started = Instant::now();
-    let answered = wait_for_answer(&container, &url, options.timeout, &stop);
+    let answered = wait_for_answer(&container, &url, options.timeout);
     let start_seconds = started.elapsed().as_secs_f64();
     let status = match answered {
         Ok(status) => status,
@@ -295,35 +294,25 @@ impl Container {
 
 /// Ctrl-C stops and removes the container, then exits as interrupted. The handler is set
 /// once per process (an MCP server runs many); it removes whichever container runs now.
-fn stop_on_interrupt(container: &Container) -> Arc<AtomicBool> {
+fn stop_on_interrupt(container: &Container) {
     static TARGET: Mutex<Option<(String, String)>> = Mutex::new(None);
-    static STOPPED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    static SET: Once = Once::new();
     if let Ok(mut target) = TARGET.lock() {
         *target = Some((container.engine.clone(), container.name.clone()));
     }
-    let stopped = STOPPED.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let set = Arc::clone(&flag);
-        let _ = ctrlc::set_handler(move || {
-            set.store(true, Ordering::SeqCst);
+    SET.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
             if let Some((engine, name)) = TARGET.lock().ok().and_then(|t| t.clone()) {
                 Container { engine, name }.remove();
             }
             eprintln!("\nstopped and removed the container");
             std::process::exit(crate::error::exit::INTERRUPTED);
         });
-        flag
     });
-    Arc::clone(stopped)
 }
 
 /// The first status under 500 the app answers with, or why it never did.
-fn wait_for_answer(
-    container: &Container,
-    url: &str,
-    timeout: Duration,
-    stop: &AtomicBool,
-) -> Result<u16, Error> {
+fn wait_for_answer(container: &Container, url: &str, timeout: Duration) -> Result<u16, Error> {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(2)))
         .http_status_as_error(false)
@@ -331,7 +320,7 @@ fn wait_for_answer(
     let agent = ureq::Agent::new_with_config(config);
     let deadline = Instant::now() + timeout;
     let mut last = None;
-    while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+    while Instant::now() < deadline {
         if let Ok(response) = agent.get(url).call() {
             let status = response.status().as_u16();
             if status < 500 {

@@ -80,12 +80,7 @@ const VARIABLES: &[(&str, &str)] = &[
 
 /// Records the backing services the service's dependencies and variables reach.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let manifest = service
-        .evidence
-        .iter()
-        .find(|e| e.field == "language")
-        .and_then(|e| e.file.clone())
-        .unwrap_or_else(|| service.path.clone());
+    let manifest = service.manifest_file();
     let mut found: Vec<(&str, String, String)> = Vec::new();
     for (language, dependency, kind) in DRIVERS {
         let uses =

@@ -107,7 +107,7 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
         }
         if let Some(output) = &service.static_output
             && inside_another
-            && embedded_by_go(&Dir::new(snap, snapshot_path_of(&service.path)), output)?
+            && embedded_by_go(&Dir::new(snap, scan::snapshot_path(&service.path)), output)?
         {
             continue; // a front end the Go binary embeds is built into that service, not served alone
         }
@@ -315,10 +315,6 @@ fn embedded_by_go(dir: &Dir, output: &str) -> Result<bool, Error> {
         }
     }
     Ok(false)
-}
-
-fn snapshot_path_of(path: &str) -> &str {
-    if path == "." { "" } else { path }
 }
 
 /// A service found only through an index page (static HTML, or PHP with no composer.json).

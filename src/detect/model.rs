@@ -222,6 +222,16 @@ impl Service {
         }
     }
 
+    /// The manifest the language's evidence names (package.json, pyproject.toml ...): where
+    /// answers read from the dependencies point.
+    pub fn manifest_file(&self) -> String {
+        self.evidence
+            .iter()
+            .find(|e| e.field == "language")
+            .and_then(|e| e.file.clone())
+            .unwrap_or_else(|| self.path.clone())
+    }
+
     /// Records that `field` was found in `file`.
     pub fn found(&mut self, field: &str, file: &str, detail: impl Into<String>) {
         self.evidence.push(Evidence {

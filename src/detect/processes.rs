@@ -95,12 +95,7 @@ const RB: &[&str] = &[".rb"];
 
 /// Adds the worker processes the service's dependencies need.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let manifest = service
-        .evidence
-        .iter()
-        .find(|e| e.field == "language")
-        .and_then(|e| e.file.clone())
-        .unwrap_or_else(|| service.path.clone());
+    let manifest = service.manifest_file();
     for worker in WORKERS {
         if worker.language != service.language || !service.dependencies.contains(worker.dependency) {
             continue;
@@ -120,7 +115,9 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
                 ));
                 continue;
             };
-            worker.command.replace("{app}", &python_module(dir, &found.file))
+            // Celery finds `proj.celery` itself when given `proj`.
+            let module = super::python::module_of(dir, &found.file);
+            worker.command.replace("{app}", module.strip_suffix(".celery").unwrap_or(&module))
         } else if worker.command.contains("{require}") {
             let rails = service.framework == super::model::Framework::Rails;
             let require = match dir.grep(RB, &RUBY_JOB)? {
@@ -148,17 +145,6 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         service.processes.push(Process { name, command });
     }
     Ok(())
-}
-
-/// The import path of a Python file from the service's folder: `proj/celery.py` → `proj`
-/// (Celery finds `proj.celery` itself), `tasks.py` → `tasks`.
-fn python_module(dir: &Dir, rel: &str) -> String {
-    let inner = rel.strip_prefix(dir.path).unwrap_or(rel).trim_start_matches('/');
-    let inner = inner.strip_prefix("src/").unwrap_or(inner);
-    let module = inner.strip_suffix(".py").unwrap_or(inner);
-    let module =
-        module.strip_suffix("/celery").or_else(|| module.strip_suffix("/__init__")).unwrap_or(module);
-    module.replace('/', ".")
 }
 
 #[cfg(test)]

@@ -426,7 +426,7 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
 }
 
 /// `app/main.py` → `app.main`, relative to the service folder (and its `src/` layout).
-fn module_of(dir: &Dir, rel: &str) -> String {
+pub(super) fn module_of(dir: &Dir, rel: &str) -> String {
     let inner = rel.strip_prefix(dir.path).unwrap_or(rel).trim_start_matches('/');
     let inner = inner.strip_prefix("src/").unwrap_or(inner);
     inner.trim_end_matches(".py").trim_end_matches("/__init__").replace('/', ".")

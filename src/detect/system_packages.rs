@@ -73,7 +73,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     };
     let mut found: BTreeMap<&str, String> = BTreeMap::new();
     for (dep, _) in rows.iter().filter(|(dep, _)| service.dependencies.contains(dep.as_str())) {
-        found.insert(dep.as_str(), manifest_of(service));
+        found.insert(dep.as_str(), service.manifest_file());
     }
     for (dep, file) in locked(dir, service.language, rows)? {
         found.entry(dep).or_insert(file);
@@ -101,16 +101,6 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         service.found(field, &file, detail);
     }
     Ok(())
-}
-
-/// The manifest the language's evidence names, for dependencies read from it.
-fn manifest_of(service: &Service) -> String {
-    service
-        .evidence
-        .iter()
-        .find(|e| e.field == "language")
-        .and_then(|e| e.file.clone())
-        .unwrap_or_else(|| service.path.clone())
 }
 
 /// Table rows named in the nearest lockfile (here or at a workspace root), with that file.

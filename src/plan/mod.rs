@@ -34,7 +34,7 @@ pub fn header(comment: &str) -> String {
 
 /// A service's path inside the repository in snapshot form (`""` for the root).
 pub fn snapshot_path(path: &str) -> &str {
-    if path == "." { "" } else { path }
+    scan::snapshot_path(path)
 }
 
 /// `folder/name`, with `.` meaning the root.
