@@ -164,3 +164,10 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Held by every test that runs containers: on the host network they share ports (3000,
+/// 8080 ...), so two at once would answer for each other.
+pub fn containers_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

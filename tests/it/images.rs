@@ -294,6 +294,7 @@ fn build_and_serve(example: &str) -> String {
 #[test]
 #[ignore = "builds container images for minutes; scripts/test and CI run it with --include-ignored"]
 fn every_buildable_example_builds_and_serves_as_non_root() {
+    let _containers = crate::harness::containers_lock();
     let mut report = Vec::new();
     let mut failures = Vec::new();
     // BIM_E2E_ONLY=a,b narrows the run to some examples while working on them.

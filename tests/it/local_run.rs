@@ -63,6 +63,7 @@ fn image_id(image: &str) -> String {
 #[test]
 #[ignore = "builds a container image; scripts/test and CI run it with --include-ignored"]
 fn run_check_answers_and_a_second_run_reuses_the_cache() {
+    let _containers = crate::harness::containers_lock();
     let init = node_express(None);
     let root = init.dir.path().display().to_string();
     let first =
@@ -73,6 +74,7 @@ fn run_check_answers_and_a_second_run_reuses_the_cache() {
     assert_eq!(report["env_passed"], serde_json::json!(["GREETING"]), "only the names the app reads pass");
     let image = report["image"].as_str().expect("image").to_string();
     let built = image_id(&image);
+    assert!(built.starts_with("sha256:") || built.len() >= 12, "the built image has an id: {built:?}");
     let second =
         engine_env(Test::new()).args(&["run", "--check", "--json", "--engine", "podman", &root]).run();
     assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
@@ -97,6 +99,7 @@ fn run_check_answers_and_a_second_run_reuses_the_cache() {
 #[test]
 #[ignore = "builds a container image; scripts/test and CI run it with --include-ignored"]
 fn run_check_on_an_app_that_crashes_exits_12_with_its_logs() {
+    let _containers = crate::harness::containers_lock();
     let init = node_express(Some("node src/crash.js"));
     let root = init.dir.path().display().to_string();
     let run = engine_env(Test::new()).args(&["run", "--check", "--engine", "podman", &root]).run();
@@ -126,6 +129,7 @@ fn run_without_bim_toml_or_with_an_unknown_engine_names_what_to_do() {
 #[test]
 #[ignore = "builds container images; scripts/test and CI run it with --include-ignored"]
 fn an_app_that_needs_postgres_answers_against_the_postgres_of_its_compose_yaml() {
+    let _containers = crate::harness::containers_lock();
     let test = Test::new();
     crate::harness::copy_tree(&repo().join("examples/node-postgres"), test.path());
     for generated in
