@@ -14,6 +14,9 @@ struct Server {
     /// Flags that already set the port; none found adds `port` (`{port}` is replaced).
     port_flags: &'static [&'static str],
     port: &'static str,
+    /// Variables the server reads for its address, for a command bim cannot change (a
+    /// script's); the command's own flags still win over them.
+    env: &'static [&'static str],
 }
 
 const SERVERS: &[Server] = &[
@@ -23,6 +26,7 @@ const SERVERS: &[Server] = &[
         host: "--bind 0.0.0.0:{port}",
         port_flags: &[],
         port: "",
+        env: &["GUNICORN_CMD_ARGS=--bind=0.0.0.0:{port}"],
     },
     Server {
         command: &["hypercorn"],
@@ -30,6 +34,7 @@ const SERVERS: &[Server] = &[
         host: "--bind 0.0.0.0:{port}",
         port_flags: &[],
         port: "",
+        env: &[],
     },
     Server {
         command: &["uvicorn"],
@@ -37,6 +42,7 @@ const SERVERS: &[Server] = &[
         host: "--host 0.0.0.0",
         port_flags: &["--port"],
         port: "--port {port}",
+        env: &["UVICORN_HOST=0.0.0.0", "UVICORN_PORT={port}"],
     },
     Server {
         command: &["granian"],
@@ -44,6 +50,7 @@ const SERVERS: &[Server] = &[
         host: "--host 0.0.0.0",
         port_flags: &["--port"],
         port: "--port {port}",
+        env: &[],
     },
     Server {
         command: &["daphne"],
@@ -51,6 +58,7 @@ const SERVERS: &[Server] = &[
         host: "-b 0.0.0.0",
         port_flags: &["-p", "--port", "-e"],
         port: "-p {port}",
+        env: &[],
     },
     Server {
         command: &["waitress-serve"],
@@ -58,6 +66,7 @@ const SERVERS: &[Server] = &[
         host: "--listen 0.0.0.0:{port}",
         port_flags: &[],
         port: "",
+        env: &[],
     },
     Server {
         command: &["flask", "run"],
@@ -65,6 +74,7 @@ const SERVERS: &[Server] = &[
         host: "--host 0.0.0.0",
         port_flags: &["--port", "-p"],
         port: "--port {port}",
+        env: &["FLASK_RUN_HOST=0.0.0.0", "FLASK_RUN_PORT={port}"],
     },
     Server {
         command: &["fastapi", "run"],
@@ -72,6 +82,7 @@ const SERVERS: &[Server] = &[
         host: "--host 0.0.0.0",
         port_flags: &["--port"],
         port: "--port {port}",
+        env: &[],
     },
     Server {
         command: &["vite", "preview"],
@@ -79,6 +90,7 @@ const SERVERS: &[Server] = &[
         host: "--host 0.0.0.0",
         port_flags: &["--port"],
         port: "--port {port}",
+        env: &[],
     },
     Server {
         command: &["next", "start"],
@@ -86,6 +98,7 @@ const SERVERS: &[Server] = &[
         host: "",
         port_flags: &["-p", "--port"],
         port: "-p {port}",
+        env: &[],
     },
     Server {
         command: &["rails", "server"],
@@ -93,6 +106,7 @@ const SERVERS: &[Server] = &[
         host: "-b 0.0.0.0",
         port_flags: &["-p", "--port"],
         port: "-p {port}",
+        env: &[],
     },
     Server {
         command: &["bin/rails", "server"],
@@ -100,6 +114,7 @@ const SERVERS: &[Server] = &[
         host: "-b 0.0.0.0",
         port_flags: &["-p", "--port"],
         port: "-p {port}",
+        env: &[],
     },
     Server {
         command: &["puma"],
@@ -107,6 +122,7 @@ const SERVERS: &[Server] = &[
         host: "",
         port_flags: &["-p", "--port", "-b", "--bind"],
         port: "-p {port}",
+        env: &[],
     },
     Server {
         command: &["rackup"],
@@ -114,6 +130,7 @@ const SERVERS: &[Server] = &[
         host: "-o 0.0.0.0",
         port_flags: &["-p", "--port"],
         port: "-p {port}",
+        env: &[],
     },
 ];
 
@@ -163,10 +180,21 @@ pub fn listen_everywhere(command: &str, port: u16) -> Option<String> {
     changed.then_some(out)
 }
 
-fn bind_part(part: &str, port: u16) -> Option<String> {
+/// The variables that make the server a command starts listen on 0.0.0.0 and `port`,
+/// when its flags do not already: empty when it needs none or reads none.
+pub fn listen_env(command: &str, port: u16) -> Vec<String> {
+    match server_of(command) {
+        Some((server, words)) if additions(server, &words, port).is_some() => {
+            server.env.iter().map(|e| e.replace("{port}", &port.to_string())).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The server a command (one step) starts, and the command's words.
+fn server_of(part: &str) -> Option<(&'static Server, Vec<&str>)> {
     let words: Vec<&str> = part.split_whitespace().collect();
     let mut start = 0;
-    // Leading VAR=value assignments and wrappers are not the server.
     while words.get(start).is_some_and(|w| w.contains('=') && !w.starts_with('-')) {
         start += 1;
     }
@@ -177,6 +205,11 @@ fn bind_part(part: &str, port: u16) -> Option<String> {
         }
     }
     let server = SERVERS.iter().find(|s| words[start..].starts_with(s.command))?;
+    Some((server, words))
+}
+
+/// The flags a server's command lacks to listen on every interface, on `port`.
+fn additions(server: &Server, words: &[&str], port: u16) -> Option<String> {
     let has = |flags: &[&str]| {
         words.iter().any(|w| flags.iter().any(|f| *w == *f || w.starts_with(&format!("{f}="))))
     };
@@ -187,16 +220,31 @@ fn bind_part(part: &str, port: u16) -> Option<String> {
     if !server.port.is_empty() && !has(server.port_flags) {
         additions.push(server.port.replace("{port}", &port.to_string()));
     }
-    if additions.is_empty() {
-        return None;
-    }
+    (!additions.is_empty()).then(|| additions.join(" "))
+}
+
+fn bind_part(part: &str, port: u16) -> Option<String> {
+    let (server, words) = server_of(part)?;
+    let additions = additions(server, &words, port)?;
     let trailing = &part[part.trim_end().len()..];
-    Some(format!("{} {}{trailing}", part.trim_end(), additions.join(" ")))
+    Some(format!("{} {additions}{trailing}", part.trim_end()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::listen_everywhere;
+    use super::{listen_env, listen_everywhere};
+
+    #[test]
+    fn a_server_bim_cannot_change_is_told_by_the_variables_it_reads() {
+        assert_eq!(listen_env("gunicorn app:app", 5000), vec!["GUNICORN_CMD_ARGS=--bind=0.0.0.0:5000"]);
+        assert_eq!(
+            listen_env("exec uvicorn main:app", 8000),
+            vec!["UVICORN_HOST=0.0.0.0", "UVICORN_PORT=8000"]
+        );
+        assert!(listen_env("gunicorn -b :5000 app:app", 5000).is_empty());
+        assert!(listen_env("hypercorn app:app", 5000).is_empty(), "hypercorn reads no variable");
+        assert!(listen_env("node server.js", 5000).is_empty());
+    }
 
     #[test]
     fn servers_that_default_to_loopback_get_a_bind() {

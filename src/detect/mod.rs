@@ -32,6 +32,7 @@ mod release;
 mod ruby;
 mod runtime_files;
 mod rust;
+pub mod start_script;
 mod static_site;
 pub mod system_packages;
 mod versions;
@@ -140,7 +141,8 @@ fn detect_service(dir: &Dir) -> Result<Vec<Service>, Error> {
 fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     procfile::apply(dir, service)?;
     processes::apply(dir, service)?;
-    release::apply(dir, service)?;
+    let migrates_at_start = start_script::apply(dir, service)?;
+    release::apply(dir, service, migrates_at_start)?;
     dockerfile::apply(dir, service)?;
     system_packages::apply(dir, service)?;
     if let (Some(command), Some(port)) = (&service.start_command, service.port)

@@ -13,6 +13,11 @@ use crate::error::Error;
 static PORT_IN_COMMAND: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?:--port[= ]|-p\s+|--bind[= ]\S*:|-b\s+\S*:)(\d{2,5})\b"));
 
+/// The port a server's flags name (`-b 0.0.0.0:5000`, `--port 8000`), if they name one.
+pub(super) fn port_in_command(command: &str) -> Option<u16> {
+    PORT_IN_COMMAND.captures(command)?[1].parse().ok()
+}
+
 /// Applies the Procfile's processes to the service, if it has one.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let Some(file) = dir.text("Procfile")? else {

@@ -12,7 +12,7 @@ use super::model::{Framework, Language, Service};
 use crate::error::Error;
 
 /// Steps that migrate a database: run once per release.
-const MIGRATE_STEPS: &[&str] = &[
+pub(super) const MIGRATE_STEPS: &[&str] = &[
     "flask db upgrade",
     "manage.py migrate",
     "alembic upgrade",
@@ -27,7 +27,7 @@ const MIGRATE_STEPS: &[&str] = &[
 ];
 
 /// Steps that compile files the app reads: they belong to the build.
-const BUILD_STEPS: &[&str] = &["flask translate compile", "pybabel compile", "compilemessages"];
+pub(super) const BUILD_STEPS: &[&str] = &["flask translate compile", "pybabel compile", "compilemessages"];
 
 /// A framework's migrations, where the repository holds them.
 struct Migrations {
@@ -107,9 +107,10 @@ const MIGRATIONS: &[Migrations] = &[
 ];
 
 /// Sets the service's release command, and takes release and build steps out of its start.
-pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+/// A start script that migrates keeps doing so, and gets no second migration.
+pub fn apply(dir: &Dir, service: &mut Service, migrates_at_start: bool) -> Result<(), Error> {
     split_start(service);
-    if service.release_command.is_none() {
+    if service.release_command.is_none() && !migrates_at_start {
         from_migrations(dir, service)?;
     }
     Ok(())

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::{build_context, header, service_dir_in_context, snapshot_path};
 use crate::config::ServiceConfig;
-use crate::detect::{Framework, Language, PackageManager};
+use crate::detect::start_script::{self, StartScript};
+use crate::detect::{Dir, Framework, Language, PackageManager};
 use crate::error::Error;
 use crate::scan::{self, Snapshot};
 
@@ -81,6 +82,10 @@ pub struct DockerfileContext {
     pub go_tags: Option<String>,
     /// What runs the build of a JavaScript app: `node` or `bun` (its version is `version`).
     pub runtime: &'static str,
+    /// The variables that make a start script's server listen where the container is reached.
+    pub start_env: Vec<String>,
+    /// Folders outside the app that the start script writes.
+    pub writable_dirs: Vec<String>,
 }
 
 #[derive(Serialize, Debug)]
@@ -118,6 +123,14 @@ fn runtime_copies(service: &ServiceConfig) -> Vec<CopyItem> {
             dest: format!("./{path}"),
         })
         .collect()
+}
+
+/// The repository script the start command runs, as the image will run it.
+fn start_script(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<StartScript>, Error> {
+    match service.start_command.as_deref() {
+        Some(start) => start_script::read(&Dir::new(snap, snapshot_path(&service.path)), start),
+        None => Ok(None),
+    }
 }
 
 /// The template to use for a service, and its context.
@@ -159,7 +172,17 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         node_version: crate::detect::defaults::NODE,
         go_tags: go_tags(service),
         runtime: if service.language == Language::Bun { "bun" } else { "node" },
+        start_env: Vec::new(),
+        writable_dirs: Vec::new(),
     };
+    if let Some(script) = start_script(service, snap)? {
+        ctx.start_env = script
+            .server
+            .as_ref()
+            .map(|(_, server)| crate::detect::bind::listen_env(server, service.port))
+            .unwrap_or_default();
+        ctx.writable_dirs = script.writes;
+    }
     let copy_here = |names: &[&str]| -> Vec<CopyItem> {
         names
             .iter()

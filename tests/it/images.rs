@@ -34,6 +34,7 @@ const EXAMPLES: &[&str] = &[
     "node-ts-build",
     "sveltekit-static",
     "go-templates",
+    "python-boot-script",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -49,6 +50,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("sveltekit-static", "/about", "about this static site"),
     ("go-templates", "/", "<h1>Rendered from templates/</h1>"),
     ("go-templates", "/static/site.css", "font-family"),
+    ("python-boot-script", "/", "greeter: booted by boot.sh"),
 ];
 
 /// What the output of `--target test` must show for an example whose tests run in its
