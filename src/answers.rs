@@ -97,6 +97,7 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         runtime_packages: Vec::new(),
         build_env: Vec::new(),
         runtime_files: Vec::new(),
+        frontend: None,
         env_vars: Default::default(),
     };
     apply_flags(&mut probe, flags)?;
@@ -291,6 +292,7 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         runtime_packages: service.system_packages.runtime.clone(),
         build_env: service.build_env.clone(),
         runtime_files: service.runtime_files.clone(),
+        frontend: service.frontend.clone(),
         env_vars: env_reads(service),
     }
 }

@@ -247,6 +247,10 @@ pub struct ServiceConfig {
     /// (the Go module, the Rust crate): copied beside the binary.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runtime_files: Vec<String>,
+    /// A front end the service serves: built in a stage of the service's image, its output
+    /// copied where the service's code looks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontend: Option<crate::detect::Frontend>,
     /// The environment variables the service reads, each with the file that reads it.
     #[serde(default)]
     pub env_vars: std::collections::BTreeMap<String, String>,
@@ -400,6 +404,23 @@ impl Config {
             }
             for path in &s.runtime_files {
                 validate::repo_path("runtime file", path, "runtime_files in bim.toml")?;
+            }
+            if let Some(front) = &s.frontend {
+                validate::repo_path("front end folder", &front.path, "[service.frontend] in bim.toml")?;
+                validate::repo_path("front end output", &front.output, "[service.frontend] in bim.toml")?;
+                validate::command(
+                    "front end build command",
+                    &front.build_command,
+                    "[service.frontend] in bim.toml",
+                )?;
+                validate::version(&front.runtime_version, "[service.frontend] in bim.toml")?;
+                if !matches!(front.language, Language::Node | Language::Bun) {
+                    return Err(Error::Usage {
+                        message: "a front end builds with node or bun (language in [service.frontend])"
+                            .into(),
+                        flag: None,
+                    });
+                }
             }
             for package in &s.runtime_packages {
                 validate::system_package(package, "--runtime-package")?;

@@ -57,6 +57,14 @@ fn service_block(out: &mut dyn Write, s: &Service, verbose: bool) -> std::io::Re
     row(out, "build", s.build_command.clone(), "build_command")?;
     row(out, "start", s.start_command.clone(), "start_command")?;
     row(out, "serves", s.static_output.as_ref().map(|d| format!("static files from {d}")), "static_output")?;
+    row(
+        out,
+        "front end",
+        s.frontend
+            .as_ref()
+            .map(|f| format!("{} (`{}` writes {}, built in the image)", f.path, f.build_command, f.output)),
+        "frontend",
+    )?;
     row(out, "test", s.test_command.clone(), "test_command")?;
     row(out, "port", s.port.map(|p| p.to_string()), "port")?;
     row(out, "health check", s.healthcheck_path.clone(), "healthcheck_path")?;

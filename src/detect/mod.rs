@@ -11,6 +11,7 @@ pub mod model;
 pub mod backing;
 pub mod bind;
 mod build_variants;
+mod bundled_frontend;
 mod deno;
 mod devmode;
 mod dockerfile;
@@ -40,7 +41,9 @@ mod versions;
 use std::collections::BTreeSet;
 
 pub use dir::Dir;
-pub use model::{Detection, Evidence, Framework, Language, PackageManager, Process, Service, SystemPackages};
+pub use model::{
+    Detection, Evidence, Framework, Frontend, Language, PackageManager, Process, Service, SystemPackages,
+};
 pub use versions::{defaults, normalize as normalize_version};
 
 use crate::error::Error;
@@ -114,6 +117,7 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
         }
         services.push(service);
     }
+    bundled_frontend::bundle(snap, &mut services)?;
     if services.is_empty() {
         return Err(nothing_detected(snap));
     }

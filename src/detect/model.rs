@@ -126,6 +126,22 @@ pub struct Process {
     pub command: String,
 }
 
+/// A front end that a backend serves from the folder its build writes: built in a Node (or
+/// Bun) stage of the backend's image, its output copied where the backend's code looks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Frontend {
+    /// The front end's folder, relative to the root.
+    pub path: String,
+    /// The folder its build writes, relative to `path`.
+    pub output: String,
+    /// Node or Bun.
+    pub language: Language,
+    pub package_manager: PackageManager,
+    pub runtime_version: String,
+    pub build_command: String,
+}
+
 /// One deployable app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
@@ -171,6 +187,9 @@ pub struct Service {
     /// copied beside the binary.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runtime_files: Vec<String>,
+    /// A front end the service serves, built in the service's image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontend: Option<Frontend>,
     /// Next.js only: whether `output: 'standalone'` is set.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub nextjs_standalone: Option<bool>,
@@ -212,6 +231,7 @@ impl Service {
             entrypoint: None,
             static_output: None,
             runtime_files: Vec::new(),
+            frontend: None,
             nextjs_standalone: None,
             dockerfile: None,
             build_context: None,

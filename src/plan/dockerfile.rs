@@ -86,6 +86,27 @@ pub struct DockerfileContext {
     pub start_env: Vec<String>,
     /// Folders outside the app that the start script writes.
     pub writable_dirs: Vec<String>,
+    /// The stage that builds the front end the service serves.
+    pub frontend: Option<FrontendStage>,
+    /// Where the install runs, from the context, when not at its root (`.`).
+    pub install_dir: String,
+}
+
+/// A stage that builds a front end the service serves, from the service's build context.
+#[derive(Serialize, Debug)]
+pub struct FrontendStage {
+    pub image: String,
+    pub setup: Option<String>,
+    pub manifests: Vec<String>,
+    pub install: String,
+    pub cache: String,
+    pub build: String,
+    /// The front end's folder, from the context.
+    pub dir: String,
+    /// The folder its build writes, from its own folder.
+    pub output: String,
+    /// Where the output goes, from the context: where the service's code looks.
+    pub dest: String,
 }
 
 #[derive(Serialize, Debug)]
@@ -123,6 +144,64 @@ fn runtime_copies(service: &ServiceConfig) -> Vec<CopyItem> {
             dest: format!("./{path}"),
         })
         .collect()
+}
+
+/// The front end's stage: what its own static image would build, copied from the
+/// service's context.
+fn frontend_stage(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<FrontendStage>, Error> {
+    let Some(front) = &service.frontend else { return Ok(None) };
+    let from = snapshot_path(build_context(service));
+    let inner = snapshot_path(&front.path).strip_prefix(from).unwrap_or(&front.path);
+    let dir = inner.trim_start_matches('/').to_string();
+    let site = ServiceConfig {
+        language: front.language,
+        package_manager: front.package_manager,
+        runtime_version: front.runtime_version.clone(),
+        path: front.path.clone(),
+        context: None,
+        static_output: Some(front.output.clone()),
+        build_command: Some(front.build_command.clone()),
+        frontend: None,
+        start_command: None,
+        dockerfile: None,
+        build_packages: Vec::new(),
+        runtime_packages: Vec::new(),
+        env_vars: Default::default(),
+        ..service.clone()
+    };
+    let (_, built) = context(&site, snap)?;
+    let image = match front.language {
+        Language::Bun => format!("oven/bun:{}-slim", front.runtime_version),
+        _ => format!("node:{}-slim", front.runtime_version),
+    };
+    let manifests = built
+        .manifests
+        .iter()
+        .map(|line| {
+            // Each line's sources are the front end's own: from the service's context, under its folder.
+            let json = line.starts_with('[');
+            let mut words: Vec<String> = match json {
+                true => serde_json::from_str(line).unwrap_or_default(),
+                false => line.split(' ').map(str::to_string).collect(),
+            };
+            let last = words.len().saturating_sub(1);
+            for word in &mut words[..last] {
+                *word = scan::join(&dir, word);
+            }
+            if json { serde_json::to_string(&words).unwrap_or_default() } else { words.join(" ") }
+        })
+        .collect();
+    Ok(Some(FrontendStage {
+        image,
+        setup: built.setup,
+        manifests,
+        install: built.install.unwrap_or_default(),
+        cache: built.cache.unwrap_or_default(),
+        build: front.build_command.clone(),
+        dest: scan::join(&dir, &front.output),
+        output: front.output.clone(),
+        dir,
+    }))
 }
 
 /// The repository script the start command runs, as the image will run it.
@@ -174,6 +253,8 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         runtime: if service.language == Language::Bun { "bun" } else { "node" },
         start_env: Vec::new(),
         writable_dirs: Vec::new(),
+        frontend: frontend_stage(service, snap)?,
+        install_dir: ".".into(),
     };
     if let Some(script) = start_script(service, snap)? {
         ctx.start_env = script
@@ -223,7 +304,28 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
             "docker/deno.Dockerfile.tera"
         }
         Language::Python => {
-            python(service, &mut ctx, &copy_here, snap, &context_dir);
+            // A context widened to hold a front end, not a workspace: the install reads the
+            // service's own manifests, from its own folder.
+            let own = ["pyproject.toml", "requirements.txt", "requirements", "Pipfile"];
+            if ctx.service_dir != "."
+                && !own.iter().any(|f| exists(f) || snap.has_dir(&scan::join(&context_dir, f)))
+            {
+                let inner = scan::join(&context_dir, &ctx.service_dir);
+                let copy_inner = |names: &[&str]| -> Vec<CopyItem> {
+                    names
+                        .iter()
+                        .filter(|n| snap.has_file(&scan::join(&inner, n)))
+                        .map(|n| CopyItem { src: n.to_string(), dest: "./".into() })
+                        .collect()
+                };
+                python(service, &mut ctx, &copy_inner, snap, &inner);
+                for copy in &mut ctx.copies {
+                    copy.src = scan::join(&ctx.service_dir, &copy.src);
+                }
+                ctx.install_dir = ctx.service_dir.clone();
+            } else {
+                python(service, &mut ctx, &copy_here, snap, &context_dir);
+            }
             ctx.healthcheck = health_url.map(|url| {
                 json(&[
                     "python",

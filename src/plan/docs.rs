@@ -15,7 +15,7 @@ pub const README_END: &str = "<!-- bim:end -->";
 #[derive(Serialize)]
 struct DockerignoreContext {
     header: String,
-    patterns: Vec<&'static str>,
+    patterns: Vec<String>,
 }
 
 /// The .dockerignore beside the service's Dockerfile: `.dockerignore` at the build
@@ -73,10 +73,20 @@ pub fn dockerignore(service: &ServiceConfig, templates: &Templates) -> Result<Pl
     } else {
         repo_join(&service.path, "Dockerfile.dockerignore")
     };
-    let contents = templates.render(
-        "dockerignore/dockerignore.tera",
-        &DockerignoreContext { header: header("#"), patterns: patterns.to_vec() },
-    )?;
+    let mut patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+    if let Some(front) = &service.frontend {
+        // The front end builds in its own stage, from its source: never a local install or build.
+        let from = super::snapshot_path(build_context(service));
+        let dir = front.path.strip_prefix(from).unwrap_or(&front.path).trim_start_matches('/');
+        for local in ["node_modules", front.output.as_str()] {
+            let pattern = crate::scan::join(dir, local);
+            if !patterns.contains(&pattern) && !patterns.contains(&format!("**/{local}")) {
+                patterns.push(pattern);
+            }
+        }
+    }
+    let contents = templates
+        .render("dockerignore/dockerignore.tera", &DockerignoreContext { header: header("#"), patterns })?;
     Ok(PlannedFile { path, kind: FileKind::Dockerignore, ownership: Ownership::Entries, contents })
 }
 

@@ -35,6 +35,7 @@ const EXAMPLES: &[&str] = &[
     "sveltekit-static",
     "go-templates",
     "python-boot-script",
+    "express-serves-client",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -51,6 +52,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("go-templates", "/", "<h1>Rendered from templates/</h1>"),
     ("go-templates", "/static/site.css", "font-family"),
     ("python-boot-script", "/", "greeter: booted by boot.sh"),
+    // The built page: Vite rewrote the entry script into a hashed asset.
+    ("express-serves-client", "/", "/assets/index-"),
 ];
 
 /// What the output of `--target test` must show for an example whose tests run in its

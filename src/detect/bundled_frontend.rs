@@ -1,0 +1,151 @@
+//! A front end that a backend serves: a package of its own (inside the backend's folder or
+//! beside it) whose build writes the folder the backend's code names, as in
+//! `express.static(path.join(__dirname, 'client/build'))` or
+//! `StaticFiles(directory="../frontend/dist")`. When that folder is not committed, the
+//! backend cannot start without the front end's build, so the front end is not a site of
+//! its own: the backend's image builds it in a Node (or Bun) stage and carries its output
+//! where the code looks.
+
+use super::dir::Dir;
+use super::model::{Frontend, Language, Service};
+use crate::error::Error;
+use crate::pattern::Pattern;
+use crate::scan::{self, Snapshot};
+
+/// The backends whose image can build a front end, with the sources that name its folder,
+/// and whether their image may be built from a folder above their own (Python and Go may;
+/// a Node image installs from its own folder, so the front end must sit inside it).
+const BACKENDS: &[(Language, &[&str], bool)] = &[
+    (Language::Python, &[".py"], true),
+    (Language::Go, &[".go"], true),
+    (Language::Node, &[".js", ".cjs", ".mjs", ".ts"], false),
+];
+
+/// A front end found served by a backend.
+struct Link {
+    front: String,
+    backend: String,
+    /// Where the backend's code names the folder, as `file:line`.
+    at: String,
+}
+
+/// Moves each front end that a backend serves into that backend, as its `frontend`.
+pub fn bundle(snap: &Snapshot, services: &mut Vec<Service>) -> Result<(), Error> {
+    let mut links = Vec::new();
+    for front in services.iter() {
+        let Some(output) = uncommitted_output(snap, front) else { continue };
+        for backend in services.iter() {
+            if let Some(at) = names_output(snap, backend, front, &output)? {
+                links.push(Link { front: front.path.clone(), backend: backend.path.clone(), at });
+                break;
+            }
+        }
+    }
+    for link in links {
+        let Some(index) = services.iter().position(|s| s.path == link.front) else { continue };
+        let front = services.remove(index);
+        if let Some(backend) = services.iter_mut().find(|s| s.path == link.backend) {
+            attach(backend, front, &link.at);
+        }
+    }
+    Ok(())
+}
+
+/// A built front end's output folder, when its build writes one that is not committed.
+fn uncommitted_output(snap: &Snapshot, front: &Service) -> Option<String> {
+    let output = front.static_output.as_deref()?.trim_start_matches("./").trim_end_matches('/');
+    let built = front.build_command.is_some() && matches!(front.language, Language::Node | Language::Bun);
+    let committed = snap.has_dir(&scan::join(scan::snapshot_path(&front.path), output));
+    (built && front.path != "." && !output.is_empty() && output != "." && !committed)
+        .then(|| output.to_string())
+}
+
+/// Where the backend's code names the front end's output folder (`client/build`,
+/// `"frontend", "dist"`), if it does and its image can carry it.
+fn names_output(
+    snap: &Snapshot,
+    backend: &Service,
+    front: &Service,
+    output: &str,
+) -> Result<Option<String>, Error> {
+    let Some((_, extensions, may_widen)) = BACKENDS.iter().find(|(l, _, _)| *l == backend.language) else {
+        return Ok(None);
+    };
+    if backend.is_static() || backend.dockerfile.is_some() || backend.path == front.path {
+        return Ok(None);
+    }
+    let context = backend.build_context.as_deref().unwrap_or(&backend.path);
+    if !may_widen && !contains(context, &front.path) {
+        return Ok(None);
+    }
+    let folder = scan::file_name(&front.path);
+    let (folder, output) = (regex::escape(folder), regex::escape(output));
+    let pattern = Pattern::new(&format!(
+        r#"["'](?:\.{{1,2}}/)*(?:[\w.-]+/)*{folder}/{output}/?["']|["']{folder}["']\s*[,/]\s*["']{output}["']"#
+    ));
+    let dir = Dir::new(snap, scan::snapshot_path(&backend.path));
+    let sources = dir.sources(extensions).filter(|rel| !contains(&front.path, rel));
+    Ok(dir.grep_in(sources, &pattern)?.map(|m| m.at()))
+}
+
+/// The front end becomes the backend's: its image is built from a folder that holds both.
+fn attach(backend: &mut Service, front: Service, at: &str) {
+    let output = front.static_output.clone().unwrap_or_default();
+    let output = output.trim_start_matches("./").trim_end_matches('/').to_string();
+    let build = front.build_command.clone().unwrap_or_default();
+    let context = backend.build_context.clone().unwrap_or_else(|| backend.path.clone());
+    if !contains(&context, &front.path) {
+        let common = common_folder(&context, &front.path);
+        backend.found(
+            "build_context",
+            at.split(':').next().unwrap_or(at),
+            format!("built from {common}, which holds the front end it serves"),
+        );
+        backend.build_context = Some(common);
+    }
+    let (file, line) = at.rsplit_once(':').unwrap_or((at, ""));
+    backend.found(
+        "frontend",
+        file,
+        format!(
+            "line {line}: serves {}/{output}, which `{build}` in {} writes; the image builds it",
+            front.path, front.path
+        ),
+    );
+    backend.warnings.extend(front.warnings.iter().map(|w| format!("{}: {w}", front.path)));
+    backend.frontend = Some(Frontend {
+        runtime_version: front.runtime_version.clone().unwrap_or_else(|| super::defaults::NODE.to_string()),
+        path: front.path,
+        output,
+        language: front.language,
+        package_manager: front.package_manager,
+        build_command: build,
+    });
+}
+
+/// Whether `outer` (a folder, `.` for the root) holds `inner`.
+fn contains(outer: &str, inner: &str) -> bool {
+    outer == "." || inner == outer || inner.starts_with(&format!("{outer}/"))
+}
+
+/// The deepest folder holding both.
+fn common_folder(a: &str, b: &str) -> String {
+    let common: Vec<&str> =
+        a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y && *x != ".").map(|(x, _)| x).collect();
+    if common.is_empty() { ".".into() } else { common.join("/") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{common_folder, contains};
+
+    #[test]
+    fn folders_are_compared_by_whole_names() {
+        assert!(contains(".", "client"));
+        assert!(contains("app", "app/client"));
+        assert!(!contains("app", "application/client"));
+        assert_eq!(common_folder("backend", "frontend"), ".");
+        assert_eq!(common_folder("apps/api", "apps/web"), "apps");
+        assert_eq!(common_folder(".", "web"), ".");
+    }
+}
