@@ -57,6 +57,19 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         Framework::Rails => {
             service.start_command = Some(format!("bin/rails server -b 0.0.0.0 -p {default_port}"));
             service.build_command = Some("bin/rails assets:precompile".into());
+            let bundling = ["jsbundling-rails", "cssbundling-rails"].iter().find(|g| gems.contains(**g));
+            if let (Some(gem), Some(manifest)) = (bundling, dir.json("package.json")?)
+                && let Some(scripts) = manifest.get("scripts")
+                && let Some((name, script)) = ["build", "build:css"]
+                    .iter()
+                    .find_map(|n| scripts.get(*n).and_then(|v| v.as_str()).map(|v| (*n, v)))
+            {
+                service.found(
+                    "build_command",
+                    &dir.rel("package.json"),
+                    format!("scripts.{name}: {script}, which {gem} runs in assets:precompile; the build stage gets Node"),
+                );
+            }
             service.test_command =
                 Some(if rspec { "bundle exec rspec".into() } else { "bin/rails test".into() });
             if let Some(routes) = dir.text("config/routes.rb")?

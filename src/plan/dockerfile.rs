@@ -150,17 +150,45 @@ fn runtime_copies(service: &ServiceConfig) -> Vec<CopyItem> {
 /// service's context.
 fn frontend_stage(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<FrontendStage>, Error> {
     let Some(front) = &service.frontend else { return Ok(None) };
-    let from = snapshot_path(build_context(service));
-    let inner = snapshot_path(&front.path).strip_prefix(from).unwrap_or(&front.path);
-    let dir = inner.trim_start_matches('/').to_string();
-    let site = ServiceConfig {
+    let site = NodePackage {
+        path: &front.path,
         language: front.language,
         package_manager: front.package_manager,
-        runtime_version: front.runtime_version.clone(),
-        path: front.path.clone(),
+        version: &front.runtime_version,
+        build: &front.build_command,
+        output: &front.output,
+    };
+    node_stage(service, snap, &site).map(Some)
+}
+
+/// A Node package built inside another language's image.
+struct NodePackage<'a> {
+    path: &'a str,
+    language: Language,
+    package_manager: PackageManager,
+    version: &'a str,
+    build: &'a str,
+    output: &'a str,
+}
+
+/// How a Node package inside the service's context installs and builds, as its own
+/// image would, with its files named from the service's context.
+fn node_stage(
+    service: &ServiceConfig,
+    snap: &Snapshot,
+    package: &NodePackage,
+) -> Result<FrontendStage, Error> {
+    let from = snapshot_path(build_context(service));
+    let inner = snapshot_path(package.path).strip_prefix(from).unwrap_or(package.path);
+    let dir = inner.trim_start_matches('/').to_string();
+    let site = ServiceConfig {
+        language: package.language,
+        package_manager: package.package_manager,
+        runtime_version: package.version.to_string(),
+        path: package.path.to_string(),
         context: None,
-        static_output: Some(front.output.clone()),
-        build_command: Some(front.build_command.clone()),
+        static_output: Some(package.output.to_string()),
+        build_command: Some(package.build.to_string()),
         frontend: None,
         start_command: None,
         dockerfile: None,
@@ -170,15 +198,15 @@ fn frontend_stage(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<Fro
         ..service.clone()
     };
     let (_, built) = context(&site, snap)?;
-    let image = match front.language {
-        Language::Bun => format!("oven/bun:{}-slim", front.runtime_version),
-        _ => format!("node:{}-slim", front.runtime_version),
+    let image = match package.language {
+        Language::Bun => format!("oven/bun:{}-slim", package.version),
+        _ => format!("node:{}-slim", package.version),
     };
     let manifests = built
         .manifests
         .iter()
         .map(|line| {
-            // Each line's sources are the front end's own: from the service's context, under its folder.
+            // Each line's sources are the package's own: from the service's context, under its folder.
             let json = line.starts_with('[');
             let mut words: Vec<String> = match json {
                 true => serde_json::from_str(line).unwrap_or_default(),
@@ -191,17 +219,49 @@ fn frontend_stage(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<Fro
             if json { serde_json::to_string(&words).unwrap_or_default() } else { words.join(" ") }
         })
         .collect();
-    Ok(Some(FrontendStage {
+    Ok(FrontendStage {
         image,
         setup: built.setup,
         manifests,
         install: built.install.unwrap_or_default(),
         cache: built.cache.unwrap_or_default(),
-        build: front.build_command.clone(),
-        dest: scan::join(&dir, &front.output),
-        output: front.output.clone(),
+        build: package.build.to_string(),
+        dest: scan::join(&dir, package.output),
+        output: package.output.to_string(),
         dir,
-    }))
+    })
+}
+
+/// A Rails app whose package.json builds its assets (jsbundling-rails, cssbundling-rails):
+/// `assets:precompile` runs that build, so the Ruby build stage needs Node and the
+/// package's install.
+fn rails_node_assets(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<FrontendStage>, Error> {
+    let folder = snapshot_path(&service.path);
+    let manifest = crate::manifest::json(snap, &scan::join(folder, "package.json")).ok().flatten();
+    let builds = manifest
+        .as_ref()
+        .and_then(|m| m.get("scripts"))
+        .is_some_and(|s| s.get("build").is_some() || s.get("build:css").is_some());
+    if service.framework != Framework::Rails || !builds {
+        return Ok(None);
+    }
+    let has = |name: &str| snap.has_file(&scan::join(folder, name));
+    let package_manager = if has("yarn.lock") {
+        PackageManager::Yarn
+    } else if has("pnpm-lock.yaml") {
+        PackageManager::Pnpm
+    } else {
+        PackageManager::Npm
+    };
+    let package = NodePackage {
+        path: &service.path,
+        language: Language::Node,
+        package_manager,
+        version: crate::detect::defaults::NODE,
+        build: "true",
+        output: "app/assets/builds",
+    };
+    node_stage(service, snap, &package).map(Some)
 }
 
 /// The repository script the start command runs, as the image will run it.
@@ -395,6 +455,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
                     &format!("exit Net::HTTP.get_response(URI('{url}')).is_a?(Net::HTTPSuccess)"),
                 ])
             });
+            ctx.frontend = rails_node_assets(service, snap)?;
             if service.framework == Framework::Jekyll {
                 "docker/jekyll.Dockerfile.tera"
             } else {
