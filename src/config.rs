@@ -244,7 +244,7 @@ pub struct ServiceConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub build_env: Vec<String>,
     /// Paths a compiled program opens at run time, relative to the folder it runs from
-    /// (the Go module, the Rust crate): copied beside the binary.
+    /// (the Go module, the Rust crate, the .NET project): copied beside the binary.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runtime_files: Vec<String>,
     /// A front end the service serves: built in a stage of the service's image, its output

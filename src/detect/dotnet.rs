@@ -8,7 +8,7 @@ use crate::pattern::Pattern;
 
 use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
-use super::{app_name, defaults, health, versions};
+use super::{app_name, defaults, health, runtime_files, versions};
 use crate::error::Error;
 use crate::scan;
 
@@ -94,6 +94,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.healthcheck_path = Some(found.groups[1].clone());
     }
     health::apply(dir, &mut service, &[".cs"])?;
+    let sources: Vec<&str> = dir.sources(&[".cs"]).collect();
+    runtime_files::apply(dir, &mut service, &sources, &runtime_files::DOTNET_READS)?;
     service.defaulted("port", "ASP.NET Core images serve on 8080");
     service.port = Some(8080);
     Ok(Some(service))

@@ -1,4 +1,4 @@
-//! Files a compiled program opens at run time: templates parsed at start, a static folder
+//! Files a compiled program (Go, Rust, .NET) opens at run time: templates parsed at start, a static folder
 //! served from disk, config files read by path. A compiled service's final stage carries
 //! only the binary, so each such path the code names, and the repository holds, is copied
 //! beside it. Paths the code embeds at build time (Go's `//go:embed`, Rust's
@@ -30,6 +30,18 @@ pub static RUST_READS: LazyLock<Pattern> = LazyLock::new(|| {
     )
 });
 
+/// C# calls that open a path given as a string literal, relative to the content root (the
+/// working folder): System.IO, file providers, configuration files.
+pub static DOTNET_READS: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"\b(?:ReadAllText|ReadAllLines|ReadAllBytes|ReadAllTextAsync|ReadAllLinesAsync|ReadAllBytesAsync|OpenRead|OpenText|StreamReader|PhysicalFileProvider|Path\.Combine|AddJsonFile|AddXmlFile|AddIniFile|EnumerateFiles|GetFiles)\(([^)\n]*)\)",
+    )
+});
+
+/// What `dotnet publish` of a web project already carries: wwwroot and its content items
+/// (every .json and .config file), and the project's own build folders.
+const DOTNET_PUBLISHED: &[&str] = &["wwwroot", "bin", "obj", "Properties"];
+
 static GO_EMBED: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^//go:embed\s+([^\n]+)"));
 static QUOTED: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#""([^"\n]+)""#));
 
@@ -59,6 +71,11 @@ pub fn apply(dir: &Dir, service: &mut Service, files: &[&str], reads: &Pattern) 
             }
         }
     }
+    let published = |path: &str| {
+        service.language == super::model::Language::Dotnet
+            && (DOTNET_PUBLISHED.contains(&path) || path.ends_with(".json") || path.ends_with(".config"))
+    };
+    let found: Vec<_> = found.into_iter().filter(|(path, ..)| !published(path)).collect();
     for (path, file, line) in found {
         if embedded.contains(&path) || service.runtime_files.contains(&path) {
             continue;
@@ -80,7 +97,7 @@ fn existing_top_level(dir: &Dir, literal: &str) -> Option<String> {
     if first.is_empty() || first.contains(['*', '?', '[', '{', '%', ' ']) || BUILD_INPUTS.contains(&first) {
         return None;
     }
-    let looks_like_source = first.ends_with(".go") || first.ends_with(".rs");
+    let looks_like_source = [".go", ".rs", ".cs", ".csproj"].iter().any(|ext| first.ends_with(ext));
     (!looks_like_source && (dir.has_dir(first) || dir.has(first))).then(|| first.to_string())
 }
 
@@ -92,7 +109,19 @@ fn top_level<'p>(dir: &Dir, rel: &'p str) -> &'p str {
 
 #[cfg(test)]
 mod tests {
-    use super::{GO_READS, RUST_READS};
+    use super::{DOTNET_READS, GO_READS, RUST_READS};
+
+    #[test]
+    fn dotnet_reads_are_recognised() {
+        for line in [
+            r#"var body = File.ReadAllText("templates/welcome.html");"#,
+            r#"FileProvider = new PhysicalFileProvider(Path.Combine(builder.Environment.ContentRootPath, "Assets")),"#,
+            r#"builder.Configuration.AddJsonFile("config/features.json", optional: true);"#,
+        ] {
+            assert!(DOTNET_READS.is_match(line), "{line}");
+        }
+        assert!(!DOTNET_READS.is_match(r#"app.MapGet("/", () => "hello");"#));
+    }
 
     #[test]
     fn go_and_rust_reads_are_recognised() {

@@ -133,7 +133,7 @@ fn go_tags(service: &ServiceConfig) -> Option<String> {
 /// program runs from its module (the context), a Rust one from its crate's folder.
 fn runtime_copies(service: &ServiceConfig) -> Vec<CopyItem> {
     let from = match service.language {
-        Language::Rust => service_dir_in_context(service),
+        Language::Rust | Language::Dotnet => service_dir_in_context(service),
         _ => ".".to_string(),
     };
     service
