@@ -197,8 +197,24 @@ pub fn resolve(
             flag: Some("--start-command \"...\"".into()),
         });
     }
+    // A service whose image would fail to build is refused, never written (a stale lockfile).
+    let refusal = |s: &ServiceConfig| {
+        if existing.is_some() {
+            return None; // answers already kept: re-rendering them is the user's call
+        }
+        detection
+            .services
+            .iter()
+            .find(|d| d.path == s.path && d.name == s.app)
+            .and_then(|d| d.refusal.clone())
+    };
+    if let Some((service, reason)) =
+        services.iter().filter(|_| !flags.services.is_empty()).find_map(|s| refusal(s).map(|r| (s, r)))
+    {
+        return Err(Error::NotDeployable { reasons: vec![format!("{}: {reason}", service.path)] });
+    }
     let (kept, dropped): (Vec<ServiceConfig>, Vec<ServiceConfig>) =
-        services.into_iter().partition(|s| !lacks_start(s));
+        services.into_iter().partition(|s| !lacks_start(s) && refusal(s).is_none());
     let skipped: Vec<Skipped> = dropped
         .iter()
         .map(|s| {
@@ -206,7 +222,11 @@ pub fn resolve(
                 .services
                 .iter()
                 .find(|d| d.path == s.path)
-                .and_then(|d| d.warnings.iter().find(|w| !w.contains("also looks like")).cloned())
+                .and_then(|d| {
+                    d.refusal
+                        .clone()
+                        .or_else(|| d.warnings.iter().find(|w| !w.contains("also looks like")).cloned())
+                })
                 .unwrap_or_else(|| "found no start command and nothing that serves".into());
             Skipped { path: s.path.clone(), reason: why }
         })

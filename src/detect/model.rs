@@ -201,6 +201,11 @@ pub struct Service {
     pub other_languages: Vec<Language>,
     pub evidence: Vec<Evidence>,
     pub warnings: Vec<String>,
+    /// Why bim will not write an image for this service as the repository stands (its build
+    /// would fail), with the fix: `init` leaves the service out, or refuses when it is the
+    /// only one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
     /// Further services built from the same manifest (a Go module with several servers),
     /// finished like this one and listed after it.
     #[serde(skip)]
@@ -238,6 +243,7 @@ impl Service {
             other_languages: Vec::new(),
             evidence: Vec::new(),
             warnings: Vec::new(),
+            refusal: None,
             more: Vec::new(),
         }
     }

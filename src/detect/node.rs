@@ -145,13 +145,15 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.package_manager = pm;
     service.dependencies = pkg.deps.clone();
     if let Some((lockfile, missing)) = super::lockfile_drift::find(dir)? {
-        service.warn(format!(
+        let reason = format!(
             "{lockfile} does not lock {} (package.json asks for {}): the image installs from the lockfile \
              exactly, so its build fails until you run `{}` and commit {lockfile}",
             missing.join(", "),
             if missing.len() == 1 { "it" } else { "them" },
             if lockfile.ends_with("yarn.lock") { "yarn install" } else { "npm install" },
-        ));
+        );
+        service.warn(reason.clone());
+        service.refusal = Some(reason);
     }
     match &pm_evidence {
         Some((file, detail)) => service.found("package_manager", file, detail.clone()),

@@ -558,3 +558,40 @@ fn the_version_names_the_templates_and_bim_toml_records_it() {
     let run = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
     assert!(run.read("bim.toml").contains(&format!("rendered_by = \"{line}\"")), "{}", run.read("bim.toml"));
 }
+
+/// A service whose image would fail to build (its lockfile does not lock what package.json
+/// asks for) is refused, never written: alone, init exits 3 with the fix; beside a service
+/// that builds, it is left out and named.
+#[test]
+fn a_service_whose_lockfile_is_out_of_date_is_refused_with_the_fix() {
+    let package = r#"{"name":"api","scripts":{"start":"node server.js"},"dependencies":{"express":"^4.21.0","pg":"^8.13.0"}}"#;
+    let stale =
+        "# yarn lockfile v1\n\nexpress@^4.21.0:\n  version \"4.21.1\"\n\npg@^8.11.0:\n  version \"8.11.3\"\n";
+    let alone = Test::new()
+        .file("package.json", package)
+        .file("server.js", "require('express')().listen(3000)\n")
+        .file("yarn.lock", stale)
+        .args(&["init", "--yes", "--json", "."])
+        .run()
+        .code(3);
+    let error = alone.json()["error"].clone();
+    assert_eq!(error["kind"], "not_deployable", "{error:#}");
+    assert!(
+        error["message"].as_str().unwrap_or("").contains("run `yarn install` and commit yarn.lock"),
+        "{error:#}"
+    );
+    assert!(!alone.exists("Dockerfile"), "nothing is written for a refused service");
+
+    let beside = Test::new()
+        .file("api/package.json", package)
+        .file("api/server.js", "require('express')().listen(3000)\n")
+        .file("api/yarn.lock", stale)
+        .file("web/requirements.txt", "flask==3.1.0\ngunicorn==23.0.0\n")
+        .file("web/app.py", "from flask import Flask\napp = Flask(__name__)\n")
+        .args(&["init", "--yes", "."])
+        .run()
+        .code(0)
+        .stdout_has("skipped api: api/yarn.lock does not lock pg@^8.13.0");
+    assert!(beside.exists("web/Dockerfile"), "the service that builds is set up");
+    assert!(!beside.exists("api/Dockerfile"), "the refused one is not");
+}
