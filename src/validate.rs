@@ -66,8 +66,13 @@ pub fn build_env(value: &str, flag: &str) -> Result<(), Error> {
         return Err(refuse("build setting", value, "write it as NAME=value", flag));
     };
     env_name(name)?;
-    if setting.is_empty() || !setting.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:".contains(c)) {
-        return Err(refuse("build setting", value, "the value may hold letters, digits and . _ - / :", flag));
+    if setting.is_empty() || !setting.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c)) {
+        return Err(refuse(
+            "build setting",
+            value,
+            "the value may hold letters, digits and . _ - / : @",
+            flag,
+        ));
     }
     Ok(())
 }

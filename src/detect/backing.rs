@@ -92,11 +92,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     if service.dependencies.contains("@prisma/client")
         && let Some(schema) = dir.text("prisma/schema.prisma")?
     {
-        let provider = schema.text.lines().map(str::trim).find_map(|l| {
-            let value = l.strip_prefix("provider")?.trim_start().strip_prefix('=')?.trim().trim_matches('"');
-            Some(value.to_string())
-        });
-        let kind = match provider.as_deref() {
+        let kind = match prisma_provider(&schema.text) {
             Some("postgresql" | "postgres") => Some("postgres"),
             Some("mysql") => Some("mysql"),
             Some("mongodb") => Some("mongodb"),
@@ -127,4 +123,22 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         service.backing_services.push(kind.to_string());
     }
     Ok(())
+}
+
+/// The provider of a Prisma schema's `datasource` block (`postgresql`, `mysql`, `sqlite`),
+/// not its generator's.
+pub(super) fn prisma_provider(schema: &str) -> Option<&str> {
+    let mut in_datasource = false;
+    for line in schema.lines().map(str::trim) {
+        if line.starts_with("datasource ") {
+            in_datasource = true;
+        } else if line.starts_with('}') {
+            in_datasource = false;
+        } else if in_datasource
+            && let Some(value) = line.strip_prefix("provider").and_then(|r| r.trim_start().strip_prefix('='))
+        {
+            return Some(value.trim().trim_matches('"'));
+        }
+    }
+    None
 }

@@ -188,7 +188,16 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         PackageManager::Npm => format!("npm run {script}"),
         other => format!("{other} run {script}"),
     };
-    if pkg.script("build").is_some() {
+    // The maintainers' build for containers, where they wrote one, leaves out what needs
+    // their machine or a database (env checks, migrations).
+    if let Some(name) = CONTAINER_BUILDS.iter().find(|n| pkg.script(n).is_some()) {
+        service.found(
+            "build_command",
+            &pkg.rel,
+            format!("scripts.{name}: the repository's build for containers"),
+        );
+        service.build_command = Some(run(name));
+    } else if pkg.script("build").is_some() {
         service.found("build_command", &pkg.rel, "scripts.build");
         service.build_command = Some(run("build"));
     }
@@ -231,6 +240,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         start_command(dir, &pkg, &mut service, pm)?;
     }
     prisma_generate(&pkg, &mut service);
+    prisma_config_env(dir, &mut service)?;
     if service.start_command.is_none() && !service.is_static() {
         if service.framework == Framework::None && (pkg.workspaces || dir.has("pnpm-workspace.yaml")) {
             return Ok(None); // a workspace root that only orchestrates its members
@@ -473,6 +483,67 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
     Ok(())
 }
 
+/// Whether a script runs `step`, itself or through the scripts it names (`npm run db`,
+/// `npm-run-all build-db build-app`), up to `depth` levels down.
+fn runs(pkg: &Package, script: &str, step: &str, depth: usize) -> bool {
+    script.contains(step)
+        || depth > 0
+            && script
+                .split_whitespace()
+                .filter_map(|word| pkg.script(word))
+                .any(|inner| runs(pkg, inner, step, depth - 1))
+}
+
+/// Scripts named for a container build, preferred to `build`.
+const CONTAINER_BUILDS: &[&str] = &["build-docker", "build:docker", "docker:build", "build:container"];
+
+/// A placeholder URL per Prisma provider: what `prisma generate` needs to load a config
+/// that reads the variable, without ever connecting.
+const PRISMA_PLACEHOLDERS: &[(&str, &str)] = &[
+    ("postgresql", "postgresql://build:build@localhost:5432/build"),
+    ("postgres", "postgresql://build:build@localhost:5432/build"),
+    ("mysql", "mysql://build:build@localhost:3306/build"),
+    ("mongodb", "mongodb://localhost:27017/build"),
+    ("sqlite", "file:./build.db"),
+];
+
+/// A Prisma config (prisma.config.ts) that reads a variable with `env("X")` fails to load
+/// when it is unset, so `prisma generate` fails in a build that has no database: the build
+/// stage gets a placeholder for it (never the final image, and generate never connects).
+fn prisma_config_env(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    static ENV_READ: LazyLock<Pattern> =
+        LazyLock::new(|| Pattern::new(r#"\benv\(\s*['"]([A-Z_][A-Z0-9_]*)['"]"#));
+    if !service.dependencies.contains("prisma") && !service.dependencies.contains("@prisma/client") {
+        return Ok(());
+    }
+    let Some(config) =
+        dir.first_of(&["prisma.config.ts", "prisma.config.mts", "prisma.config.js", "prisma.config.mjs"])
+    else {
+        return Ok(());
+    };
+    let Some(text) = dir.snap.read(&config)? else { return Ok(()) };
+    let schema = dir.text("prisma/schema.prisma")?;
+    let provider = schema.as_ref().and_then(|s| super::backing::prisma_provider(&s.text).map(str::to_string));
+    let url = PRISMA_PLACEHOLDERS
+        .iter()
+        .find(|(p, _)| Some(*p) == provider.as_deref())
+        .map_or(PRISMA_PLACEHOLDERS[0].1, |(_, url)| url);
+    for name in ENV_READ.captures_iter(&text.text).map(|c| c[1].to_string()) {
+        if service.build_env.iter().any(|e| e.starts_with(&format!("{name}="))) {
+            continue;
+        }
+        service.found(
+            "build_env",
+            &config,
+            format!(
+                "reads {name} when prisma generate loads it; the build gets a placeholder, never a database"
+            ),
+        );
+        service.build_env.push(format!("{name}={url}"));
+    }
+    Ok(())
+}
+
 /// Prisma's client is generated from the schema: the build stage runs `prisma generate`
 /// first, unless the scripts already do, or the app would fail at start ("did not
 /// initialize yet").
@@ -484,7 +555,7 @@ fn prisma_generate(pkg: &Package, service: &mut Service) {
         .iter()
         .filter_map(|name| pkg.script(name))
         .chain(service.build_command.as_deref())
-        .any(|s| s.contains("prisma generate"));
+        .any(|s| runs(pkg, s, "prisma generate", 3));
     if scripts_generate {
         return;
     }

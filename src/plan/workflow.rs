@@ -85,6 +85,13 @@ pub struct WorkflowContext {
     services: Vec<WorkflowService>,
 }
 
+/// One `NAME: value` of a job's `env:`.
+#[derive(Serialize)]
+pub struct EnvSetting {
+    name: String,
+    value: String,
+}
+
 #[derive(Serialize)]
 pub struct WorkflowService {
     /// Suffix of the job ids: unique, `[a-z0-9-]`.
@@ -102,6 +109,8 @@ pub struct WorkflowService {
     image: String,
     /// For the runtimes set up by running the test job in the language's own image.
     container: Option<String>,
+    /// What the dependencies' installs and builds need (build_env), as `NAME: value`.
+    build_env: Vec<EnvSetting>,
     /// Why the setup step installs a tool outside a lockfile, where it does (zizmor's
     /// `adhoc-packages`): the template puts it beside the step with the ignore.
     adhoc_install: Option<&'static str>,
@@ -190,6 +199,12 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         dockerfile: s.dockerfile.clone().unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
         image,
         container: None,
+        build_env: s
+            .build_env
+            .iter()
+            .filter_map(|e| e.split_once('='))
+            .map(|(name, value)| EnvSetting { name: name.into(), value: value.into() })
+            .collect(),
         adhoc_install: None,
         setup: None,
         install: None,
