@@ -507,7 +507,8 @@ pub fn test_stage(service: &ServiceConfig, snap: &Snapshot) -> Option<String> {
     match service.language {
         // Plain PHP has no composer.json, and so no dependencies to install or cache.
         Language::Php => snap.has_file(&scan::join(context_dir, "composer.json")).then_some(test),
-        Language::Java | Language::Dotnet | Language::Elixir | Language::Deno => Some(test),
+        // Bun has no setup action whose commit could be verified: its tests run in its own image.
+        Language::Java | Language::Dotnet | Language::Elixir | Language::Deno | Language::Bun => Some(test),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 //! (against local stand-in base images, see scripts/standins), run it, and check that the
 //! detected port answers 200 (so do a single-page app's own routes), that the process is
 //! not root, and that no dev dependency reached the image. Where the tests run in the
-//! Dockerfile's test stage (Deno here), `--target test` must build and report them passed.
+//! Dockerfile's test stage (Deno and Bun here), `--target test` must build and report them passed.
 //!
 //! Slow (minutes), so it is `#[ignore]`d in a plain `cargo test`; `scripts/test` (and so
 //! CI) runs it with `--include-ignored`, after `scripts/setup-tools` installed podman.
@@ -58,7 +58,7 @@ const PAGES: &[(&str, &str, &str)] = &[
 
 /// What the output of `--target test` must show for an example whose tests run in its
 /// Dockerfile's test stage: that the tests ran and passed.
-const TEST_STAGE_PASSED: &[(&str, &str)] = &[("deno", "1 passed")];
+const TEST_STAGE_PASSED: &[(&str, &str)] = &[("deno", "1 passed"), ("bun", "2 pass")];
 
 /// Paths that are no file in the image but must still load: a single-page app's own routes.
 const DEEP_LINKS: &[(&str, &str)] = &[("vite-spa", "/settings/profile")];
