@@ -56,6 +56,10 @@ fn service_block(out: &mut dyn Write, s: &Service, verbose: bool) -> std::io::Re
     )?;
     row(out, "build", s.build_command.clone(), "build_command")?;
     row(out, "start", s.start_command.clone(), "start_command")?;
+    row(out, "release", s.release_command.clone(), "release_command")?;
+    for process in &s.processes {
+        row(out, "process", Some(format!("{}: {}", process.name, process.command)), "processes")?;
+    }
     row(out, "serves", s.static_output.as_ref().map(|d| format!("static files from {d}")), "static_output")?;
     row(
         out,

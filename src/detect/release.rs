@@ -27,7 +27,8 @@ pub(super) const MIGRATE_STEPS: &[&str] = &[
 ];
 
 /// Steps that compile files the app reads: they belong to the build.
-pub(super) const BUILD_STEPS: &[&str] = &["flask translate compile", "pybabel compile", "compilemessages"];
+pub(super) const BUILD_STEPS: &[&str] =
+    &["flask translate compile", "pybabel compile", "compilemessages", "collectstatic", "assets:precompile"];
 
 /// A framework's migrations, where the repository holds them.
 struct Migrations {
@@ -152,6 +153,12 @@ fn split_start(service: &mut Service) {
         );
         service.release_command = Some(moved(&release));
     }
+    // A step the build already runs (Django's collectstatic) is not run twice.
+    let building = service.build_command.clone().unwrap_or_default();
+    build.retain(|step| {
+        let verb = BUILD_STEPS.iter().find(|b| step.contains(*b)).copied().unwrap_or(step);
+        !building.contains(verb)
+    });
     if !build.is_empty() {
         let steps = moved(&build);
         service.found("build_command", &file, format!("the start ran `{steps}` first; it runs in the build"));

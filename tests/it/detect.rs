@@ -310,6 +310,26 @@ fn migrations_become_the_release_command() {
             ],
             "flask db upgrade",
         ),
+        (
+            "a Django start that migrates and collects static files first",
+            &[
+                ("requirements.txt", "Django==5.1\ngunicorn==23.0.0\nwhitenoise==6.8.2\n"),
+                (
+                    "manage.py",
+                    "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+                ),
+                (
+                    "site/settings.py",
+                    "STATIC_ROOT = BASE_DIR / 'staticfiles'\nINSTALLED_APPS = ['django.contrib.staticfiles']\n",
+                ),
+                ("site/wsgi.py", "application = None\n"),
+                (
+                    "Procfile",
+                    "web: python manage.py migrate && python manage.py collectstatic --no-input && gunicorn site.wsgi\n",
+                ),
+            ],
+            "python manage.py migrate",
+        ),
     ];
     for (what, files, expected) in cases {
         let mut test = Test::new();
@@ -324,6 +344,15 @@ fn migrations_become_the_release_command() {
             evidence.iter().any(|e| e["field"] == "release_command"),
             "{what}: evidence names the source"
         );
+        if *what == "a Django start that migrates and collects static files first" {
+            assert_eq!(service["start_command"], "gunicorn site.wsgi --bind 0.0.0.0:8000", "{service:#}");
+            let build = service["build_command"].as_str().unwrap_or("");
+            assert_eq!(
+                build.matches("collectstatic").count(),
+                1,
+                "collectstatic runs once, in the build: {build}"
+            );
+        }
         if *what == "a start that migrates first" {
             assert_eq!(service["start_command"], "gunicorn app:app --bind 0.0.0.0:8000", "{service:#}");
             assert_eq!(service["build_command"], "flask translate compile");
