@@ -15,10 +15,10 @@ use super::dir::Dir;
 use super::model::Service;
 
 /// Go calls that open a path given as a string literal (html/template, net/http, os, gin,
-/// echo, fiber, viper).
+/// echo, fiber, viper, golang-migrate, goose).
 pub static GO_READS: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(
-        r"\b(?:ParseGlob|ParseFiles|ParseFS|LoadHTMLGlob|LoadHTMLFiles|ReadFile|ReadDir|Open|OpenFile|Dir|Static|StaticFS|StaticFile|File|SetConfigFile)\(([^)\n]*)\)",
+        r"\b(?:ParseGlob|ParseFiles|ParseFS|LoadHTMLGlob|LoadHTMLFiles|ReadFile|ReadDir|Open|OpenFile|Dir|Static|StaticFS|StaticFile|File|SetConfigFile|migrate\.New|NewWithDatabaseInstance|goose\.Up|goose\.UpContext)\(([^)\n]*)\)",
     )
 });
 
@@ -89,7 +89,8 @@ pub fn apply(dir: &Dir, service: &mut Service, files: &[&str], reads: &Pattern) 
 /// The first segment of a path the code opens, relative to the working directory (the
 /// module root), when the repository has it: `./templates/*.html` → `templates`.
 fn existing_top_level(dir: &Dir, literal: &str) -> Option<String> {
-    let path = literal.trim_start_matches("./");
+    // golang-migrate and others name a folder as a URL: "file://migrations".
+    let path = literal.strip_prefix("file://").unwrap_or(literal).trim_start_matches("./");
     if path.starts_with('/') || path.contains("..") || path.contains("://") || path.contains('\\') {
         return None;
     }
@@ -130,6 +131,8 @@ mod tests {
             r#"http.Handle("/static/", http.FileServer(http.Dir("./static")))"#,
             r#"r.LoadHTMLGlob("templates/**/*")"#,
             r#"data, err := os.ReadFile("config/app.yaml")"#,
+            r#"m, err := migrate.New("file://migrations", dsn)"#,
+            r#"goose.Up(db, "db/migrations")"#,
         ] {
             assert!(GO_READS.is_match(line), "{line}");
         }
