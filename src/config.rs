@@ -258,17 +258,22 @@ pub struct ServiceConfig {
 
 impl ServiceConfig {
     /// The variables a build bakes into the image, which must be set when it is built (as
-    /// GitHub Actions variables), not when it runs: everything a static bundle reads, and
-    /// Next.js's `NEXT_PUBLIC_` ones. Only for a Dockerfile bim writes, which declares them.
+    /// GitHub Actions variables), not when it runs: everything a static bundle or a bundled
+    /// front end reads, and Next.js's `NEXT_PUBLIC_` ones. Only for a Dockerfile bim writes, which declares them.
     pub fn build_time_vars(&self) -> Vec<&str> {
         let bundled = self.static_output.is_some() && self.language != Language::Static;
+        // A front end built in this image bakes what its own code reads.
+        let in_frontend =
+            |file: &str| self.frontend.as_ref().is_some_and(|f| file.starts_with(&format!("{}/", f.path)));
         self.env_vars
-            .keys()
-            .map(String::as_str)
-            .filter(|name| {
+            .iter()
+            .filter(|(name, file)| {
                 self.dockerfile.is_none()
-                    && (bundled || (self.framework == Framework::Nextjs && name.starts_with("NEXT_PUBLIC_")))
+                    && (bundled
+                        || in_frontend(file)
+                        || (self.framework == Framework::Nextjs && name.starts_with("NEXT_PUBLIC_")))
             })
+            .map(|(name, _)| name.as_str())
             .collect()
     }
 }

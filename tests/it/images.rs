@@ -64,7 +64,11 @@ const TEST_STAGE_PASSED: &[(&str, &str)] = &[("deno", "1 passed"), ("bun", "2 pa
 const DEEP_LINKS: &[(&str, &str)] = &[("vite-spa", "/settings/profile")];
 
 /// A build-time variable given to the build, and a page whose scripts must then hold its value.
-const BUILD_ARGS: &[(&str, &str, &str)] = &[("vite-spa", "VITE_API_URL=https://api.bim-e2e.test", "/")];
+const BUILD_ARGS: &[(&str, &str, &str)] = &[
+    ("vite-spa", "VITE_API_URL=https://api.bim-e2e.test", "/"),
+    // A front end built in a backend's image bakes its variables too.
+    ("express-serves-client", "VITE_API_URL=https://api.bim-e2e.test", "/"),
+];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
