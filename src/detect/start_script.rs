@@ -37,6 +37,10 @@ const WRITABLE_ALREADY: &[&str] = &["/tmp", "/dev", "/proc", "/var/tmp", "/app"]
 pub struct StartScript {
     /// The script's snapshot path.
     pub path: String,
+    /// The script as the start command names it, from the service's folder.
+    pub invoked: String,
+    /// The words the start command passes it.
+    pub args: Vec<String>,
     /// The program (and flags) its `#!` line names, `sh` when it has none.
     pub interpreter: String,
     /// The command it serves with (an `exec`, or its last command), and its 1-based line.
@@ -79,7 +83,8 @@ pub fn read(dir: &Dir, command: &str) -> Result<Option<StartScript>, Error> {
         None => None,
     };
     let Some(interpreter) = interpreter else { return Ok(None) };
-    let mut script = StartScript { path: dir.rel(&rel), interpreter, ..Default::default() };
+    let mut script =
+        StartScript { path: dir.rel(&rel), interpreter, invoked: rel, args, ..Default::default() };
     let mut last_command = None;
     for (number, line) in logical_lines(text) {
         let line = line.trim();
@@ -97,17 +102,11 @@ pub fn read(dir: &Dir, command: &str) -> Result<Option<StartScript>, Error> {
             last_command = Some((number, line.to_string()));
         }
     }
+    // `exec "$@"`: the script runs what it is given, the start command's own words.
+    let given = shlex::try_join(script.args.iter().map(String::as_str)).unwrap_or_default();
     script.server = script.server.or(last_command).map(|(number, server)| {
-        // `exec "$@"`: the script runs what it is given, the start command's own words.
         let forwards = ["\"$@\"", "$@", "\"${@}\"", "${@}"].contains(&server.as_str());
-        (
-            number,
-            if forwards {
-                shlex::try_join(args.iter().map(String::as_str)).unwrap_or_default()
-            } else {
-                server
-            },
-        )
+        (number, if forwards { given.clone() } else { server })
     });
     script.server = script.server.filter(|(_, s)| !s.is_empty());
     script.writes.sort();
@@ -211,7 +210,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<bool, Error> {
     }
     let Some(start) = service.start_command.clone() else { return Ok(false) };
     let Some(script) = read(dir, &start)? else { return Ok(false) };
-    let Some((rel, args)) = invoked(dir, &start) else { return Ok(false) };
+    let (rel, args) = (script.invoked.clone(), script.args.clone());
     let shown = script.path.clone();
     let program = script.interpreter.split_whitespace().next().unwrap_or("sh").to_string();
     let mut command = vec![script.interpreter.clone(), rel];

@@ -752,7 +752,10 @@ fn yarn_major(manifest: &serde_json::Value) -> Option<u32> {
 /// The pinned server to install when the start command runs one that no manifest names:
 /// without it the image could not start.
 fn missing_python_server(service: &ServiceConfig, snap: &Snapshot, context_dir: &str) -> Option<String> {
-    let start = service.start_command.as_deref()?;
+    // A start script's server is what the image must have.
+    let script_server =
+        start_script(service, snap).ok().flatten().and_then(|s| s.server).map(|(_, server)| server);
+    let start = script_server.as_deref().or(service.start_command.as_deref())?;
     let (server, version) = PYTHON_SERVERS.iter().find(|(name, _)| {
         start.split("&&").flat_map(|p| p.split(';')).any(|part| part.split_whitespace().next() == Some(name))
     })?;

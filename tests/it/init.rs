@@ -595,3 +595,36 @@ fn a_service_whose_lockfile_is_out_of_date_is_refused_with_the_fix() {
     assert!(beside.exists("web/Dockerfile"), "the service that builds is set up");
     assert!(!beside.exists("api/Dockerfile"), "the refused one is not");
 }
+
+/// A Procfile that starts the server through the repository's entrypoint script
+/// (`exec "$@"`): the image runs the script with its interpreter, installs the server the
+/// script hands over to, tells that server where to listen, and detect names the
+/// migration the script runs at every start with the flag that moves it.
+#[test]
+fn an_entrypoint_script_that_hands_over_to_the_server_is_run_and_read() {
+    let run = Test::new()
+        .file("requirements.txt", "flask==3.1.0\n")
+        .file("app.py", "from flask import Flask\napp = Flask(__name__)\n")
+        .file("manage.py", "import sys\n")
+        .file("docker-entrypoint.sh", "#!/bin/sh\nset -e\npython manage.py migrate --noinput\nexec \"$@\"\n")
+        .file("Procfile", "web: ./docker-entrypoint.sh gunicorn app:app\n")
+        .args(&["init", "--yes", "--json", "."])
+        .run()
+        .code(0);
+    let dockerfile = run.read("Dockerfile");
+    assert!(dockerfile.contains(r#"CMD ["sh","docker-entrypoint.sh","gunicorn","app:app"]"#), "{dockerfile}");
+    assert!(dockerfile.contains("pip install gunicorn=="), "the script's server is installed: {dockerfile}");
+    assert!(dockerfile.contains("ENV GUNICORN_CMD_ARGS=--bind=0.0.0.0:"), "{dockerfile}");
+    let detect = Test::new()
+        .file("requirements.txt", "flask==3.1.0\n")
+        .file("app.py", "from flask import Flask\napp = Flask(__name__)\n")
+        .file("docker-entrypoint.sh", "#!/bin/sh\nset -e\npython manage.py migrate --noinput\nexec \"$@\"\n")
+        .file("Procfile", "web: ./docker-entrypoint.sh gunicorn app:app\n")
+        .args(&["detect", "--json", "."])
+        .run()
+        .code(0);
+    let service = &detect.json()["services"][0];
+    let warnings = service["warnings"].to_string();
+    assert!(warnings.contains("--release-command 'python manage.py migrate --noinput'"), "{warnings}");
+    assert!(service["release_command"].is_null(), "the script migrates already: {service:#}");
+}
