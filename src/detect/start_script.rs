@@ -72,9 +72,26 @@ pub fn invoked(dir: &Dir, command: &str) -> Option<(String, Vec<String>)> {
     Some((rel.to_string(), args.to_vec()))
 }
 
-/// Reads the script a start command runs, if it runs one.
+/// The package.json script a start command runs (`npm start`, `yarn run serve`), as text.
+fn package_script(dir: &Dir, command: &str) -> Result<Option<String>, Error> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let name = match words.as_slice() {
+        [pm, "start"] if ["npm", "yarn", "pnpm", "bun"].contains(pm) => "start",
+        [pm, "run", name] if ["npm", "yarn", "pnpm", "bun"].contains(pm) => name,
+        _ => return Ok(None),
+    };
+    let Some(manifest) = dir.json("package.json")? else { return Ok(None) };
+    Ok(manifest.pointer(&format!("/scripts/{name}")).and_then(|v| v.as_str()).map(str::to_string))
+}
+
+/// Reads the script a start command runs, if it runs one: itself, or through the
+/// package.json script it names.
 pub fn read(dir: &Dir, command: &str) -> Result<Option<StartScript>, Error> {
-    let Some((rel, args)) = invoked(dir, command) else { return Ok(None) };
+    let command = match package_script(dir, command)? {
+        Some(script) => script,
+        None => command.to_string(),
+    };
+    let Some((rel, args)) = invoked(dir, &command) else { return Ok(None) };
     let Some(file) = dir.source_text(&dir.rel(&rel))? else { return Ok(None) };
     let text = &file.text;
     let interpreter = match text.lines().next().and_then(|l| l.strip_prefix("#!")) {
@@ -213,9 +230,12 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<bool, Error> {
     let (rel, args) = (script.invoked.clone(), script.args.clone());
     let shown = script.path.clone();
     let program = script.interpreter.split_whitespace().next().unwrap_or("sh").to_string();
-    let mut command = vec![script.interpreter.clone(), rel];
-    command.extend(args.iter().map(|a| shlex::try_quote(a).map(|q| q.into_owned()).unwrap_or_default()));
-    service.start_command = Some(command.join(" "));
+    if invoked(dir, &start).is_some() {
+        // Run directly, not through a package manager that would choose the shell itself.
+        let mut command = vec![script.interpreter.clone(), rel];
+        command.extend(args.iter().map(|a| shlex::try_quote(a).map(|q| q.into_owned()).unwrap_or_default()));
+        service.start_command = Some(command.join(" "));
+    }
     service.found(
         "start_command",
         &shown,

@@ -391,3 +391,29 @@ fn a_lockfile_out_of_date_with_package_json_is_named_with_the_fix() {
         "an up-to-date lock is quiet"
     );
 }
+
+/// A package.json start that runs the repository's script runs that script with its
+/// interpreter, and the script is read: its migration is named with the flag that moves it.
+#[test]
+fn a_start_script_run_through_package_json_is_read() {
+    let run = Test::new()
+        .file(
+            "package.json",
+            r#"{"name":"api","scripts":{"start":"./scripts/start.sh"},"dependencies":{"express":"^4.21.0"}}"#,
+        )
+        .file(
+            "package-lock.json",
+            r#"{"lockfileVersion":3,"packages":{"":{"dependencies":{"express":"^4.21.0"}}}}"#,
+        )
+        .file("server.js", "require('express')().listen(process.env.PORT || 3000)\n")
+        .file("scripts/start.sh", "#!/bin/sh\nset -e\nnpx prisma migrate deploy\nexec node server.js\n")
+        .args(&["detect", "--json", "."])
+        .run()
+        .code(0);
+    let service = &run.json()["services"][0];
+    assert_eq!(service["start_command"], "sh scripts/start.sh", "{service:#}");
+    let warnings = service["warnings"].to_string();
+    assert!(warnings.contains("--release-command 'npx prisma migrate deploy'"), "{warnings}");
+    let evidence = service["evidence"].to_string();
+    assert!(evidence.contains("serves with `node server.js`"), "{evidence}");
+}
