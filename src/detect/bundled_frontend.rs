@@ -55,9 +55,18 @@ pub fn bundle(snap: &Snapshot, services: &mut Vec<Service>) -> Result<(), Error>
 fn uncommitted_output(snap: &Snapshot, front: &Service) -> Option<String> {
     let output = front.static_output.as_deref()?.trim_start_matches("./").trim_end_matches('/');
     let built = front.build_command.is_some() && matches!(front.language, Language::Node | Language::Bun);
-    let committed = snap.has_dir(&scan::join(scan::snapshot_path(&front.path), output));
+    // Build outputs are pruned from the walk: one that is there, and not ignored, is committed.
+    let at = scan::join(scan::snapshot_path(&front.path), output);
+    let committed = snap.has_dir(&at) || snap.was_pruned(&at);
     (built && front.path != "." && !output.is_empty() && output != "." && !committed)
         .then(|| output.to_string())
+}
+
+/// Whether a front end's output folder is in the repository. Build outputs are pruned from
+/// the walk, and ignored files are not walked: one the walk met is committed.
+pub(super) fn committed(snap: &Snapshot, front: &str, output: &str) -> bool {
+    let at = scan::join(scan::snapshot_path(front), output.trim_start_matches("./").trim_end_matches('/'));
+    snap.has_dir(&at) || snap.was_pruned(&at)
 }
 
 /// Where the backend's code names the front end's output folder (`client/build`,
@@ -78,6 +87,12 @@ fn names_output(
     if !may_widen && !contains(context, &front.path) {
         return Ok(None);
     }
+    if backend.language == Language::Go && contains(context, &front.path) {
+        // A package inside the front end's folder embeds its build into the binary.
+        if let Some(at) = embedded_by_go(&Dir::new(snap, scan::snapshot_path(&front.path)), output)? {
+            return Ok(Some(at));
+        }
+    }
     let folder = scan::file_name(&front.path);
     let (folder, output) = (regex::escape(folder), regex::escape(output));
     let pattern = Pattern::new(&format!(
@@ -86,6 +101,24 @@ fn names_output(
     let dir = Dir::new(snap, scan::snapshot_path(&backend.path));
     let sources = dir.sources(extensions).filter(|rel| !contains(&front.path, rel));
     Ok(dir.grep_in(sources, &pattern)?.map(|m| m.at()))
+}
+
+/// Where Go code in the front end's folder embeds its output (`//go:embed dist`), as
+/// `file:line`.
+pub(super) fn embedded_by_go(dir: &Dir, output: &str) -> Result<Option<String>, Error> {
+    let prefix = output.trim_start_matches("./").trim_end_matches('/');
+    for rel in dir.children().filter(|p| p.ends_with(".go")) {
+        let Some(file) = dir.source_text(rel)? else { continue };
+        let embeds = file.text.lines().position(|l| {
+            l.trim().strip_prefix("//go:embed ").is_some_and(|patterns| {
+                patterns.split_whitespace().any(|p| p == prefix || p.starts_with(&format!("{prefix}/")))
+            })
+        });
+        if let Some(index) = embeds {
+            return Ok(Some(format!("{rel}:{}", index + 1)));
+        }
+    }
+    Ok(None)
 }
 
 /// The front end becomes the backend's: its image is built from a folder that holds both.

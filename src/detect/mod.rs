@@ -111,9 +111,11 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
         }
         if let Some(output) = &service.static_output
             && inside_another
-            && embedded_by_go(&Dir::new(snap, scan::snapshot_path(&service.path)), output)?
+            && bundled_frontend::committed(snap, &service.path, output)
+            && bundled_frontend::embedded_by_go(&Dir::new(snap, scan::snapshot_path(&service.path)), output)?
+                .is_some()
         {
-            continue; // a front end the Go binary embeds is built into that service, not served alone
+            continue; // a front end the Go binary embeds, committed built, is in that service already
         }
         services.push(service);
     }
@@ -306,21 +308,6 @@ fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
         ));
     }
     Ok(Some(chosen))
-}
-
-/// Whether Go code in the folder embeds the static output (`//go:embed dist/...`).
-fn embedded_by_go(dir: &Dir, output: &str) -> Result<bool, Error> {
-    let prefix = output.trim_start_matches("./").trim_end_matches('/');
-    for rel in dir.children().filter(|p| p.ends_with(".go")) {
-        let Some(file) = dir.source_text(rel)? else { continue };
-        let embeds = file.text.lines().filter_map(|l| l.trim().strip_prefix("//go:embed ")).any(|patterns| {
-            patterns.split_whitespace().any(|p| p == prefix || p.starts_with(&format!("{prefix}/")))
-        });
-        if embeds {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// A service found only through an index page (static HTML, or PHP with no composer.json).

@@ -111,6 +111,9 @@ pub struct WorkflowService {
     container: Option<String>,
     /// What the dependencies' installs and builds need (build_env), as `NAME: value`.
     build_env: Vec<EnvSetting>,
+    /// The folder a front end built in the image writes, from the repository's root: the
+    /// tests get a stand-in page there (code that embeds or mounts it needs it to exist).
+    frontend_output: Option<String>,
     /// Why the setup step installs a tool outside a lockfile, where it does (zizmor's
     /// `adhoc-packages`): the template puts it beside the step with the ignore.
     adhoc_install: Option<&'static str>,
@@ -214,6 +217,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         lockfile: lockfile.clone(),
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
         test_stage: super::dockerfile::test_stage(s, snap).is_some(),
+        frontend_output: s.frontend.as_ref().map(|f| scan::join(snapshot_path(&f.path), &f.output)),
         release_command: s.release_command.clone(),
         processes: (!s.processes.is_empty())
             .then(|| serde_json::Value::from_iter(s.processes.clone()).to_string()),

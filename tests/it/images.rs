@@ -36,6 +36,7 @@ const EXAMPLES: &[&str] = &[
     "go-templates",
     "python-boot-script",
     "express-serves-client",
+    "go-embeds-frontend",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -54,6 +55,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("python-boot-script", "/", "greeter: booted by boot.sh"),
     // The built page: Vite rewrote the entry script into a hashed asset.
     ("express-serves-client", "/", "/assets/index-"),
+    // The Vite build, embedded in the Go binary.
+    ("go-embeds-frontend", "/", "/assets/index-"),
 ];
 
 /// What the output of `--target test` must show for an example whose tests run in its
@@ -68,6 +71,7 @@ const BUILD_ARGS: &[(&str, &str, &str)] = &[
     ("vite-spa", "VITE_API_URL=https://api.bim-e2e.test", "/"),
     // A front end built in a backend's image bakes its variables too.
     ("express-serves-client", "VITE_API_URL=https://api.bim-e2e.test", "/"),
+    ("go-embeds-frontend", "VITE_API_URL=https://api.bim-e2e.test", "/"),
 ];
 
 fn repo() -> PathBuf {

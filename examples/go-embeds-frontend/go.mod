@@ -1,0 +1,3 @@
+module example.com/go-embeds-frontend
+
+go 1.22
