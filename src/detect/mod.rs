@@ -12,6 +12,7 @@ pub mod backing;
 pub mod bind;
 mod build_variants;
 mod bundled_frontend;
+mod compose_start;
 mod deno;
 mod devmode;
 mod dockerfile;
@@ -146,6 +147,7 @@ fn detect_service(dir: &Dir) -> Result<Vec<Service>, Error> {
 /// answers, system packages, a bind on all interfaces, validation and the variables read.
 fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     procfile::apply(dir, service)?;
+    compose_start::apply(dir, service)?;
     processes::apply(dir, service)?;
     let migrates_at_start = start_script::apply(dir, service)?;
     release::apply(dir, service, migrates_at_start)?;

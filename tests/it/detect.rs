@@ -417,3 +417,39 @@ fn a_start_script_run_through_package_json_is_read() {
     let evidence = service["evidence"].to_string();
     assert!(evidence.contains("serves with `node server.js`"), "{evidence}");
 }
+
+/// A start named only by the repository's compose file, through its entrypoint script, is
+/// the start; a development command there is not.
+#[test]
+fn a_compose_entrypoint_script_is_the_start_when_nothing_else_names_one() {
+    let files = [
+        ("api/requirements.txt", "flask==3.1.0\ngunicorn==23.0.0\n"),
+        ("api/app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+        ("api/entrypoint.sh", "#!/bin/bash\nset -e\nflask db upgrade\nexec \"$@\"\n"),
+    ];
+    let compose = |command: &str| {
+        format!(
+            "services:\n  api:\n    build:\n      context: ./api\n    entrypoint: [\"./entrypoint.sh\"]\n    command: {command}\n  db:\n    image: postgres:17\n"
+        )
+    };
+    let mut test = Test::new().file("docker-compose.yml", &compose("gunicorn -b 0.0.0.0:5000 app:app"));
+    for (path, text) in files {
+        test = test.file(path, text);
+    }
+    let run = test.args(&["detect", "--json", "."]).run().code(0);
+    let service = &run.json()["services"][0];
+    assert_eq!(
+        service["start_command"], "bash entrypoint.sh gunicorn -b 0.0.0.0:5000 app:app",
+        "{service:#}"
+    );
+    assert_eq!(service["port"], 5000, "the port comes from the server the script hands over to");
+    assert!(service["evidence"].to_string().contains("docker-compose.yml"), "{service:#}");
+
+    let mut dev = Test::new().file("docker-compose.yml", &compose("flask run --debug"));
+    for (path, text) in files {
+        dev = dev.file(path, text);
+    }
+    let run = dev.args(&["detect", "--json", "."]).run().code(0);
+    let start = run.json()["services"][0]["start_command"].to_string();
+    assert!(!start.contains("entrypoint.sh"), "a development command is never the start: {start}");
+}
