@@ -58,6 +58,42 @@ pub fn cargo(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     Ok(())
 }
 
+/// A linker `-X` setting in a build script: `-X main.mode=production`.
+static GO_LDFLAG_X: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"-X[ =]?['"]?([A-Za-z0-9_./-]+\.[A-Za-z0-9_]+)=([^\s'"]*)"#));
+
+/// The linker `-X` settings of one build script.
+struct LinkerSettings {
+    /// Those with a literal value, which the image's build passes too.
+    literal: Vec<String>,
+    /// Those computed at release time, left out.
+    computed: Vec<String>,
+    file: String,
+}
+
+/// The `-X` settings the first build script that has any passes to the linker: those with
+/// a literal value, since one computed at release time (`$(VERSION)`, `{{.Version}}`) is
+/// the release's to give.
+fn go_ldflags(dir: &Dir) -> Result<Option<LinkerSettings>, Error> {
+    for rel in build_files(dir, false) {
+        let Some(file) = dir.snap.read(&rel)? else { continue };
+        let (mut literal, mut computed) = (Vec::new(), Vec::new());
+        for c in GO_LDFLAG_X.captures_iter(&file.text) {
+            let setting = format!("{}={}", &c[1], &c[2]);
+            let plain =
+                !c[2].is_empty() && c[2].chars().all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch));
+            let list = if plain { &mut literal } else { &mut computed };
+            if !list.contains(&setting) {
+                list.push(setting);
+            }
+        }
+        if !literal.is_empty() || !computed.is_empty() {
+            return Ok(Some(LinkerSettings { literal, computed, file: rel }));
+        }
+    }
+    Ok(None)
+}
+
 /// The Go build tags the repository builds with, added to the build command.
 pub fn go(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let found = match search(dir, &GO_TAGS, false)? {
@@ -70,11 +106,42 @@ pub fn go(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             *build = build.replacen("go build ", &format!("go build -tags {tags} "), 1);
         }
     }
+    if let Some(LinkerSettings { literal, computed, file }) = go_ldflags(dir)? {
+        if !computed.is_empty() {
+            service.found(
+                "build_command",
+                &file,
+                format!(
+                    "links with -X {}, computed at release time: left to the release",
+                    computed.join(" -X ")
+                ),
+            );
+        }
+        if !literal.is_empty()
+            && let Some(build) = service.build_command.take()
+        {
+            let flags = literal.iter().map(|x| format!("-X {x}")).collect::<Vec<_>>().join(" ");
+            service.found("build_command", &file, format!("links with {flags}"));
+            service.build_command =
+                Some(build.replacen("go build ", &format!("go build -ldflags '{flags}' "), 1));
+        }
+    }
     Ok(())
 }
 
 /// The first capture of `pattern` in the build scripts (and CI workflows), with its file.
 fn search(dir: &Dir, pattern: &Pattern, goreleaser_only: bool) -> Result<Option<(String, String)>, Error> {
+    for rel in build_files(dir, goreleaser_only) {
+        let Some(file) = dir.snap.read(&rel)? else { continue };
+        if let Some(c) = pattern.captures(&file.text) {
+            return Ok(Some((c[1].trim_matches(['"', '\'']).to_string(), rel)));
+        }
+    }
+    Ok(None)
+}
+
+/// The build scripts (and, unless only goreleaser's, the CI workflows), in order.
+fn build_files(dir: &Dir, goreleaser_only: bool) -> Vec<String> {
     let mut files: Vec<String> = BUILD_SCRIPTS
         .iter()
         .filter(|f| !goreleaser_only || f.starts_with(".goreleaser"))
@@ -89,13 +156,7 @@ fn search(dir: &Dir, pattern: &Pattern, goreleaser_only: bool) -> Result<Option<
                 .map(str::to_string),
         );
     }
-    for rel in files {
-        let Some(file) = dir.snap.read(&rel)? else { continue };
-        if let Some(c) = pattern.captures(&file.text) {
-            return Ok(Some((c[1].trim_matches(['"', '\'']).to_string(), rel)));
-        }
-    }
-    Ok(None)
+    files
 }
 
 #[cfg(test)]
@@ -109,6 +170,13 @@ mod tests {
         assert_eq!(&c[1], "postgres,tls");
         let c = CARGO_FEATURES.captures("cargo build --locked --features=\"sqlite\"").expect("quoted");
         assert_eq!(&c[1], "sqlite");
+        let x: Vec<String> = GO_LDFLAG_X
+            .captures_iter(
+                r#"go build -ldflags "-s -w -X main.mode=production -X 'main.version=$(VERSION)'" ."#,
+            )
+            .map(|c| format!("{}={}", &c[1], &c[2]))
+            .collect();
+        assert_eq!(x, ["main.mode=production", "main.version=$(VERSION)"]);
         let c = GO_TAGS.captures("go build -tags netgo,osusergo -o bin/app ./cmd/app").expect("tags");
         assert_eq!(&c[1], "netgo,osusergo");
         let c = GORELEASER_TAGS

@@ -80,6 +80,8 @@ pub struct DockerfileContext {
     pub node_version: &'static str,
     /// Go build tags, as the build command names them.
     pub go_tags: Option<String>,
+    /// Go linker `-X` settings, as the build command names them.
+    pub go_ldflags: Option<String>,
     /// What runs the build of a JavaScript app: `node` or `bun` (its version is `version`).
     pub runtime: &'static str,
     /// The variables that make a start script's server listen where the container is reached.
@@ -127,6 +129,24 @@ fn go_tags(service: &ServiceConfig) -> Option<String> {
         None => words.get(at + 1)?.clone(),
     };
     tags.chars().all(|c| c.is_ascii_alphanumeric() || "_,.-".contains(c)).then_some(tags)
+}
+
+/// The linker `-X` settings a Go build command passes, for the image's own `go build`.
+fn go_ldflags(service: &ServiceConfig) -> Option<String> {
+    if service.language != Language::Go {
+        return None;
+    }
+    let words = shlex::split(service.build_command.as_deref()?)?;
+    let at = words.iter().position(|w| w == "-ldflags")?;
+    let flags = shlex::split(words.get(at + 1)?)?;
+    let settings: Vec<String> = flags
+        .windows(2)
+        .filter(|pair| pair[0] == "-X")
+        .map(|pair| pair[1].clone())
+        .filter(|x| x.chars().all(|c| c.is_ascii_alphanumeric() || "_./=-".contains(c)))
+        .map(|x| format!("-X {x}"))
+        .collect();
+    (!settings.is_empty()).then(|| settings.join(" "))
 }
 
 /// The paths a compiled program reads at run time, from the folder it runs from: a Go
@@ -310,6 +330,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         runtime_copies: runtime_copies(service),
         node_version: crate::detect::defaults::NODE,
         go_tags: go_tags(service),
+        go_ldflags: go_ldflags(service),
         runtime: if service.language == Language::Bun { "bun" } else { "node" },
         start_env: Vec::new(),
         writable_dirs: Vec::new(),
