@@ -55,9 +55,7 @@ pub fn bundle(snap: &Snapshot, services: &mut Vec<Service>) -> Result<(), Error>
 fn uncommitted_output(snap: &Snapshot, front: &Service) -> Option<String> {
     let output = front.static_output.as_deref()?.trim_start_matches("./").trim_end_matches('/');
     let built = front.build_command.is_some() && matches!(front.language, Language::Node | Language::Bun);
-    // Build outputs are pruned from the walk: one that is there, and not ignored, is committed.
-    let at = scan::join(scan::snapshot_path(&front.path), output);
-    let committed = snap.has_dir(&at) || snap.was_pruned(&at);
+    let committed = committed(snap, &front.path, output);
     (built && front.path != "." && !output.is_empty() && output != "." && !committed)
         .then(|| output.to_string())
 }
