@@ -419,6 +419,12 @@ impl Config {
                     "[service.frontend] in bim.toml",
                 )?;
                 validate::version(&front.runtime_version, "[service.frontend] in bim.toml")?;
+                for package in &front.build_packages {
+                    validate::system_package(package, "[service.frontend] in bim.toml")?;
+                }
+                for setting in &front.build_env {
+                    validate::build_env(setting, "[service.frontend] in bim.toml")?;
+                }
                 if !matches!(front.language, Language::Node | Language::Bun) {
                     return Err(Error::Usage {
                         message: "a front end builds with node or bun (language in [service.frontend])"

@@ -151,6 +151,8 @@ fn attach(backend: &mut Service, front: Service, at: &str) {
         language: front.language,
         package_manager: front.package_manager,
         build_command: build,
+        build_packages: front.system_packages.build.clone(),
+        build_env: front.build_env.clone(),
     });
 }
 

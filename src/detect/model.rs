@@ -140,6 +140,12 @@ pub struct Frontend {
     pub package_manager: PackageManager,
     pub runtime_version: String,
     pub build_command: String,
+    /// Debian packages its build needs (a native module's compilers), from the table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_packages: Vec<String>,
+    /// `NAME=value` settings its install and build need, from the same table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_env: Vec<String>,
 }
 
 /// One deployable app.

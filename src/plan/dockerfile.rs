@@ -98,6 +98,9 @@ pub struct DockerfileContext {
 #[derive(Serialize, Debug)]
 pub struct FrontendStage {
     pub image: String,
+    /// The `RUN apt-get install` of what its build needs, if anything.
+    pub build_packages: Option<String>,
+    pub build_env: Vec<String>,
     pub setup: Option<String>,
     pub manifests: Vec<String>,
     pub install: String,
@@ -177,6 +180,8 @@ fn frontend_stage(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<Fro
         version: &front.runtime_version,
         build: &front.build_command,
         output: &front.output,
+        build_packages: &front.build_packages,
+        build_env: &front.build_env,
     };
     node_stage(service, snap, &site).map(Some)
 }
@@ -189,6 +194,8 @@ struct NodePackage<'a> {
     version: &'a str,
     build: &'a str,
     output: &'a str,
+    build_packages: &'a [String],
+    build_env: &'a [String],
 }
 
 /// How a Node package inside the service's context installs and builds, as its own
@@ -212,7 +219,8 @@ fn node_stage(
         frontend: None,
         start_command: None,
         dockerfile: None,
-        build_packages: Vec::new(),
+        build_packages: package.build_packages.to_vec(),
+        build_env: package.build_env.to_vec(),
         runtime_packages: Vec::new(),
         env_vars: Default::default(),
         ..service.clone()
@@ -241,6 +249,8 @@ fn node_stage(
         .collect();
     Ok(FrontendStage {
         image,
+        build_packages: built.build_packages,
+        build_env: built.build_env,
         setup: built.setup,
         manifests,
         install: built.install.unwrap_or_default(),
@@ -280,6 +290,8 @@ fn rails_node_assets(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<
         version: crate::detect::defaults::NODE,
         build: "true",
         output: "app/assets/builds",
+        build_packages: &[],
+        build_env: &[],
     };
     node_stage(service, snap, &package).map(Some)
 }
