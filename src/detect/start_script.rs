@@ -1,4 +1,4 @@
-//! A start command that runs one of the repository's own scripts (`./boot.sh`,
+//! A start command that runs one of the repository's own shell scripts (`./boot.sh`,
 //! `sh start.sh`, `bin/docker-entrypoint gunicorn app:app`). The script is respected: the
 //! image runs it with the interpreter its `#!` line names (so neither its mode bits nor
 //! that interpreter's path matter), and the image carries that interpreter. What the
@@ -14,17 +14,12 @@ use super::dir::Dir;
 use super::model::{Language, Service};
 use crate::error::Error;
 
-/// Interpreters every Debian-based image carries (bash and dash are essential packages).
-const IN_EVERY_IMAGE: &[&str] = &["sh", "bash", "dash", "perl"];
+/// Shells every Debian-based image carries (bash and dash are essential packages).
+const IN_EVERY_IMAGE: &[&str] = &["sh", "bash", "dash"];
 
-/// Interpreters a language's image carries besides those.
-const IN_LANGUAGE_IMAGE: &[(Language, &[&str])] = &[
-    (Language::Python, &["python", "python3"]),
-    (Language::Node, &["node"]),
-    (Language::Bun, &["bun"]),
-    (Language::Ruby, &["ruby"]),
-    (Language::Php, &["php"]),
-];
+/// The languages whose image carries the repository's files, and so its scripts.
+const SCRIPTED_LANGUAGES: &[Language] =
+    &[Language::Python, Language::Node, Language::Bun, Language::Ruby, Language::Php];
 
 /// Shells Debian packages under their own name, for a script that names one of them.
 const PACKAGED_SHELLS: &[&str] = &["zsh", "ksh", "mksh", "fish", "busybox"];
@@ -99,7 +94,14 @@ pub fn read(dir: &Dir, command: &str) -> Result<Option<StartScript>, Error> {
         None if rel.ends_with(".sh") => Some("sh".to_string()),
         None => None,
     };
-    let Some(interpreter) = interpreter else { return Ok(None) };
+    // A program in another language (`bin/rails`, `bin/www`) runs as it is: only shell
+    // scripts are read line by line.
+    let Some(interpreter) = interpreter.filter(|i| {
+        let program = i.split_whitespace().next().unwrap_or("");
+        ["sh", "bash", "dash"].contains(&program) || PACKAGED_SHELLS.contains(&program)
+    }) else {
+        return Ok(None);
+    };
     let mut script =
         StartScript { path: dir.rel(&rel), interpreter, invoked: rel, args, ..Default::default() };
     let mut last_command = None;
@@ -222,7 +224,7 @@ fn writes_of(line: &str, writes: &mut Vec<String>) {
 /// Runs the start script through its interpreter, and says what it does. Whether the
 /// script migrates at start is the answer.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<bool, Error> {
-    if !IN_LANGUAGE_IMAGE.iter().any(|(l, _)| *l == service.language) {
+    if !SCRIPTED_LANGUAGES.contains(&service.language) {
         return Ok(false); // a compiled image carries its binary, not the repository's scripts
     }
     let Some(start) = service.start_command.clone() else { return Ok(false) };
@@ -241,20 +243,10 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<bool, Error> {
         &shown,
         format!("the repository's start script, run with {}", script.interpreter),
     );
-    let in_image = IN_EVERY_IMAGE.contains(&program.as_str())
-        || IN_LANGUAGE_IMAGE
-            .iter()
-            .any(|(l, names)| *l == service.language && names.contains(&program.as_str()));
-    if !in_image {
-        if PACKAGED_SHELLS.contains(&program.as_str()) {
-            service.found("system_packages", &shown, format!("#!{program}: the image installs {program}"));
-            service.system_packages.add(&[], std::slice::from_ref(&program));
-        } else {
-            service.warn(format!(
-                "{shown} runs with {program}, which the image does not carry; add it with --system-package, \
-                 or pass --start-command"
-            ));
-        }
+    if !IN_EVERY_IMAGE.contains(&program.as_str()) {
+        // Only shells are read (see `read`); these others are Debian packages of their name.
+        service.found("system_packages", &shown, format!("#!{program}: the image installs {program}"));
+        service.system_packages.add(&[], std::slice::from_ref(&program));
     }
     for (line, step) in &script.migrations {
         service.found("start_command", &shown, format!("line {line}: runs `{step}` at every start"));

@@ -453,3 +453,18 @@ fn a_compose_entrypoint_script_is_the_start_when_nothing_else_names_one() {
     let start = run.json()["services"][0]["start_command"].to_string();
     assert!(!start.contains("entrypoint.sh"), "a development command is never the start: {start}");
 }
+
+/// A start that runs a program in another language (`bin/rails`, with `#!/usr/bin/env
+/// ruby`) is not read as a shell script: it runs as the repository wrote it.
+#[test]
+fn a_start_program_in_another_language_runs_as_written() {
+    let run = Test::new()
+        .file("Gemfile", "source \"https://rubygems.org\"\ngem \"rails\", \"~> 8.0\"\n")
+        .file("bin/rails", "#!/usr/bin/env ruby\nAPP_PATH = File.expand_path(\"../config/application\", __dir__)\nrequire \"rails/commands\"\n")
+        .args(&["detect", "--json", "."])
+        .run()
+        .code(0);
+    let service = &run.json()["services"][0];
+    assert_eq!(service["start_command"], "bin/rails server -b 0.0.0.0 -p 3000", "{service:#}");
+    assert!(!service["evidence"].to_string().contains("start script"), "{service:#}");
+}
