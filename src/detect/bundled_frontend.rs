@@ -25,8 +25,16 @@ const BACKENDS: &[(Language, &[&str], bool)] = &[
 struct Link {
     front: String,
     backend: String,
-    /// Where the backend's code names the folder, as `file:line`.
-    at: String,
+    /// The folder the front end's build writes, from its own folder.
+    output: String,
+    /// Where the backend's code names the folder.
+    at: Place,
+}
+
+/// A line of a file.
+pub(super) struct Place {
+    file: String,
+    line: usize,
 }
 
 /// Moves each front end that a backend serves into that backend, as its `frontend`.
@@ -36,7 +44,8 @@ pub fn bundle(snap: &Snapshot, services: &mut Vec<Service>) -> Result<(), Error>
         let Some(output) = uncommitted_output(snap, front) else { continue };
         for backend in services.iter() {
             if let Some(at) = names_output(snap, backend, front, &output)? {
-                links.push(Link { front: front.path.clone(), backend: backend.path.clone(), at });
+                let (front, backend) = (front.path.clone(), backend.path.clone());
+                links.push(Link { front, backend, output: output.clone(), at });
                 break;
             }
         }
@@ -45,7 +54,7 @@ pub fn bundle(snap: &Snapshot, services: &mut Vec<Service>) -> Result<(), Error>
         let Some(index) = services.iter().position(|s| s.path == link.front) else { continue };
         let front = services.remove(index);
         if let Some(backend) = services.iter_mut().find(|s| s.path == link.backend) {
-            attach(backend, front, &link.at);
+            attach(backend, front, link.output, &link.at);
         }
     }
     Ok(())
@@ -74,7 +83,7 @@ fn names_output(
     backend: &Service,
     front: &Service,
     output: &str,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<Place>, Error> {
     let Some((_, extensions, may_widen)) = BACKENDS.iter().find(|(l, _, _)| *l == backend.language) else {
         return Ok(None);
     };
@@ -98,12 +107,12 @@ fn names_output(
     ));
     let dir = Dir::new(snap, scan::snapshot_path(&backend.path));
     let sources = dir.sources(extensions).filter(|rel| !contains(&front.path, rel));
-    Ok(dir.grep_in(sources, &pattern)?.map(|m| m.at()))
+    Ok(dir.grep_in(sources, &pattern)?.map(|m| Place { file: m.file, line: m.line }))
 }
 
 /// Where Go code in the front end's folder embeds its output (`//go:embed dist`), as
 /// `file:line`.
-pub(super) fn embedded_by_go(dir: &Dir, output: &str) -> Result<Option<String>, Error> {
+pub(super) fn embedded_by_go(dir: &Dir, output: &str) -> Result<Option<Place>, Error> {
     let prefix = output.trim_start_matches("./").trim_end_matches('/');
     for rel in dir.children().filter(|p| p.ends_with(".go")) {
         let Some(file) = dir.source_text(rel)? else { continue };
@@ -113,34 +122,31 @@ pub(super) fn embedded_by_go(dir: &Dir, output: &str) -> Result<Option<String>, 
             })
         });
         if let Some(index) = embeds {
-            return Ok(Some(format!("{rel}:{}", index + 1)));
+            return Ok(Some(Place { file: rel.to_string(), line: index + 1 }));
         }
     }
     Ok(None)
 }
 
 /// The front end becomes the backend's: its image is built from a folder that holds both.
-fn attach(backend: &mut Service, front: Service, at: &str) {
-    let output = front.static_output.clone().unwrap_or_default();
-    let output = output.trim_start_matches("./").trim_end_matches('/').to_string();
+fn attach(backend: &mut Service, front: Service, output: String, at: &Place) {
     let build = front.build_command.clone().unwrap_or_default();
     let context = backend.build_context.clone().unwrap_or_else(|| backend.path.clone());
     if !contains(&context, &front.path) {
         let common = common_folder(&context, &front.path);
         backend.found(
             "build_context",
-            at.split(':').next().unwrap_or(at),
+            &at.file,
             format!("built from {common}, which holds the front end it serves"),
         );
         backend.build_context = Some(common);
     }
-    let (file, line) = at.rsplit_once(':').unwrap_or((at, ""));
     backend.found(
         "frontend",
-        file,
+        &at.file,
         format!(
-            "line {line}: serves {}/{output}, which `{build}` in {} writes; the image builds it",
-            front.path, front.path
+            "line {}: serves {}/{output}, which `{build}` in {} writes; the image builds it",
+            at.line, front.path, front.path
         ),
     );
     backend.warnings.extend(front.warnings.iter().map(|w| format!("{}: {w}", front.path)));

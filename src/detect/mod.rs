@@ -23,7 +23,7 @@ mod go_packages;
 mod health;
 mod java;
 mod lockfile_drift;
-mod node;
+pub mod node;
 mod php;
 mod port;
 mod processes;

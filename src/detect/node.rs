@@ -271,6 +271,11 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     Ok(Some(service))
 }
 
+/// The lockfile in this folder, and the package manager that writes it.
+pub fn locked_by(folder: &Dir) -> Option<(&'static str, PackageManager)> {
+    LOCKFILES.iter().find(|(lockfile, _)| folder.has(lockfile)).copied()
+}
+
 fn package_manager(dir: &Dir, pkg: &Package) -> Result<(PackageManager, Option<(String, String)>), Error> {
     if let Some(field) = &pkg.package_manager {
         let tool = field.split('@').next().unwrap_or("");
@@ -284,14 +289,12 @@ fn package_manager(dir: &Dir, pkg: &Package) -> Result<(PackageManager, Option<(
         }
     }
     for folder in dir.ancestors() {
-        for (lockfile, pm) in LOCKFILES {
-            if folder.has(lockfile) {
-                let mut detail = format!("{lockfile} present");
-                if *pm == PackageManager::Yarn && folder.has(".yarnrc.yml") {
-                    detail.push_str(" (yarn berry: .yarnrc.yml)");
-                }
-                return Ok((*pm, Some((folder.rel(lockfile), detail))));
+        if let Some((lockfile, pm)) = locked_by(&folder) {
+            let mut detail = format!("{lockfile} present");
+            if pm == PackageManager::Yarn && folder.has(".yarnrc.yml") {
+                detail.push_str(" (yarn berry: .yarnrc.yml)");
             }
+            return Ok((pm, Some((folder.rel(lockfile), detail))));
         }
         if let Some(root) =
             Package::read(&folder)?.filter(|p| p.package_manager.is_some() && folder.path != dir.path)

@@ -225,28 +225,14 @@ fn node_stage(
         env_vars: Default::default(),
         ..service.clone()
     };
-    let (_, built) = context(&site, snap)?;
+    let (_, mut built) = context_items(&site, snap)?;
+    // The package's own files, named from the service's context.
+    prefix_sources(&mut built.copies, &dir);
     let image = match package.language {
         Language::Bun => format!("oven/bun:{}-slim", package.version),
         _ => format!("node:{}-slim", package.version),
     };
-    let manifests = built
-        .manifests
-        .iter()
-        .map(|line| {
-            // Each line's sources are the package's own: from the service's context, under its folder.
-            let json = line.starts_with('[');
-            let mut words: Vec<String> = match json {
-                true => serde_json::from_str(line).unwrap_or_default(),
-                false => line.split(' ').map(str::to_string).collect(),
-            };
-            let last = words.len().saturating_sub(1);
-            for word in &mut words[..last] {
-                *word = scan::join(&dir, word);
-            }
-            if json { serde_json::to_string(&words).unwrap_or_default() } else { words.join(" ") }
-        })
-        .collect();
+    let manifests = copy_lines(built.copies);
     Ok(FrontendStage {
         image,
         build_packages: built.build_packages,
@@ -275,14 +261,11 @@ fn rails_node_assets(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<
     if service.framework != Framework::Rails || !builds {
         return Ok(None);
     }
-    let has = |name: &str| snap.has_file(&scan::join(folder, name));
-    let package_manager = if has("yarn.lock") {
-        PackageManager::Yarn
-    } else if has("pnpm-lock.yaml") {
-        PackageManager::Pnpm
-    } else {
-        PackageManager::Npm
-    };
+    // jsbundling runs yarn, pnpm or npm by the lockfile it finds.
+    let package_manager = crate::detect::node::locked_by(&Dir::new(snap, folder))
+        .map(|(_, pm)| pm)
+        .filter(|pm| matches!(pm, PackageManager::Yarn | PackageManager::Pnpm))
+        .unwrap_or(PackageManager::Npm);
     let package = NodePackage {
         path: &service.path,
         language: Language::Node,
@@ -304,8 +287,31 @@ fn start_script(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<Start
     }
 }
 
+/// The manifests in `dir` among `names`, copied to the working folder.
+fn copy_from(snap: &Snapshot, dir: &str, names: &[&str]) -> Vec<CopyItem> {
+    names
+        .iter()
+        .filter(|n| snap.has_file(&scan::join(dir, n)))
+        .map(|n| CopyItem { src: n.to_string(), dest: "./".into() })
+        .collect()
+}
+
+/// Names each copy's source from a folder above: `package.json` → `client/package.json`.
+fn prefix_sources(copies: &mut [CopyItem], dir: &str) {
+    for copy in copies {
+        copy.src = scan::join(dir, &copy.src);
+    }
+}
+
 /// The template to use for a service, and its context.
 pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, DockerfileContext), Error> {
+    let (template, mut ctx) = context_items(service, snap)?;
+    ctx.manifests = copy_lines(std::mem::take(&mut ctx.copies));
+    Ok((template, ctx))
+}
+
+/// The context, with the files copied before the install still as items (`copies`).
+fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, DockerfileContext), Error> {
     let context_dir = snapshot_path(build_context(service)).to_string();
     let exists = |name: &str| snap.has_file(&scan::join(&context_dir, name));
     let mut ctx = DockerfileContext {
@@ -349,21 +355,15 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         frontend: frontend_stage(service, snap)?,
         install_dir: ".".into(),
     };
-    if let Some(script) = start_script(service, snap)? {
-        ctx.start_env = script
-            .server
-            .as_ref()
-            .map(|(_, server)| crate::detect::bind::listen_env(server, service.port))
+    let script = start_script(service, snap)?;
+    let script_server = script.as_ref().and_then(|s| s.server.as_ref()).map(|(_, server)| server.as_str());
+    if let Some(script) = &script {
+        ctx.start_env = script_server
+            .map(|server| crate::detect::bind::listen_env(server, service.port))
             .unwrap_or_default();
-        ctx.writable_dirs = script.writes;
+        ctx.writable_dirs = script.writes.clone();
     }
-    let copy_here = |names: &[&str]| -> Vec<CopyItem> {
-        names
-            .iter()
-            .filter(|n| exists(n))
-            .map(|n| CopyItem { src: n.to_string(), dest: "./".into() })
-            .collect()
-    };
+    let copy_here = |names: &[&str]| copy_from(snap, &context_dir, names);
     let health_url =
         service.healthcheck_path.as_ref().map(|p| format!("http://127.0.0.1:{}{p}", service.port));
     let template = match service.language {
@@ -404,20 +404,12 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
                 && !own.iter().any(|f| exists(f) || snap.has_dir(&scan::join(&context_dir, f)))
             {
                 let inner = scan::join(&context_dir, &ctx.service_dir);
-                let copy_inner = |names: &[&str]| -> Vec<CopyItem> {
-                    names
-                        .iter()
-                        .filter(|n| snap.has_file(&scan::join(&inner, n)))
-                        .map(|n| CopyItem { src: n.to_string(), dest: "./".into() })
-                        .collect()
-                };
-                python(service, &mut ctx, &copy_inner, snap, &inner);
-                for copy in &mut ctx.copies {
-                    copy.src = scan::join(&ctx.service_dir, &copy.src);
-                }
-                ctx.install_dir = ctx.service_dir.clone();
+                python(service, &mut ctx, snap, &inner, script_server);
+                let dir = ctx.service_dir.clone();
+                prefix_sources(&mut ctx.copies, &dir);
+                ctx.install_dir = dir;
             } else {
-                python(service, &mut ctx, &copy_here, snap, &context_dir);
+                python(service, &mut ctx, snap, &context_dir, script_server);
             }
             ctx.healthcheck = health_url.map(|url| {
                 json(&[
@@ -523,7 +515,6 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
         }
         Language::Static => "docker/static.Dockerfile.tera",
     };
-    ctx.manifests = copy_lines(std::mem::take(&mut ctx.copies));
     Ok((template.to_string(), ctx))
 }
 
@@ -784,11 +775,14 @@ fn yarn_major(manifest: &serde_json::Value) -> Option<u32> {
 
 /// The pinned server to install when the start command runs one that no manifest names:
 /// without it the image could not start.
-fn missing_python_server(service: &ServiceConfig, snap: &Snapshot, context_dir: &str) -> Option<String> {
-    // A start script's server is what the image must have.
-    let script_server =
-        start_script(service, snap).ok().flatten().and_then(|s| s.server).map(|(_, server)| server);
-    let start = script_server.as_deref().or(service.start_command.as_deref())?;
+/// A start script's server (`script_server`) is the one the image must have.
+fn missing_python_server(
+    service: &ServiceConfig,
+    snap: &Snapshot,
+    context_dir: &str,
+    script_server: Option<&str>,
+) -> Option<String> {
+    let start = script_server.or(service.start_command.as_deref())?;
     let (server, version) = PYTHON_SERVERS.iter().find(|(name, _)| {
         start.split("&&").flat_map(|p| p.split(';')).any(|part| part.split_whitespace().next() == Some(name))
     })?;
@@ -813,14 +807,17 @@ fn missing_python_server(service: &ServiceConfig, snap: &Snapshot, context_dir: 
     Some(format!("{install} {server}=={version}"))
 }
 
+/// The Python install, reading the manifests in `context_dir` (the context, or the
+/// service's own folder when the context was widened for a front end).
 fn python(
     service: &ServiceConfig,
     ctx: &mut DockerfileContext,
-    copy_here: &dyn Fn(&[&str]) -> Vec<CopyItem>,
     snap: &Snapshot,
     context_dir: &str,
+    script_server: Option<&str>,
 ) {
-    ctx.server_install = missing_python_server(service, snap, context_dir);
+    let copy_here = |names: &[&str]| copy_from(snap, context_dir, names);
+    ctx.server_install = missing_python_server(service, snap, context_dir, script_server);
     ctx.cache = Some(match service.package_manager {
         PackageManager::Uv => "/root/.cache/uv".into(),
         PackageManager::Poetry => "/root/.cache/pypoetry".into(),
