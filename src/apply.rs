@@ -2,7 +2,7 @@
 //! file that is there (create, update, leave unchanged, or skip a file that is not bim's),
 //! then writing every change atomically — all or nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -20,6 +20,8 @@ pub enum Action {
     Merged,
     Unchanged,
     Skipped,
+    /// A record bim kept and no longer needs.
+    Removed,
     /// A person's edits and bim's new render touch the same lines: the file is left as it
     /// is, and the run fails (exit 10) until one side gives way (`--force` takes bim's).
     Conflict,
@@ -44,13 +46,22 @@ pub struct Decision {
 
 impl Decision {
     pub fn changes(&self) -> bool {
-        matches!(self.action, Action::Created | Action::Updated | Action::Merged)
+        matches!(self.action, Action::Created | Action::Updated | Action::Merged | Action::Removed)
+    }
+
+    /// A file with bim's header that bim left as it is, having no copy of what it wrote
+    /// there: edited by hand, or out of date, bim cannot tell.
+    pub fn unknown_edit(&self) -> bool {
+        self.action == Action::Skipped && self.old.as_deref().is_some_and(made_by_bim)
     }
 
     /// A unified diff from the file as it is to the file bim would write.
     pub fn diff(&self) -> String {
         let old = self.old.as_deref().unwrap_or("");
-        let new = self.new.as_deref().unwrap_or(old);
+        let new = match self.action {
+            Action::Removed => "",
+            _ => self.new.as_deref().unwrap_or(old),
+        };
         let old_name = if self.old.is_some() { format!("a/{}", self.path) } else { "/dev/null".to_string() };
         similar::TextDiff::from_lines(old, new)
             .unified_diff()
@@ -61,28 +72,71 @@ impl Decision {
 }
 
 pub use crate::ownership::made_by_bim;
+use crate::ownership::{Merge, has_conflict_markers, merge, pending_path, rendered_path};
+use crate::safe_path;
 
 /// Decides what to do with each planned file, reading what is there now.
 pub fn decide(root: &Path, planned: &[PlannedFile], force: bool) -> Result<Vec<Decision>, Error> {
-    let mut decisions: Vec<Decision> =
-        planned.iter().map(|file| decide_one(root, file, force)).collect::<Result<_, _>>()?;
+    let mut decisions = Vec::with_capacity(planned.len());
+    let mut records = Vec::new();
+    for file in planned {
+        let record_path = pending_path(&file.path);
+        let record_text = if mergeable(file) { safe_path::read_text(root, &record_path)? } else { None };
+        let record = record_text.as_deref().and_then(|text| serde_json::from_str::<Pending>(text).ok());
+        let decision = decide_one(root, file, force, record.as_ref())?;
+        // A conflict keeps bim's side until the person's merge lands; then it goes.
+        if decision.action == Action::Conflict {
+            let pending =
+                Pending { bims: file.contents.clone(), yours: decision.old.clone().unwrap_or_default() };
+            let text = serde_json::to_string_pretty(&pending).map_err(|e| Error::Internal(e.to_string()))?;
+            records.push(record_decision(record_path, record_text, Some(text)));
+        } else if record_text.is_some() {
+            records.push(record_decision(record_path, record_text, None));
+        }
+        decisions.push(decision);
+    }
     // A file left as it is keeps its base, so the next run merges against the same one.
     let kept: Vec<String> = decisions
         .iter()
         .filter(|d| matches!(d.action, Action::Conflict | Action::Skipped))
-        .map(|d| crate::ownership::rendered_path(&d.path))
+        .map(|d| rendered_path(&d.path))
         .collect();
     for decision in decisions.iter_mut().filter(|d| d.kind == FileKind::Rendered && kept.contains(&d.path)) {
         decision.action = Action::Unchanged;
         decision.reason = "kept: the file it renders was left as it is".into();
         decision.new = decision.old.clone();
     }
+    decisions.extend(records);
     Ok(decisions)
 }
 
+/// What bim keeps of a conflict it left for the person to merge: its side, and the file
+/// as it stood, so that a later run can tell a merge made by hand from a file untouched.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Pending {
+    bims: String,
+    yours: String,
+}
+
+/// Files bim makes whole and merges a person's edits into, over its last render.
+fn mergeable(file: &PlannedFile) -> bool {
+    file.ownership == Ownership::Whole && !matches!(file.kind, FileKind::Answers | FileKind::Rendered)
+}
+
+/// Writing, updating or removing bim's side of a conflict.
+fn record_decision(path: String, old: Option<String>, new: Option<String>) -> Decision {
+    let (action, reason) = match (&old, &new) {
+        (_, None) => (Action::Removed, "the conflict it kept is resolved"),
+        (None, Some(_)) => (Action::Created, "bim's side of the conflict, kept until you merge it"),
+        (Some(o), Some(n)) if o == n => (Action::Unchanged, "bim's side of the conflict"),
+        (Some(_), Some(_)) => (Action::Updated, "bim's side of the conflict, kept until you merge it"),
+    };
+    Decision { path, kind: FileKind::Rendered, action, reason: reason.into(), hunks: Vec::new(), old, new }
+}
+
 /// bim's last render of `path`, if it kept one.
-fn last_render(root: &Path, path: &str) -> Option<String> {
-    std::fs::read_to_string(root.join(crate::ownership::rendered_path(path))).ok()
+fn last_render(root: &Path, path: &str) -> Result<Option<String>, Error> {
+    safe_path::read_text(root, &rendered_path(path))
 }
 
 /// The conflicting hunks of a text with conflict markers.
@@ -103,19 +157,17 @@ fn conflict_hunks(marked: &str) -> Vec<String> {
     hunks
 }
 
-fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, Error> {
-    let full = root.join(&file.path);
-    let old =
-        match std::fs::read(&full) {
-            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
-                Error::broken(&file.path, "it is not valid UTF-8 text, so bim cannot update it")
-            })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
-                return Err(Error::broken(&file.path, "it is a folder, where bim writes a file"));
-            }
-            Err(e) => return Err(Error::io(&full, e)),
-        };
+const CONFLICT_REASON: &str = "your edits and bim's changes touch the same lines: left as it is. Merge \
+     bim's side (the hunks below) into the file by hand, remove the markers and run `bim init` \
+     again: your merge is kept. Or pass --force to take bim's version";
+
+fn decide_one(
+    root: &Path,
+    file: &PlannedFile,
+    force: bool,
+    pending: Option<&Pending>,
+) -> Result<Decision, Error> {
+    let old = safe_path::read_text(root, &file.path)?;
     let outcome = |action: Action, reason: &str, new: Option<String>| Decision {
         path: file.path.clone(),
         kind: file.kind,
@@ -134,7 +186,9 @@ fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, 
     };
     let new = match file.ownership {
         Ownership::Whole => {
-            let ours = file.kind == FileKind::Answers || made_by_bim(existing);
+            let base = if mergeable(file) { last_render(root, &file.path)? } else { None };
+            // bim's by its exact header, or by the copy it keeps of what it wrote there.
+            let ours = file.kind == FileKind::Answers || made_by_bim(existing) || base.is_some();
             if !ours && !force {
                 let why = match file.kind {
                     FileKind::Workflow => {
@@ -144,42 +198,84 @@ fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, 
                 };
                 return Ok(outcome(Action::Skipped, why, None));
             }
-            let mergeable = ours && !matches!(file.kind, FileKind::Answers | FileKind::Rendered);
-            match last_render(root, &file.path).filter(|_| mergeable && existing != &file.contents) {
-                // Edited by hand, and bim's render has not changed since: the edit stays.
-                Some(base) if &base == existing => file.contents.clone(),
-                Some(base) if base == file.contents => {
-                    return Ok(outcome(
-                        Action::Unchanged,
-                        "edited by hand since bim wrote it; kept as you left it",
-                        Some(existing.clone()),
-                    ));
-                }
-                Some(base) => match crate::ownership::merge(&base, existing, &file.contents) {
-                    crate::ownership::Merge::Clean(merged) => {
-                        return Ok(outcome(
-                            Action::Merged,
-                            "your edits and bim's changes merged",
-                            Some(merged),
-                        ));
-                    }
-                    crate::ownership::Merge::Conflict(_) if force => file.contents.clone(),
-                    crate::ownership::Merge::Conflict(marked) => {
-                        let mut decision = outcome(
-                            Action::Conflict,
-                            "your edits and bim's changes touch the same lines: left as it is \
-                             (merge by hand, or pass --force to take bim's version)",
-                            None,
-                        );
-                        decision.hunks = conflict_hunks(&marked);
+            if !mergeable(file) || existing == &file.contents {
+                file.contents.clone()
+            } else {
+                // After a conflict, the person's merge was made against bim's side of it.
+                let (base, resolving) = match pending {
+                    Some(_) if force => (base, false),
+                    Some(p) if has_conflict_markers(existing) || &p.yours == existing => {
+                        let why = if &p.yours == existing {
+                            "still as it was at the conflict: merge bim's side into it by hand, then \
+                             run `bim init` again (or pass --force to take bim's version)"
+                        } else {
+                            "still holds conflict markers: finish the merge by hand and remove \
+                             them, then run `bim init` again (or pass --force to take bim's version)"
+                        };
+                        let mut decision = outcome(Action::Conflict, why, None);
+                        if let Some(base) = &base
+                            && let Merge::Conflict(marked) = merge(base, existing, &file.contents)
+                        {
+                            decision.hunks = conflict_hunks(&marked);
+                        }
                         return Ok(decision);
                     }
-                },
-                None => file.contents.clone(),
+                    Some(p) => (Some(p.bims.clone()), true),
+                    None => (base, false),
+                };
+                match base {
+                    // Edited by hand, and bim's render has not changed since: the edit stays.
+                    Some(base) if &base == existing => file.contents.clone(),
+                    Some(base) if base == file.contents => {
+                        let why = if resolving {
+                            "your merge of the conflict is kept, and becomes bim's base"
+                        } else {
+                            "edited by hand since bim wrote it; kept as you left it"
+                        };
+                        return Ok(outcome(Action::Unchanged, why, Some(existing.clone())));
+                    }
+                    Some(base) => match merge(&base, existing, &file.contents) {
+                        Merge::Clean(merged) => {
+                            return Ok(outcome(
+                                Action::Merged,
+                                "your edits and bim's changes merged",
+                                Some(merged),
+                            ));
+                        }
+                        Merge::Conflict(_) if force => file.contents.clone(),
+                        Merge::Conflict(marked) => {
+                            let mut decision = outcome(Action::Conflict, CONFLICT_REASON, None);
+                            decision.hunks = conflict_hunks(&marked);
+                            return Ok(decision);
+                        }
+                    },
+                    None if force => file.contents.clone(),
+                    // Without bim's last render, an edit cannot be told from an old render.
+                    None => {
+                        return Ok(outcome(
+                            Action::Skipped,
+                            &format!(
+                                "differs from bim's render, and bim has no copy of what it last wrote \
+                                 ({} is missing), so it cannot tell your edits from its own: kept as \
+                                 it is (pass --force to replace it)",
+                                rendered_path(&file.path)
+                            ),
+                            // What bim would write, for the diff `check` shows.
+                            Some(file.contents.clone()),
+                        ));
+                    }
+                }
             }
         }
         Ownership::Section => replace_section(existing, &file.contents, &file.path)?,
-        Ownership::Entries if made_by_bim(existing) => file.contents.clone(),
+        Ownership::Entries if made_by_bim(existing) => match last_render(root, &file.path)? {
+            // Lines a person added to bim's file are theirs to keep.
+            Some(base) => match merge(&base, existing, &file.contents) {
+                Merge::Clean(merged) => merged,
+                Merge::Conflict(_) => merge_entries(existing, &file.contents, file.kind),
+            },
+            None => merge_entries(existing, &file.contents, file.kind),
+        },
         Ownership::Entries => merge_entries(existing, &file.contents, file.kind),
     };
     if &new == existing {
@@ -191,6 +287,7 @@ fn decide_one(root: &Path, file: &PlannedFile, force: bool) -> Result<Decision, 
             }
             Ownership::Whole => "regenerated",
             Ownership::Section => "bim's section rewritten; the rest kept",
+            Ownership::Entries if made_by_bim(existing) => "regenerated; lines you added kept",
             Ownership::Entries => "missing entries added; existing lines kept",
         };
         Ok(outcome(Action::Updated, why, Some(new)))
@@ -290,73 +387,9 @@ fn merge_entries(existing: &str, rendered: &str, kind: FileKind) -> String {
     format!("{existing}{sep}\n# Added by bim\n{}", added.trim_start_matches('\n'))
 }
 
-/// Writes every changed file, or none: each goes to a temporary file beside its target
-/// first, and only when all are written are they renamed into place. A failure part-way
-/// through restores what was there.
+/// Writes every changed file as one unit: see `transaction`.
 pub fn write(root: &Path, decisions: &[Decision]) -> Result<(), Error> {
-    let changes: Vec<&Decision> = decisions.iter().filter(|d| d.changes()).collect();
-    let mut created_dirs: Vec<PathBuf> = Vec::new();
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let staged = (|| -> Result<(), Error> {
-        for decision in &changes {
-            let target = root.join(&decision.path);
-            let parent = target.parent().unwrap_or(root).to_path_buf();
-            create_dirs(&parent, &mut created_dirs)?;
-            let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let temp = parent.join(format!(".{name}.bim-{}.tmp", std::process::id()));
-            std::fs::write(&temp, decision.new.as_deref().unwrap_or(""))
-                .map_err(|e| Error::io(&target, e))?;
-            if let Ok(meta) = std::fs::metadata(&target) {
-                let _ = std::fs::set_permissions(&temp, meta.permissions());
-            }
-            temps.push((temp, target));
-        }
-        Ok(())
-    })();
-    if let Err(e) = staged {
-        for (temp, _) in &temps {
-            let _ = std::fs::remove_file(temp);
-        }
-        for dir in created_dirs.iter().rev() {
-            let _ = std::fs::remove_dir(dir);
-        }
-        return Err(e);
-    }
-    for (index, (temp, target)) in temps.iter().enumerate() {
-        if let Err(e) = std::fs::rename(temp, target) {
-            // Put back the files already renamed, and drop the rest.
-            for (done, (_, earlier)) in temps.iter().enumerate().take(index) {
-                match &changes[done].old {
-                    Some(old) => {
-                        let _ = std::fs::write(earlier, old);
-                    }
-                    None => {
-                        let _ = std::fs::remove_file(earlier);
-                    }
-                }
-            }
-            for (rest, _) in temps.iter().skip(index) {
-                let _ = std::fs::remove_file(rest);
-            }
-            for dir in created_dirs.iter().rev() {
-                let _ = std::fs::remove_dir(dir);
-            }
-            return Err(Error::io(target, e));
-        }
-    }
-    Ok(())
-}
-
-fn create_dirs(dir: &Path, created: &mut Vec<PathBuf>) -> Result<(), Error> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent() {
-        create_dirs(parent, created)?;
-    }
-    std::fs::create_dir(dir).map_err(|e| Error::io(dir, e))?;
-    created.push(dir.to_path_buf());
-    Ok(())
+    crate::transaction::write(root, decisions)
 }
 
 #[cfg(test)]

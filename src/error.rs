@@ -33,6 +33,9 @@ pub mod exit {
     pub const CRASHED: i32 = 12;
     /// `bim run`: the app did not answer on its port within `--timeout`.
     pub const NO_ANSWER: i32 = 13;
+    /// A path bim would read back or write is a symbolic link, or leaves the repository:
+    /// nothing was written.
+    pub const UNSAFE_PATH: i32 = 14;
     /// Interrupted at a prompt (Ctrl-C or Esc); nothing was written.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -48,6 +51,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path} {cause}; bim wrote nothing")]
+    UnsafePath { path: String, cause: String },
 
     #[error("{} is not a folder that exists", .0.display())]
     NotADirectory(PathBuf),
@@ -88,6 +101,10 @@ impl Error {
         Error::Io { path: path.to_path_buf(), source }
     }
 
+    pub fn write(path: &Path, source: std::io::Error) -> Error {
+        Error::Write { path: path.to_path_buf(), source }
+    }
+
     pub fn broken(path: &str, cause: impl Into<String>) -> Error {
         Error::BrokenFile { path: path.to_string(), cause: cause.into() }
     }
@@ -95,7 +112,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::BrokenFile { .. } => exit::BROKEN_FILE,
-            Error::Io { .. } | Error::Internal(_) => exit::FAILURE,
+            Error::Io { .. } | Error::Write { .. } | Error::Internal(_) => exit::FAILURE,
+            Error::UnsafePath { .. } => exit::UNSAFE_PATH,
             Error::Locked(_) => exit::LOCKED,
             Error::Api { .. } => exit::API,
             Error::DeployFailed { .. } => exit::DEPLOY_FAILED,
@@ -113,7 +131,8 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::BrokenFile { .. } => "broken_file",
-            Error::Io { .. } => "io",
+            Error::Io { .. } | Error::Write { .. } => "io",
+            Error::UnsafePath { .. } => "unsafe_path",
             Error::Internal(_) => "internal",
             Error::Locked(_) => "locked",
             Error::Api { .. } => "api",
@@ -143,10 +162,17 @@ impl Error {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::BrokenFile { path, .. } if path == crate::config::FILE_NAME => Some(format!(
+                "fix {path}, or move it aside to start again from what bim detects (`bim init`)"
+            )),
             Error::BrokenFile { path, .. } => {
                 Some(format!("fix {path}, or list it in .gitignore if it is not part of the app"))
             }
             Error::Io { .. } => Some("check the file's permissions".into()),
+            Error::Write { .. } => Some("check the folder's permissions and the free space on its disk".into()),
+            Error::UnsafePath { .. } => Some(
+                "replace the link with the real file or folder (or remove it), then run bim again".into(),
+            ),
             Error::Internal(_) => Some("this is a bug in bim; please report it".into()),
             Error::Locked(_) => Some("wait for the other run to finish, then run bim again".into()),
             Error::Api { hint, .. } => Some(hint.clone()),

@@ -23,7 +23,9 @@ pub mod plan;
 pub mod prompt;
 pub mod render;
 pub mod report;
+pub mod safe_path;
 pub mod scan;
+pub mod transaction;
 pub mod validate;
 
 pub use error::Error;

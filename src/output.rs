@@ -140,6 +140,7 @@ fn action_mark(action: crate::apply::Action) -> console::StyledObject<&'static s
         Action::Unchanged => style("unchanged").dim(),
         Action::Skipped => style("skipped  ").magenta(),
         Action::Conflict => style("conflict ").red(),
+        Action::Removed => style("removed  ").dim(),
     }
 }
 
@@ -168,6 +169,9 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
         }
         writeln!(out, "{}", style("dry run: nothing was written").dim())?;
     }
+    for note in &report.notes {
+        writeln!(out, "{} {note}", style("note:").yellow())?;
+    }
     for skipped in &report.skipped {
         writeln!(out, "{} skipped {skipped}", style("warning:").yellow())?;
     }
@@ -179,11 +183,12 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
         }
     }
     if report.files.iter().any(|f| f.action == crate::apply::Action::Conflict) {
-        writeln!(
+        // No next steps: pushing now would deploy without bim's change to that file.
+        return writeln!(
             out,
             "{}",
-            style("a file has edits of yours on lines bim changes too: merge them by hand (the hunks are above), or pass --force to take bim's version").red()
-        )?;
+            style("a file has edits of yours on lines bim changes too: merge bim's side (the hunks above) into it by hand, remove the markers, and run `bim init` again, which keeps your merge; or pass --force to take bim's version").red()
+        );
     }
     if report.dry_run || !report.files.iter().any(|f| f.changes()) {
         return Ok(());
@@ -273,6 +278,9 @@ pub fn check(out: &mut dyn Write, report: &crate::report::CheckReport) -> std::i
     for file in shown(&report.files).filter(|f| f.changes()) {
         write!(out, "{}", file.diff())?;
     }
+    for file in shown(&report.files).filter(|f| f.unknown_edit()) {
+        write!(out, "{}", file.diff())?;
+    }
     for file in shown(&report.files) {
         use crate::apply::Action;
         let (state, note) = match file.action {
@@ -281,13 +289,21 @@ pub fn check(out: &mut dyn Write, report: &crate::report::CheckReport) -> std::i
             Action::Merged | Action::Conflict => {
                 (style("out of date  ").red(), "edited by hand, and out of date with bim.toml")
             }
+            Action::Removed => (style("stale record ").yellow(), ""),
             Action::Unchanged if file.reason.starts_with("edited by hand") => {
                 (style("edited       ").yellow(), "edited by hand since bim wrote it")
             }
             Action::Unchanged => (style("in sync      ").green(), ""),
+            Action::Skipped if file.unknown_edit() => (
+                style("differs      ").red(),
+                "bim has no copy of what it wrote here, so it cannot tell an edit from drift",
+            ),
             Action::Skipped => (style("not bim's    ").dim(), ""),
         };
         writeln!(out, "{state} {}  {}", file.path, style(note).dim())?;
+    }
+    if let Some(unfinished) = &report.unfinished {
+        writeln!(out, "{}", style(unfinished).red())?;
     }
     if report.in_sync {
         writeln!(out, "{}", style("every generated file matches bim.toml").green())

@@ -12,6 +12,10 @@ use crate::detect::Detection;
 /// What `bim init` did, as `--json` prints it.
 #[derive(Serialize)]
 pub struct InitReport {
+    /// What to know before the files: an interrupted run finished or rolled back, a
+    /// bim.toml that git ignores.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub detection: Detection,
     pub answers: Config,
     /// Candidates left out: nothing in them runs in a container (a library, a helper folder,
@@ -27,5 +31,9 @@ pub struct InitReport {
 #[derive(Serialize)]
 pub struct CheckReport {
     pub in_sync: bool,
+    /// An earlier run stopped part-way: its files may be at two versions until `bim init`
+    /// finishes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<String>,
     pub files: Vec<Decision>,
 }

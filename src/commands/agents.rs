@@ -76,7 +76,9 @@ pub fn install_skill(root: &Path, force: bool) -> Result<Vec<Decision>, Error> {
         && !force
         && *text != SKILL
     {
-        let why = if !text.contains(crate::ownership::GENERATED_MARKER) {
+        // bim's by its own header line, to the letter: never by a substring of it.
+        let header = SKILL.lines().find(|l| l.contains(crate::ownership::GENERATED_MARKER));
+        let why = if !text.lines().take(8).any(|l| Some(l) == header) {
             Some("exists and bim did not write it: left alone (pass --force to replace it)")
         } else if base.as_deref() != Some(text.as_str()) {
             Some("edited since bim wrote it: left alone (pass --force to replace it)")

@@ -13,13 +13,24 @@ pub use crate::report::CheckReport;
 
 pub fn run(path: &Path) -> Result<CheckReport, Error> {
     let snapshot = Snapshot::scan(path)?;
-    let Some(answers) = init::read_config(&snapshot)? else {
+    let unfinished = crate::transaction::unfinished(path).then(|| {
+        format!(
+            "an earlier bim run stopped part-way while writing ({} is there): run `bim init` to finish it",
+            crate::transaction::JOURNAL
+        )
+    });
+    let (Some(answers), _) = init::read_config(&snapshot)? else {
         return Err(Error::Usage {
             message: format!("{} has no bim.toml to check against", path.display()),
             flag: Some("`bim init` first".into()),
         });
     };
-    let prepared = init::Prepared { snapshot, detection: Detection { services: Vec::new() }, existing: None };
+    let prepared = init::Prepared {
+        snapshot,
+        detection: Detection { services: Vec::new() },
+        existing: None,
+        notes: Vec::new(),
+    };
     let files: Vec<Decision> = init::decide(&prepared, &answers, false)?
         .into_iter()
         // bim.toml is the source being checked against, not an output.
@@ -27,9 +38,10 @@ pub fn run(path: &Path) -> Result<CheckReport, Error> {
         .collect();
     // A hand edit over an up-to-date render is the person's to keep, and passes; a file
     // whose render bim.toml would change fails, edited or not.
-    let in_sync = !files
-        .iter()
-        .filter(|d| d.kind != FileKind::Rendered)
-        .any(|d| d.changes() || d.action == crate::apply::Action::Conflict);
-    Ok(CheckReport { in_sync, files })
+    let in_sync = unfinished.is_none()
+        && !files
+            .iter()
+            .filter(|d| d.kind != FileKind::Rendered)
+            .any(|d| d.changes() || d.action == crate::apply::Action::Conflict || d.unknown_edit());
+    Ok(CheckReport { in_sync, unfinished, files })
 }

@@ -34,18 +34,24 @@ pub struct Prepared {
     pub snapshot: Snapshot,
     pub detection: Detection,
     pub existing: Option<Config>,
+    /// What the person should know before the files: a run finished or rolled back, a
+    /// bim.toml that git ignores.
+    pub notes: Vec<String>,
 }
 
 pub fn prepare(path: &Path) -> Result<Prepared, Error> {
+    let mut notes = Vec::new();
+    notes.extend(crate::transaction::recover(path)?);
     let snapshot = Snapshot::scan(path)?;
-    let existing = read_config(&snapshot)?;
+    let (existing, note) = read_config(&snapshot)?;
+    notes.extend(note);
     let detection = match detect::detect(&snapshot) {
         Ok(detection) => detection,
         // With bim.toml, the answers are known even where detection finds nothing.
         Err(Error::NothingDetected { .. }) if existing.is_some() => Detection { services: Vec::new() },
         Err(e) => return Err(e),
     };
-    Ok(Prepared { snapshot, detection, existing })
+    Ok(Prepared { snapshot, detection, existing, notes })
 }
 
 /// Plans the files for `answers` and decides what happens to each.
@@ -105,6 +111,7 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         written?;
     }
     Ok(InitReport {
+        notes: prepared.notes,
         detection: prepared.detection,
         answers,
         skipped,
@@ -114,12 +121,20 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
     })
 }
 
-/// bim.toml, if the repository has one.
-pub fn read_config(snapshot: &Snapshot) -> Result<Option<Config>, Error> {
-    match crate::manifest::text(snapshot, config::FILE_NAME)? {
-        Some(file) => Config::parse(&file.text, config::FILE_NAME).map(Some),
-        None => Ok(None),
+/// bim.toml, if the repository has one, and a note when git ignores it. An ignored
+/// bim.toml is still the answers: writing over it as if it were not there would lose them.
+pub fn read_config(snapshot: &Snapshot) -> Result<(Option<Config>, Option<String>), Error> {
+    if let Some(file) = crate::manifest::text(snapshot, config::FILE_NAME)? {
+        return Ok((Some(Config::parse(&file.text, config::FILE_NAME)?), None));
     }
+    let Some(text) = crate::safe_path::read_text(snapshot.root(), config::FILE_NAME)? else {
+        return Ok((None, None));
+    };
+    let note = format!(
+        "{} is ignored by git (.gitignore): bim read it, but CI and a fresh clone will not see it; commit it",
+        config::FILE_NAME
+    );
+    Ok((Some(Config::parse(&text, config::FILE_NAME)?), Some(note)))
 }
 
 /// Holds an exclusive lock on the repository folder while bim writes, so two runs at once

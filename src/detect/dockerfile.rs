@@ -4,7 +4,7 @@
 use super::dir::Dir;
 use super::model::{ExistingDockerfile, Service};
 use crate::error::Error;
-use crate::ownership::GENERATED_MARKER;
+use crate::ownership::{made_by_bim, rendered_path};
 
 /// Records the service's own Dockerfile, unless bim wrote it.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
@@ -12,7 +12,8 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let Some(file) = dir.snap.read(&rel)? else {
         return Ok(());
     };
-    if file.text.contains(GENERATED_MARKER) {
+    // bim's own, by its header or by the copy bim keeps of what it rendered there.
+    if made_by_bim(&file.text) || dir.snap.has_file(&rendered_path(&rel)) {
         return Ok(());
     }
     let expose = file.text.lines().find_map(|line| {

@@ -26,9 +26,8 @@ pub struct PlannedFile {
 /// first, such as `# syntax=`).
 pub fn header(comment: &str) -> String {
     format!(
-        "{comment} {} from bim.toml. Change the answers there, then run `bim init --yes`;\n\
-         {comment} `bim check` fails when this file drifts from them.",
-        crate::ownership::GENERATED_MARKER
+        "{comment} {}\n{comment} `bim check` fails when this file drifts from them.",
+        crate::ownership::HEADER
     )
 }
 
@@ -102,7 +101,11 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
         .filter(|f| {
             matches!(
                 f.kind,
-                FileKind::Dockerfile | FileKind::Workflow | FileKind::Dependabot | FileKind::Compose
+                FileKind::Dockerfile
+                    | FileKind::Dockerignore
+                    | FileKind::Workflow
+                    | FileKind::Dependabot
+                    | FileKind::Compose
             )
         })
         .map(|f| PlannedFile {

@@ -416,7 +416,12 @@ fn check_exits_5_with_a_diff_when_a_file_drifted_or_is_missing() {
     std::fs::remove_file(run.dir.path().join(".github/workflows/backend-im.yml")).expect("rm");
     let json = Test::new().args(&["check", &root, "--json"]).run().code(5).json();
     assert_eq!(json["in_sync"], false);
-    Test::new().args(&["init", "--yes", &root]).run().code(0);
+    // init keeps what it cannot tell from an edit, and says so; --force takes bim's.
+    let kept = Test::new().args(&["init", "--yes", &root]).run().code(0);
+    assert!(kept.stdout.contains("no copy of what it last wrote"), "{}", kept.stdout);
+    assert!(std::fs::read_to_string(&dockerfile).expect("read").contains("EXPOSE 9090"));
+    Test::new().args(&["check", &root]).run().code(5);
+    Test::new().args(&["init", "--yes", "--force", &root]).run().code(0);
     Test::new().args(&["check", &root]).run().code(0);
     Test::new().args(&["check", "--json"]).run().code(2);
 }

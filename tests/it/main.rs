@@ -11,6 +11,7 @@ mod hostile;
 mod images;
 mod init;
 mod interactive;
+mod links;
 mod local_run;
 mod mcp;
 mod ownership;
