@@ -85,6 +85,57 @@ pub enum TokenSource {
     File(std::path::PathBuf),
 }
 
+/// Where requests go, checked: https, or plain http only to this machine.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// What request paths are appended to, without a trailing slash.
+    pub base: String,
+    /// `scheme://host[:port]` in lower case: what a person confirms and bim remembers.
+    pub origin: String,
+}
+
+impl Endpoint {
+    /// `from` names where `url` came from (a flag, a variable, bim.toml), for errors.
+    pub fn parse(url: &str, from: &str) -> Result<Endpoint, Error> {
+        let shown = url;
+        let base = url.trim().trim_end_matches('/').to_string();
+        let (scheme, rest) =
+            base.split_once("://").ok_or_else(|| usage(format!("{shown} is not a URL"), from))?;
+        let scheme = scheme.to_ascii_lowercase();
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
+        if host.is_empty() {
+            return Err(usage(format!("{shown} names no host"), from));
+        }
+        // `api.backend.im@elsewhere` would show one host and connect to another.
+        if !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) {
+            return Err(usage(format!("{shown} is not a plain host name with an optional port"), from));
+        }
+        let hostname =
+            host.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map_or(host.as_str(), |(h, _)| h);
+        let loopback = hostname == "localhost" || hostname == "[::1]" || hostname.starts_with("127.");
+        match scheme.as_str() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(usage(
+                    format!(
+                        "{shown} is plain http; the token would cross the network unencrypted (http is allowed only to this machine)"
+                    ),
+                    from,
+                ));
+            }
+            _ => return Err(usage(format!("{shown} is not an http(s) URL"), from)),
+        }
+        let path = &rest[host.len()..];
+        Ok(Endpoint { base: format!("{scheme}://{host}{path}"), origin: format!("{scheme}://{host}") })
+    }
+
+    /// `host[:port]`.
+    pub fn host(&self) -> &str {
+        self.origin.split_once("://").map_or(self.origin.as_str(), |(_, h)| h)
+    }
+}
+
 pub struct Client {
     base: String,
     host: String,
@@ -94,43 +145,25 @@ pub struct Client {
 }
 
 impl Client {
-    /// `base` is checked: https, or plain http only to this machine.
     pub fn new(
-        base: &str,
+        endpoint: Endpoint,
         token: String,
         token_source: TokenSource,
         request_timeout: Duration,
-    ) -> Result<Client, Error> {
-        let base = base.trim_end_matches('/').to_string();
-        let (scheme, rest) =
-            base.split_once("://").ok_or_else(|| usage(format!("{base} is not a URL"), URL_VAR))?;
-        let host = rest.split('/').next().unwrap_or("").to_string();
-        let hostname =
-            host.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map_or(host.as_str(), |(h, _)| h);
-        let loopback = hostname == "localhost" || hostname == "[::1]" || hostname.starts_with("127.");
-        match scheme {
-            "https" => {}
-            "http" if loopback => {}
-            "http" => {
-                return Err(usage(
-                    format!(
-                        "{base} is plain http; the token would cross the network unencrypted (http is allowed only to this machine)"
-                    ),
-                    URL_VAR,
-                ));
-            }
-            _ => return Err(usage(format!("{base} is not an http(s) URL"), URL_VAR)),
-        }
-        if host.is_empty() {
-            return Err(usage(format!("{base} names no host"), URL_VAR));
-        }
+    ) -> Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_global(Some(request_timeout))
             .user_agent(concat!("bim/", env!("CARGO_PKG_VERSION")))
             .build();
-        Ok(Client { base, host, token, token_source, agent: ureq::Agent::new_with_config(config) })
+        Client {
+            host: endpoint.host().to_string(),
+            base: endpoint.base,
+            token,
+            token_source,
+            agent: ureq::Agent::new_with_config(config),
+        }
     }
 
     /// Asks for a deployment. `key` makes a retried request safe: the server deploys once.
@@ -257,8 +290,8 @@ impl Client {
     }
 }
 
-fn usage(message: String, var: &str) -> Error {
-    Error::Usage { message, flag: Some(format!("a different {var}")) }
+fn usage(message: String, from: &str) -> Error {
+    Error::Usage { message, flag: Some(format!("a different {from}")) }
 }
 
 /// Deployment ids go into a URL path: anything but unreserved characters is escaped.
@@ -285,17 +318,32 @@ pub fn idempotency_key(app: &str) -> String {
 mod tests {
     use super::*;
 
-    fn client(url: &str) -> Result<Client, Error> {
-        Client::new(url, "t".into(), TokenSource::Env, Duration::from_secs(1))
+    fn endpoint(url: &str) -> Result<Endpoint, Error> {
+        Endpoint::parse(url, URL_VAR)
     }
 
     #[test]
     fn plain_http_only_to_this_machine() {
-        assert!(client("https://api.backend.im").is_ok());
-        assert!(client("http://127.0.0.1:8080").is_ok());
-        assert!(client("http://localhost:1").is_ok());
-        assert!(client("http://api.backend.im").is_err());
-        assert!(client("ftp://x").is_err());
+        assert!(endpoint("https://api.backend.im").is_ok());
+        assert!(endpoint("http://127.0.0.1:8080").is_ok());
+        assert!(endpoint("http://localhost:1").is_ok());
+        assert!(endpoint("http://[::1]:1").is_ok());
+        assert!(endpoint("http://api.backend.im").is_err());
+        assert!(endpoint("ftp://x").is_err());
+    }
+
+    #[test]
+    fn the_origin_is_the_host_a_person_confirms() {
+        let e = endpoint("HTTPS://API.Example.com:8443/v2/").expect("valid");
+        assert_eq!(
+            (e.origin.as_str(), e.base.as_str()),
+            ("https://api.example.com:8443", "https://api.example.com:8443/v2")
+        );
+        assert_eq!(e.host(), "api.example.com:8443");
+        // The host shown must be the host connected to.
+        assert!(endpoint("https://api.backend.im@attacker.example").is_err());
+        assert!(endpoint("https://api.backend.im\\@attacker.example").is_err());
+        assert!(endpoint("https:///v1").is_err());
     }
 
     #[test]

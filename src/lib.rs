@@ -24,6 +24,7 @@ pub mod prompt;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod trust;
 pub mod validate;
 
 pub use error::Error;
