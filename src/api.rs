@@ -1,12 +1,15 @@
 //! Backend.im's deployment API, as bim assumes it (no public reference exists yet; see the
 //! README). All of the contract lives here: the base URL and token, the two endpoints, the
-//! retry policy, and what each failure means to the user. The token is never printed.
+//! retry policy, and what each failure means to the user. The token is never printed, and
+//! every string in a reply goes through `scrub` before anyone sees it.
 
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::scrub;
 
 pub const DEFAULT_URL: &str = "https://api.backend.im";
 pub const URL_VAR: &str = "BACKEND_IM_API_URL";
@@ -18,6 +21,8 @@ const MAX_ATTEMPTS: u32 = 5;
 const RETRY_BUDGET: Duration = Duration::from_secs(60);
 /// The first pause; each later one doubles, unless the server says `Retry-After`.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// The most of a reply bim reads; the rest is never read, so a huge reply costs nothing.
+const MAX_BODY: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,7 +102,7 @@ pub struct Endpoint {
 impl Endpoint {
     /// `from` names where `url` came from (a flag, a variable, bim.toml), for errors.
     pub fn parse(url: &str, from: &str) -> Result<Endpoint, Error> {
-        let shown = url;
+        let shown = scrub::printable(url);
         let base = url.trim().trim_end_matches('/').to_string();
         let (scheme, rest) =
             base.split_once("://").ok_or_else(|| usage(format!("{shown} is not a URL"), from))?;
@@ -209,9 +214,9 @@ impl Client {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
-                    let body = response.body_mut().read_to_string().unwrap_or_default();
+                    let (body, whole) = read_body(response.body_mut());
                     match status {
-                        200..=299 => return self.parse(&body),
+                        200..=299 => return self.parse(&body, whole),
                         408 | 429 | 500..=599 => Some((retry_after, format!("HTTP {status}"))),
                         _ => return Err(self.refusal(status, &body, app)),
                     }
@@ -234,11 +239,29 @@ impl Client {
         unreachable!("the loop returns on its last attempt")
     }
 
-    fn parse(&self, body: &str) -> Result<Deployment, Error> {
-        serde_json::from_str(body).map_err(|e| Error::Api {
-            message: format!("{} answered with malformed JSON ({e})", self.host),
+    fn parse(&self, body: &str, whole: bool) -> Result<Deployment, Error> {
+        if !whole {
+            return Err(Error::Api {
+                message: format!("{} answered with more than {} KiB", self.host, MAX_BODY / 1024),
+                hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim".into(),
+            });
+        }
+        let deployment: Deployment = serde_json::from_str(body).map_err(|e| Error::Api {
+            // serde quotes what it did not expect: server text too.
+            message: format!("{} answered with malformed JSON ({})", self.host, self.clean(&e.to_string())),
             hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim".into(),
+        })?;
+        Ok(Deployment {
+            id: self.clean(&deployment.id),
+            status: deployment.status,
+            url: deployment.url.map(|u| self.clean(&u)),
+            error: deployment.error.map(|e| self.clean(&e)),
         })
+    }
+
+    /// Server text, safe to show: see `scrub`.
+    fn clean(&self, text: &str) -> String {
+        scrub::server_text(text, &self.token)
     }
 
     fn refusal(&self, status: u16, body: &str, app: Option<&str>) -> Error {
@@ -247,7 +270,8 @@ impl Client {
             .and_then(|v| {
                 v.get("error").or_else(|| v.get("message")).and_then(|m| m.as_str()).map(str::to_string)
             })
-            .unwrap_or_else(|| body.chars().take(300).collect());
+            .unwrap_or_else(|| body.to_string());
+        let server_says = self.clean(&server_says);
         let source = match &self.token_source {
             TokenSource::Env => format!("the {TOKEN_VAR} environment variable"),
             TokenSource::File(path) => format!("the token file {}", path.display()),
@@ -279,19 +303,36 @@ impl Client {
         Error::Api { message, hint }
     }
 
+    /// A transport failure; ureq may quote what the server sent, so it is cleaned too.
     fn describe(&self, e: &ureq::Error) -> String {
-        match e {
+        let said = match e {
             ureq::Error::Timeout(_) => format!("timed out talking to {}", self.host),
             ureq::Error::HostNotFound => format!("cannot resolve {}", self.host),
             ureq::Error::ConnectionFailed => format!("cannot connect to {}", self.host),
             ureq::Error::Io(io) => format!("cannot reach {}: {io}", self.host),
             other => format!("cannot reach {}: {other}", self.host),
-        }
+        };
+        self.clean(&said)
     }
 }
 
 fn usage(message: String, from: &str) -> Error {
     Error::Usage { message, flag: Some(format!("a different {from}")) }
+}
+
+/// At most `MAX_BODY` bytes of a reply, and whether that was all of it. A cut reply ends at
+/// its last whitespace, so no half of a secret escapes the patterns that redact it.
+fn read_body(body: &mut ureq::Body) -> (String, bool) {
+    let mut bytes = Vec::new();
+    // A reply that breaks off midway is shown as far as it came.
+    let _ = body.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut bytes);
+    let whole = bytes.len() <= MAX_BODY;
+    if !whole {
+        bytes.truncate(MAX_BODY);
+        let end = bytes.iter().rposition(u8::is_ascii_whitespace).unwrap_or(0);
+        bytes.truncate(end);
+    }
+    (String::from_utf8_lossy(&bytes).into_owned(), whole)
 }
 
 /// Deployment ids go into a URL path: anything but unreserved characters is escaped.

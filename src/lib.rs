@@ -24,6 +24,7 @@ pub mod prompt;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod scrub;
 pub mod trust;
 pub mod validate;
 

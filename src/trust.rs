@@ -62,7 +62,7 @@ pub fn check_config_url(
     if Endpoint::parse(api::DEFAULT_URL, "").is_ok_and(|d| &d.origin == origin) || is_trusted(origin) {
         return Ok(());
     }
-    let flag = Some(format!("--api-url {}", url));
+    let flag = Some(format!("--api-url {}", crate::scrub::printable(url)));
     let Some(prompter) = prompter else {
         return Err(Error::Usage {
             message: format!(

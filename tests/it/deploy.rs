@@ -1,6 +1,7 @@
 //! `bim deploy` and `bim status` against a fake Backend.im, and the generated workflow's
 //! deploy step run for real with bash against the same fake. The hostile cases for the API
-//! live here too: a committed bim.toml that points the token elsewhere.
+//! live here too: a committed bim.toml that points the token elsewhere, and a server that
+//! echoes the token, sends escape sequences or megabytes.
 
 use std::time::{Duration, Instant};
 
@@ -469,4 +470,65 @@ fn a_person_confirms_a_committed_api_url_once_at_a_terminal() {
     // Remembered: later runs, with no terminal, need no flag.
     repo.run().code(0);
     assert_eq!(fake.count("POST"), 2);
+}
+
+#[test]
+fn a_token_the_server_echoes_is_never_shown() {
+    let echo = format!("invalid credentials (Authorization: Bearer {TOKEN}; token {TOKEN})");
+    let said = echo.clone();
+    let rejected = FakeBackend::start(move |_, _| Reply::json(422, json!({"error": said})));
+    let said = echo.clone();
+    let plain = FakeBackend::start(move |_, _| Reply::raw(400, &said));
+    let said = echo.clone();
+    let failed = FakeBackend::start(move |r, _| match r.method.as_str() {
+        "POST" => Reply::json(201, json!({"id": "d-6", "status": "building"})),
+        _ => Reply::json(200, json!({"id": "d-6", "status": "failed", "error": said})),
+    });
+    for (fake, code) in [(&rejected, 9), (&plain, 9), (&failed, 7)] {
+        for json in [false, true] {
+            let extra: &[&str] = if json { &["--wait", "--json"] } else { &["--wait"] };
+            let run = deploy(fake, extra).code(code);
+            assert_no_token(&run);
+            assert!(format!("{}{}", run.stdout, run.stderr).contains("[redacted]"), "{}", run.stderr);
+        }
+        let run = Test::new()
+            .env("BACKEND_IM_API_URL", &fake.url())
+            .env("BACKEND_IM_API_TOKEN", TOKEN)
+            .args(&["status", "d-6", "--json"])
+            .run();
+        assert_no_token(&run);
+    }
+}
+
+#[test]
+fn server_text_loses_its_escapes_and_a_huge_reply_is_cut() {
+    let fake = FakeBackend::start(|_, _| {
+        Reply::json(422, json!({"error": "\u{1b}[2J\u{1b}]0;pwned\u{7}image \u{1b}[31mmissing\u{1b}[0m\r"}))
+    });
+    let run = deploy(&fake, &[]).code(9).stderr_has("rejected the request: image missing\n");
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\r', '\u{7}']) && !run.stderr.contains("pwned"),
+        "{:?}",
+        run.stderr
+    );
+    let fake = FakeBackend::start(|_, _| Reply::raw(400, "\u{1b}[31mbad\u{1b}[0m request"));
+    let run = deploy(&fake, &[]).code(9).stderr_has("bad request");
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+
+    // 5 MB: a JSON error, a plain body, and a deployment whose reason is that long.
+    let huge = "no ".repeat((5 << 20) / 3);
+    let said = huge.clone();
+    let rejected = FakeBackend::start(move |_, _| Reply::json(422, json!({"error": said})));
+    let said = huge.clone();
+    let plain = FakeBackend::start(move |_, _| Reply::raw(400, &said));
+    for fake in [&rejected, &plain] {
+        let run = deploy(fake, &[]).code(9).stderr_has("… (cut)");
+        assert!(run.stderr.len() < 6_000, "{} bytes on stderr", run.stderr.len());
+    }
+    let said = huge.clone();
+    let failed = FakeBackend::start(move |_, _| {
+        Reply::json(201, json!({"id": "d-7", "status": "failed", "error": said}))
+    });
+    let run = deploy(&failed, &["--wait"]).code(9).stderr_has("answered with more than 1024 KiB");
+    assert!(run.stderr.len() < 1_000, "{} bytes on stderr", run.stderr.len());
 }
