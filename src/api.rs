@@ -1,12 +1,15 @@
 //! Backend.im's deployment API, as bim assumes it (no public reference exists yet; see the
 //! README). All of the contract lives here: the base URL and token, the two endpoints, the
-//! retry policy, and what each failure means to the user. The token is never printed.
+//! retry policy, and what each failure means to the user. The token is never printed, and
+//! every string in a reply goes through `scrub` before anyone sees it.
 
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::scrub;
 
 pub const DEFAULT_URL: &str = "https://api.backend.im";
 pub const URL_VAR: &str = "BACKEND_IM_API_URL";
@@ -18,6 +21,8 @@ const MAX_ATTEMPTS: u32 = 5;
 const RETRY_BUDGET: Duration = Duration::from_secs(60);
 /// The first pause; each later one doubles, unless the server says `Retry-After`.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// The most of a reply bim reads; the rest is never read, so a huge reply costs nothing.
+const MAX_BODY: usize = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,6 +90,57 @@ pub enum TokenSource {
     File(std::path::PathBuf),
 }
 
+/// Where requests go, checked: https, or plain http only to this machine.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// What request paths are appended to, without a trailing slash.
+    pub base: String,
+    /// `scheme://host[:port]` in lower case: what a person confirms and bim remembers.
+    pub origin: String,
+}
+
+impl Endpoint {
+    /// `from` names where `url` came from (a flag, a variable, bim.toml), for errors.
+    pub fn parse(url: &str, from: &str) -> Result<Endpoint, Error> {
+        let shown = scrub::printable(url);
+        let base = url.trim().trim_end_matches('/').to_string();
+        let (scheme, rest) =
+            base.split_once("://").ok_or_else(|| usage(format!("{shown} is not a URL"), from))?;
+        let scheme = scheme.to_ascii_lowercase();
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
+        if host.is_empty() {
+            return Err(usage(format!("{shown} names no host"), from));
+        }
+        // `api.backend.im@elsewhere` would show one host and connect to another.
+        if !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) {
+            return Err(usage(format!("{shown} is not a plain host name with an optional port"), from));
+        }
+        let hostname =
+            host.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map_or(host.as_str(), |(h, _)| h);
+        let loopback = hostname == "localhost" || hostname == "[::1]" || hostname.starts_with("127.");
+        match scheme.as_str() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(usage(
+                    format!(
+                        "{shown} is plain http; the token would cross the network unencrypted (http is allowed only to this machine)"
+                    ),
+                    from,
+                ));
+            }
+            _ => return Err(usage(format!("{shown} is not an http(s) URL"), from)),
+        }
+        let path = &rest[host.len()..];
+        Ok(Endpoint { base: format!("{scheme}://{host}{path}"), origin: format!("{scheme}://{host}") })
+    }
+
+    /// `host[:port]`.
+    pub fn host(&self) -> &str {
+        self.origin.split_once("://").map_or(self.origin.as_str(), |(_, h)| h)
+    }
+}
+
 pub struct Client {
     base: String,
     host: String,
@@ -94,43 +150,25 @@ pub struct Client {
 }
 
 impl Client {
-    /// `base` is checked: https, or plain http only to this machine.
     pub fn new(
-        base: &str,
+        endpoint: Endpoint,
         token: String,
         token_source: TokenSource,
         request_timeout: Duration,
-    ) -> Result<Client, Error> {
-        let base = base.trim_end_matches('/').to_string();
-        let (scheme, rest) =
-            base.split_once("://").ok_or_else(|| usage(format!("{base} is not a URL"), URL_VAR))?;
-        let host = rest.split('/').next().unwrap_or("").to_string();
-        let hostname =
-            host.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map_or(host.as_str(), |(h, _)| h);
-        let loopback = hostname == "localhost" || hostname == "[::1]" || hostname.starts_with("127.");
-        match scheme {
-            "https" => {}
-            "http" if loopback => {}
-            "http" => {
-                return Err(usage(
-                    format!(
-                        "{base} is plain http; the token would cross the network unencrypted (http is allowed only to this machine)"
-                    ),
-                    URL_VAR,
-                ));
-            }
-            _ => return Err(usage(format!("{base} is not an http(s) URL"), URL_VAR)),
-        }
-        if host.is_empty() {
-            return Err(usage(format!("{base} names no host"), URL_VAR));
-        }
+    ) -> Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_global(Some(request_timeout))
             .user_agent(concat!("bim/", env!("CARGO_PKG_VERSION")))
             .build();
-        Ok(Client { base, host, token, token_source, agent: ureq::Agent::new_with_config(config) })
+        Client {
+            host: endpoint.host().to_string(),
+            base: endpoint.base,
+            token,
+            token_source,
+            agent: ureq::Agent::new_with_config(config),
+        }
     }
 
     /// Asks for a deployment. `key` makes a retried request safe: the server deploys once.
@@ -176,9 +214,9 @@ impl Client {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
-                    let body = response.body_mut().read_to_string().unwrap_or_default();
+                    let (body, whole) = read_body(response.body_mut());
                     match status {
-                        200..=299 => return self.parse(&body),
+                        200..=299 => return self.parse(&body, whole),
                         408 | 429 | 500..=599 => Some((retry_after, format!("HTTP {status}"))),
                         _ => return Err(self.refusal(status, &body, app)),
                     }
@@ -201,11 +239,29 @@ impl Client {
         unreachable!("the loop returns on its last attempt")
     }
 
-    fn parse(&self, body: &str) -> Result<Deployment, Error> {
-        serde_json::from_str(body).map_err(|e| Error::Api {
-            message: format!("{} answered with malformed JSON ({e})", self.host),
+    fn parse(&self, body: &str, whole: bool) -> Result<Deployment, Error> {
+        if !whole {
+            return Err(Error::Api {
+                message: format!("{} answered with more than {} KiB", self.host, MAX_BODY / 1024),
+                hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim".into(),
+            });
+        }
+        let deployment: Deployment = serde_json::from_str(body).map_err(|e| Error::Api {
+            // serde quotes what it did not expect: server text too.
+            message: format!("{} answered with malformed JSON ({})", self.host, self.clean(&e.to_string())),
             hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim".into(),
+        })?;
+        Ok(Deployment {
+            id: self.clean(&deployment.id),
+            status: deployment.status,
+            url: deployment.url.map(|u| self.clean(&u)),
+            error: deployment.error.map(|e| self.clean(&e)),
         })
+    }
+
+    /// Server text, safe to show: see `scrub`.
+    fn clean(&self, text: &str) -> String {
+        scrub::server_text(text, &self.token)
     }
 
     fn refusal(&self, status: u16, body: &str, app: Option<&str>) -> Error {
@@ -214,7 +270,8 @@ impl Client {
             .and_then(|v| {
                 v.get("error").or_else(|| v.get("message")).and_then(|m| m.as_str()).map(str::to_string)
             })
-            .unwrap_or_else(|| body.chars().take(300).collect());
+            .unwrap_or_else(|| body.to_string());
+        let server_says = self.clean(&server_says);
         let source = match &self.token_source {
             TokenSource::Env => format!("the {TOKEN_VAR} environment variable"),
             TokenSource::File(path) => format!("the token file {}", path.display()),
@@ -246,19 +303,36 @@ impl Client {
         Error::Api { message, hint }
     }
 
+    /// A transport failure; ureq may quote what the server sent, so it is cleaned too.
     fn describe(&self, e: &ureq::Error) -> String {
-        match e {
+        let said = match e {
             ureq::Error::Timeout(_) => format!("timed out talking to {}", self.host),
             ureq::Error::HostNotFound => format!("cannot resolve {}", self.host),
             ureq::Error::ConnectionFailed => format!("cannot connect to {}", self.host),
             ureq::Error::Io(io) => format!("cannot reach {}: {io}", self.host),
             other => format!("cannot reach {}: {other}", self.host),
-        }
+        };
+        self.clean(&said)
     }
 }
 
-fn usage(message: String, var: &str) -> Error {
-    Error::Usage { message, flag: Some(format!("a different {var}")) }
+fn usage(message: String, from: &str) -> Error {
+    Error::Usage { message, flag: Some(format!("a different {from}")) }
+}
+
+/// At most `MAX_BODY` bytes of a reply, and whether that was all of it. A cut reply ends at
+/// its last whitespace, so no half of a secret escapes the patterns that redact it.
+fn read_body(body: &mut ureq::Body) -> (String, bool) {
+    let mut bytes = Vec::new();
+    // A reply that breaks off midway is shown as far as it came.
+    let _ = body.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut bytes);
+    let whole = bytes.len() <= MAX_BODY;
+    if !whole {
+        bytes.truncate(MAX_BODY);
+        let end = bytes.iter().rposition(u8::is_ascii_whitespace).unwrap_or(0);
+        bytes.truncate(end);
+    }
+    (String::from_utf8_lossy(&bytes).into_owned(), whole)
 }
 
 /// Deployment ids go into a URL path: anything but unreserved characters is escaped.
@@ -285,17 +359,32 @@ pub fn idempotency_key(app: &str) -> String {
 mod tests {
     use super::*;
 
-    fn client(url: &str) -> Result<Client, Error> {
-        Client::new(url, "t".into(), TokenSource::Env, Duration::from_secs(1))
+    fn endpoint(url: &str) -> Result<Endpoint, Error> {
+        Endpoint::parse(url, URL_VAR)
     }
 
     #[test]
     fn plain_http_only_to_this_machine() {
-        assert!(client("https://api.backend.im").is_ok());
-        assert!(client("http://127.0.0.1:8080").is_ok());
-        assert!(client("http://localhost:1").is_ok());
-        assert!(client("http://api.backend.im").is_err());
-        assert!(client("ftp://x").is_err());
+        assert!(endpoint("https://api.backend.im").is_ok());
+        assert!(endpoint("http://127.0.0.1:8080").is_ok());
+        assert!(endpoint("http://localhost:1").is_ok());
+        assert!(endpoint("http://[::1]:1").is_ok());
+        assert!(endpoint("http://api.backend.im").is_err());
+        assert!(endpoint("ftp://x").is_err());
+    }
+
+    #[test]
+    fn the_origin_is_the_host_a_person_confirms() {
+        let e = endpoint("HTTPS://API.Example.com:8443/v2/").expect("valid");
+        assert_eq!(
+            (e.origin.as_str(), e.base.as_str()),
+            ("https://api.example.com:8443", "https://api.example.com:8443/v2")
+        );
+        assert_eq!(e.host(), "api.example.com:8443");
+        // The host shown must be the host connected to.
+        assert!(endpoint("https://api.backend.im@attacker.example").is_err());
+        assert!(endpoint("https://api.backend.im\\@attacker.example").is_err());
+        assert!(endpoint("https:///v1").is_err());
     }
 
     #[test]

@@ -299,6 +299,10 @@ pub struct ConnectionArgs {
     /// Read the API token from this file instead of BACKEND_IM_API_TOKEN
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Send requests, and the token, to this API (default: BACKEND_IM_API_URL, else
+    /// https://api.backend.im; bim.toml's api_url only once you confirm its host)
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
     /// Give up on one API request after this long
     #[arg(long, default_value = "30s", value_parser = commands::deploy::parse_duration, hide = true)]
     pub request_timeout: std::time::Duration,
@@ -309,6 +313,7 @@ impl ConnectionArgs {
         commands::deploy::Connection {
             token_file: self.token_file.clone(),
             request_timeout: self.request_timeout,
+            api_url: self.api_url.clone(),
         }
     }
 }
@@ -495,8 +500,12 @@ fn run(command: Command) -> Result<i32, Error> {
                 connection: args.connection.connection(),
                 path: PathBuf::from("."),
             };
+            let mut terminal = crate::prompt::Terminal::new();
             let mut progress = commands::deploy::Progress::new();
-            let deployment = commands::deploy::deploy(&options, &mut |d| progress.show(d))?;
+            let deployment =
+                commands::deploy::deploy(&options, prompter(args.json, &mut terminal), &mut |d| {
+                    progress.show(d)
+                })?;
             if args.json {
                 output::json(&mut stdout, &deployment)
             } else {
@@ -532,7 +541,13 @@ fn run(command: Command) -> Result<i32, Error> {
             exit::OK
         }
         Command::Status { id, json, connection } => {
-            let deployment = commands::deploy::status(&id, &connection.connection(), &PathBuf::from("."))?;
+            let mut terminal = crate::prompt::Terminal::new();
+            let deployment = commands::deploy::status(
+                &id,
+                &connection.connection(),
+                &PathBuf::from("."),
+                prompter(json, &mut terminal),
+            )?;
             if json {
                 output::json(&mut stdout, &deployment)
             } else {
@@ -550,6 +565,13 @@ fn run(command: Command) -> Result<i32, Error> {
     };
     stdout.flush().map_err(stdout_error)?;
     Ok(code)
+}
+
+/// The terminal, when a person is at one to answer: stdin and stderr are terminals and
+/// no `--json` was asked for.
+fn prompter(json: bool, terminal: &mut crate::prompt::Terminal) -> Option<&mut dyn crate::prompt::Prompter> {
+    let interactive = !json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if interactive { Some(terminal) } else { None }
 }
 
 /// Ctrl-C at a prompt: put the cursor back, say that nothing was written (bim writes only

@@ -25,7 +25,9 @@ pub mod render;
 pub mod report;
 pub mod safe_path;
 pub mod scan;
+pub mod scrub;
 pub mod transaction;
+pub mod trust;
 pub mod validate;
 
 pub use error::Error;

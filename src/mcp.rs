@@ -239,7 +239,9 @@ fn init_report(args: &InitArgs, dry_run: bool) -> Result<(Value, String), Error>
 }
 
 fn connection() -> commands::deploy::Connection {
-    commands::deploy::Connection { token_file: None, request_timeout: Duration::from_secs(30) }
+    // No `api_url` argument: an agent reading a hostile repository could pass its host.
+    // Only BACKEND_IM_API_URL or a host the person confirmed earlier gets the token.
+    commands::deploy::Connection { token_file: None, request_timeout: Duration::from_secs(30), api_url: None }
 }
 
 /// The MCP server: one tool per command.
@@ -339,7 +341,7 @@ impl Bim {
     }
 
     #[tool(
-        description = "[experimental] Ask Backend.im to deploy an image and wait until it is live, failed or canceled. Needs BACKEND_IM_API_TOKEN in the server's environment.",
+        description = "[experimental] Ask Backend.im to deploy an image and wait until it is live, failed or canceled. Needs BACKEND_IM_API_TOKEN in the server's environment; sends it only to BACKEND_IM_API_URL or https://api.backend.im, or to a bim.toml api_url the person confirmed at a terminal.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -364,7 +366,7 @@ impl Bim {
             connection: connection(),
             path: folder(&args.path),
         };
-        run(commands::deploy::deploy(&options, &mut |_| {}).and_then(|deployment| {
+        run(commands::deploy::deploy(&options, None, &mut |_| {}).and_then(|deployment| {
             let mut value = value(&deployment)?;
             if let Some(reason) = value.get("error").and_then(Value::as_str).map(str::to_string)
                 && reason.len() > MAX_REASON_CHARS
@@ -388,7 +390,7 @@ impl Bim {
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn status(&self, Parameters(args): Parameters<StatusArgs>) -> Result<CallToolResult, ErrorData> {
-        run(commands::deploy::status(&args.id, &connection(), &folder(&args.path)).and_then(|d| {
+        run(commands::deploy::status(&args.id, &connection(), &folder(&args.path), None).and_then(|d| {
             let summary = format!("deployment {} {}", d.id, d.status.as_str());
             Ok((value(&d)?, summary))
         }))

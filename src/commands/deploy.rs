@@ -5,15 +5,18 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::api::{self, Client, DeployRequest, Deployment, Status, TokenSource};
+use crate::api::{self, Client, DeployRequest, Deployment, Endpoint, Status, TokenSource};
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::validate;
+use crate::prompt::Prompter;
+use crate::{trust, validate};
 
 /// How to reach the API.
 pub struct Connection {
     pub token_file: Option<PathBuf>,
     pub request_timeout: Duration,
+    /// `--api-url`: the person's own choice, so trusted like `BACKEND_IM_API_URL`.
+    pub api_url: Option<String>,
 }
 
 pub struct DeployOptions {
@@ -30,7 +33,13 @@ pub struct DeployOptions {
     pub path: PathBuf,
 }
 
-pub fn deploy(options: &DeployOptions, progress: &mut dyn FnMut(&Deployment)) -> Result<Deployment, Error> {
+/// `prompter` confirms an API host that only bim.toml names; without one such a host is
+/// refused.
+pub fn deploy(
+    options: &DeployOptions,
+    prompter: Option<&mut dyn Prompter>,
+    progress: &mut dyn FnMut(&Deployment),
+) -> Result<Deployment, Error> {
     let config = read_config(&options.path)?;
     let app = match (&options.app, &config) {
         (Some(app), _) => app.clone(),
@@ -60,7 +69,7 @@ pub fn deploy(options: &DeployOptions, progress: &mut dyn FnMut(&Deployment)) ->
             flag: Some("--digest sha256:<64 hex digits>".into()),
         });
     }
-    let client = client(&options.connection, config.as_ref())?;
+    let client = client(&options.connection, config.as_ref(), prompter)?;
     let answers = config.as_ref().and_then(|c| c.services.iter().find(|s| s.app == app));
     let request = DeployRequest {
         app: app.clone(),
@@ -102,9 +111,14 @@ pub fn deploy(options: &DeployOptions, progress: &mut dyn FnMut(&Deployment)) ->
     }
 }
 
-pub fn status(id: &str, connection: &Connection, path: &Path) -> Result<Deployment, Error> {
+pub fn status(
+    id: &str,
+    connection: &Connection,
+    path: &Path,
+    prompter: Option<&mut dyn Prompter>,
+) -> Result<Deployment, Error> {
     let config = read_config(path)?;
-    client(connection, config.as_ref())?.get(id)
+    client(connection, config.as_ref(), prompter)?.get(id)
 }
 
 fn read_config(path: &Path) -> Result<Option<Config>, Error> {
@@ -116,7 +130,11 @@ fn read_config(path: &Path) -> Result<Option<Config>, Error> {
     }
 }
 
-fn client(connection: &Connection, config: Option<&Config>) -> Result<Client, Error> {
+fn client(
+    connection: &Connection,
+    config: Option<&Config>,
+    prompter: Option<&mut dyn Prompter>,
+) -> Result<Client, Error> {
     let (token, source) = match &connection.token_file {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -133,12 +151,31 @@ fn client(connection: &Connection, config: Option<&Config>) -> Result<Client, Er
             )),
         });
     }
-    let base = std::env::var(api::URL_VAR)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| config.and_then(|c| c.api_url.clone()))
-        .unwrap_or_else(|| api::DEFAULT_URL.to_string());
-    Client::new(&base, token, source, connection.request_timeout)
+    let endpoint = endpoint(connection, config, prompter)?;
+    Ok(Client::new(endpoint, token, source, connection.request_timeout))
+}
+
+/// Where the token goes: `--api-url`, else `BACKEND_IM_API_URL`, else bim.toml's `api_url`
+/// once the person trusts its host, else the default.
+fn endpoint(
+    connection: &Connection,
+    config: Option<&Config>,
+    prompter: Option<&mut dyn Prompter>,
+) -> Result<Endpoint, Error> {
+    if let Some(url) = &connection.api_url {
+        return Endpoint::parse(url, "--api-url");
+    }
+    if let Some(url) = std::env::var(api::URL_VAR).ok().filter(|v| !v.is_empty()) {
+        return Endpoint::parse(&url, api::URL_VAR);
+    }
+    match config.and_then(|c| c.api_url.as_deref()) {
+        Some(url) => {
+            let endpoint = Endpoint::parse(url, "api_url in bim.toml")?;
+            trust::check_config_url(&endpoint, url, prompter)?;
+            Ok(endpoint)
+        }
+        None => Endpoint::parse(api::DEFAULT_URL, api::URL_VAR),
+    }
 }
 
 /// `name[:tag][@sha256:…]`.

@@ -1,5 +1,7 @@
 //! `bim deploy` and `bim status` against a fake Backend.im, and the generated workflow's
-//! deploy step run for real with bash against the same fake.
+//! deploy step run for real with bash against the same fake. The hostile cases for the API
+//! live here too: a committed bim.toml that points the token elsewhere, and a server that
+//! echoes the token, sends escape sequences or megabytes.
 
 use std::time::{Duration, Instant};
 
@@ -381,4 +383,152 @@ fn the_workflow_deploy_step_without_a_token_names_both_places_to_set_it() {
         step.stdout
     );
     assert_eq!(fake.requests().len(), 0, "nothing is sent without a token");
+}
+
+/// A bim.toml as a repository might commit it, sending the API (and the token) to `api_url`.
+pub(crate) fn bim_toml(api_url: &str) -> String {
+    format!(
+        "version = 1\nregistry = \"ghcr\"\nbranch = \"main\"\napi_url = \"{api_url}\"\n\n[[service]]\n\
+         path = \".\"\napp = \"orders\"\nlanguage = \"go\"\nframework = \"none\"\n\
+         package_manager = \"go\"\nruntime_version = \"1.22\"\nport = 8080\nstart_command = \"bin/orders\"\n"
+    )
+}
+
+/// `bim deploy` in a repository whose bim.toml names `api_url`, with the token set.
+fn deploy_from(api_url: &str) -> Test {
+    Test::new().file("bim.toml", &bim_toml(api_url)).env("BACKEND_IM_API_TOKEN", TOKEN).args(&[
+        "deploy",
+        "--image",
+        IMAGE,
+        "--request-timeout",
+        "1s",
+    ])
+}
+
+#[test]
+fn a_committed_api_url_gets_no_token_until_the_person_names_or_confirms_its_host() {
+    let fake = FakeBackend::healthy();
+    let url = fake.url();
+    let run = deploy_from(&url).run().code(2).stderr_has("api_url in bim.toml");
+    assert!(run.stderr.contains(&format!("pass --api-url {url}")), "names the flag: {}", run.stderr);
+    let run = deploy_from(&url).args(&["--json"]).run().code(2);
+    assert_eq!(run.json()["error"]["hint"], format!("pass --api-url {url}"));
+    Test::new()
+        .file("bim.toml", &bim_toml(&url))
+        .env("BACKEND_IM_API_TOKEN", TOKEN)
+        .args(&["status", "d-1"])
+        .run()
+        .code(2)
+        .stderr_has("--api-url");
+    // Another host confirmed earlier is not this one.
+    let config = tempfile::tempdir().expect("dir");
+    std::fs::write(config.path().join("trusted-hosts"), "http://127.0.0.1:1\n").expect("write");
+    let config_dir = config.path().display().to_string();
+    deploy_from(&url).env("BIM_CONFIG_DIR", &config_dir).run().code(2);
+    assert_eq!(fake.requests().len(), 0, "nothing, and so no token, reached the repository's host");
+
+    // The person names the host: with the flag, in the environment, or confirmed before.
+    deploy_from(&url).args(&["--api-url", &url]).run().code(0);
+    deploy_from(&url).env("BACKEND_IM_API_URL", &url).run().code(0);
+    std::fs::write(config.path().join("trusted-hosts"), format!("# hosts\n{url}\n")).expect("write");
+    deploy_from(&url).env("BIM_CONFIG_DIR", &config_dir).run().code(0);
+    let posts: Vec<_> = fake.requests().into_iter().filter(|r| r.method == "POST").collect();
+    assert_eq!(posts.len(), 3);
+    assert!(posts.iter().all(|r| r.header("authorization") == Some(format!("Bearer {TOKEN}").as_str())));
+}
+
+#[test]
+fn a_person_confirms_a_committed_api_url_once_at_a_terminal() {
+    let fake = FakeBackend::healthy();
+    let config = tempfile::tempdir().expect("dir");
+    let repo = deploy_from(&fake.url()).env("BIM_CONFIG_DIR", &config.path().display().to_string());
+    let at_terminal = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bim"));
+        command
+            .args(["deploy", "--image", IMAGE])
+            .current_dir(repo.path())
+            .env("BIM_CONFIG_DIR", config.path())
+            .env("BACKEND_IM_API_TOKEN", TOKEN)
+            .env_remove("BACKEND_IM_API_URL");
+        crate::interactive::Terminal::spawn(command)
+    };
+    let mut declined = at_terminal();
+    let shown = declined.answer("Trust this host?", "n");
+    assert!(shown.contains(&fake.url()), "the prompt names the host: {shown}");
+    let (code, rest) = declined.finish();
+    assert_eq!(code, 2, "{rest}");
+    assert!(rest.contains("not confirmed"), "{rest}");
+    assert_eq!(fake.requests().len(), 0);
+
+    let mut confirmed = at_terminal();
+    confirmed.answer("Trust this host?", "y");
+    let (code, rest) = confirmed.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert_eq!(fake.count("POST"), 1);
+    let trusted = std::fs::read_to_string(config.path().join("trusted-hosts")).expect("remembered");
+    assert!(trusted.lines().any(|l| l == fake.url()), "{trusted}");
+    // Remembered: later runs, with no terminal, need no flag.
+    repo.run().code(0);
+    assert_eq!(fake.count("POST"), 2);
+}
+
+#[test]
+fn a_token_the_server_echoes_is_never_shown() {
+    let echo = format!("invalid credentials (Authorization: Bearer {TOKEN}; token {TOKEN})");
+    let said = echo.clone();
+    let rejected = FakeBackend::start(move |_, _| Reply::json(422, json!({"error": said})));
+    let said = echo.clone();
+    let plain = FakeBackend::start(move |_, _| Reply::raw(400, &said));
+    let said = echo.clone();
+    let failed = FakeBackend::start(move |r, _| match r.method.as_str() {
+        "POST" => Reply::json(201, json!({"id": "d-6", "status": "building"})),
+        _ => Reply::json(200, json!({"id": "d-6", "status": "failed", "error": said})),
+    });
+    for (fake, code) in [(&rejected, 9), (&plain, 9), (&failed, 7)] {
+        for json in [false, true] {
+            let extra: &[&str] = if json { &["--wait", "--json"] } else { &["--wait"] };
+            let run = deploy(fake, extra).code(code);
+            assert_no_token(&run);
+            assert!(format!("{}{}", run.stdout, run.stderr).contains("[redacted]"), "{}", run.stderr);
+        }
+        let run = Test::new()
+            .env("BACKEND_IM_API_URL", &fake.url())
+            .env("BACKEND_IM_API_TOKEN", TOKEN)
+            .args(&["status", "d-6", "--json"])
+            .run();
+        assert_no_token(&run);
+    }
+}
+
+#[test]
+fn server_text_loses_its_escapes_and_a_huge_reply_is_cut() {
+    let fake = FakeBackend::start(|_, _| {
+        Reply::json(422, json!({"error": "\u{1b}[2J\u{1b}]0;pwned\u{7}image \u{1b}[31mmissing\u{1b}[0m\r"}))
+    });
+    let run = deploy(&fake, &[]).code(9).stderr_has("rejected the request: image missing\n");
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\r', '\u{7}']) && !run.stderr.contains("pwned"),
+        "{:?}",
+        run.stderr
+    );
+    let fake = FakeBackend::start(|_, _| Reply::raw(400, "\u{1b}[31mbad\u{1b}[0m request"));
+    let run = deploy(&fake, &[]).code(9).stderr_has("bad request");
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+
+    // 5 MB: a JSON error, a plain body, and a deployment whose reason is that long.
+    let huge = "no ".repeat((5 << 20) / 3);
+    let said = huge.clone();
+    let rejected = FakeBackend::start(move |_, _| Reply::json(422, json!({"error": said})));
+    let said = huge.clone();
+    let plain = FakeBackend::start(move |_, _| Reply::raw(400, &said));
+    for fake in [&rejected, &plain] {
+        let run = deploy(fake, &[]).code(9).stderr_has("… (cut)");
+        assert!(run.stderr.len() < 6_000, "{} bytes on stderr", run.stderr.len());
+    }
+    let said = huge.clone();
+    let failed = FakeBackend::start(move |_, _| {
+        Reply::json(201, json!({"id": "d-7", "status": "failed", "error": said}))
+    });
+    let run = deploy(&failed, &["--wait"]).code(9).stderr_has("answered with more than 1024 KiB");
+    assert!(run.stderr.len() < 1_000, "{} bytes on stderr", run.stderr.len());
 }

@@ -1,4 +1,5 @@
-//! The interactive `bim init`, driven through a real pseudo-terminal with expectrl.
+//! The interactive `bim init`, driven through a real pseudo-terminal with expectrl. Other
+//! commands' prompts use `Terminal` from here too.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,21 +13,27 @@ use crate::harness::Test;
 const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
-struct Terminal {
+pub(crate) struct Terminal {
     session: expectrl::session::OsSession,
 }
 
 impl Terminal {
     fn start(root: &Path, extra: &[&str]) -> Terminal {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bim"));
-        command.arg("init").args(extra).current_dir(root).env("TERM", "xterm").env("NO_COLOR", "1");
+        command.arg("init").args(extra).current_dir(root);
+        Terminal::spawn(command)
+    }
+
+    /// Any bim command, in a pseudo-terminal.
+    pub(crate) fn spawn(mut command: Command) -> Terminal {
+        command.env("TERM", "xterm").env("NO_COLOR", "1");
         let mut session = Session::spawn(command).expect("spawn in a pty");
         session.set_expect_timeout(Some(Duration::from_secs(20)));
         Terminal { session }
     }
 
     /// Waits for `prompt`, then types `keys`.
-    fn answer(&mut self, prompt: &str, keys: &str) -> String {
+    pub(crate) fn answer(&mut self, prompt: &str, keys: &str) -> String {
         let seen = self.session.expect(prompt).unwrap_or_else(|e| panic!("no prompt {prompt:?}: {e}"));
         std::thread::sleep(Duration::from_millis(100));
         self.session.send(keys).expect("send");
@@ -34,7 +41,7 @@ impl Terminal {
     }
 
     /// Reads to the end and returns the exit code.
-    fn finish(mut self) -> (i32, String) {
+    pub(crate) fn finish(mut self) -> (i32, String) {
         // At end of file everything still unread is the match itself.
         let rest = match self.session.expect(Eof) {
             Ok(c) => String::from_utf8_lossy(c.as_bytes()).into_owned(),

@@ -55,6 +55,48 @@ fn deploy_waits_until_live_against_the_fake_backend_and_never_shows_the_token() 
     assert_eq!(fake.requests()[0].header("authorization"), Some(format!("Bearer {token}").as_str()));
 }
 
+#[test]
+fn deploy_and_status_send_no_token_to_a_committed_host_and_never_show_an_echoed_one() {
+    let token = "bim-mcp-secret-token-123";
+    let echo = format!("refused: Authorization: Bearer {token}");
+    let said = echo.clone();
+    let fake = crate::fake_backend::FakeBackend::start(move |r, _| match r.method.as_str() {
+        "POST" => {
+            crate::fake_backend::Reply::json(201, json!({"id": "d-1", "status": "failed", "error": said}))
+        }
+        _ => crate::fake_backend::Reply::json(422, json!({"error": said})),
+    });
+    let repo = Test::new().file("bim.toml", &crate::deploy::bim_toml(&fake.url()));
+    let path = repo.path().display().to_string();
+    let config = tempfile::tempdir().expect("dir");
+    let config_dir = config.path().display().to_string();
+    let deploy = json!({"path": path, "image": "ghcr.io/acme/api:1", "timeout": "30s"});
+    let status = json!({"path": path, "id": "d-1"});
+    runtime().block_on(async {
+        let client = client_with(&[("BACKEND_IM_API_TOKEN", token), ("BIM_CONFIG_DIR", &config_dir)]).await;
+        // The host comes from the repository: refused, whatever the agent does.
+        for (tool, args) in [("deploy", &deploy), ("status", &status)] {
+            let refused = client.call_tool(call(tool, args.clone())).await.expect("a tool result");
+            let all = serde_json::to_string(&refused).expect("result");
+            assert_eq!(refused.is_error, Some(true), "{all}");
+            assert!(all.contains("--api-url") && all.contains("api_url in bim.toml"), "{all}");
+        }
+        assert_eq!(fake.requests().len(), 0, "no request, so no token, reached the repository's host");
+
+        // Confirmed by the person earlier: used, and the server's echo is redacted.
+        std::fs::write(config.path().join("trusted-hosts"), format!("{}\n", fake.url())).expect("write");
+        for (tool, args) in [("deploy", &deploy), ("status", &status)] {
+            let result = client.call_tool(call(tool, args.clone())).await.expect("a tool result");
+            let all = serde_json::to_string(&result).expect("result");
+            assert_eq!(result.is_error, Some(true), "{all}");
+            assert!(!all.contains(token) && all.contains("[redacted]"), "{tool}: {all}");
+        }
+        client.cancel().await.expect("close");
+    });
+    assert_eq!(fake.requests().len(), 2);
+    assert_eq!(fake.requests()[0].header("authorization"), Some(format!("Bearer {token}").as_str()));
+}
+
 fn call(name: &'static str, args: Value) -> CallToolRequestParams {
     CallToolRequestParams::new(name).with_arguments(args.as_object().expect("object").clone())
 }
