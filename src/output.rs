@@ -224,13 +224,23 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
     }
     writeln!(out, "  bim run --check   # build the image and see it answer here before you push")?;
     writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
-    let workflow = report.files.iter().find(|f| f.kind == crate::ownership::FileKind::Workflow);
-    match workflow {
-        Some(file) if file.action != crate::apply::Action::Skipped => writeln!(
+    let workflows: Vec<&str> = report
+        .files
+        .iter()
+        .filter(|f| {
+            f.kind == crate::ownership::FileKind::Workflow && f.action != crate::apply::Action::Skipped
+        })
+        .map(|f| f.path.as_str())
+        .collect();
+    let named = match workflows.as_slice() {
+        [one] => one.to_string(),
+        several => format!("{} workflows, one per service", several.len()),
+    };
+    match workflows.first() {
+        Some(_) => writeln!(
             out,
-            "The next push to {} tests, builds, pushes and deploys ({}).",
+            "The next push to {} tests, builds, pushes and deploys ({named}).",
             style(&report.answers.branch).bold(),
-            file.path
         ),
         _ => writeln!(
             out,

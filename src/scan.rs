@@ -2,6 +2,11 @@
 //! hidden files included, dependency folders pruned, depth-capped) into a `Snapshot` of
 //! names; detectors then ask the snapshot for the few files they need, which it
 //! reads on first use and keeps.
+//!
+//! Symbolic links are not followed, inside the repository or out: a link is neither a
+//! file nor a folder to the walk, so nothing behind one is listed or read, and a link
+//! cannot make the walk loop. (Files bim reads back to write, such as `.env.example`,
+//! are read through `safe_path`, which refuses links outright.)
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;

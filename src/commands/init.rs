@@ -90,6 +90,15 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         prepared.snapshot.git_branch(),
     )?;
     let files = decide(&prepared, &answers, options.force)?;
+    let mut prepared = prepared;
+    let workflows = files.iter().filter(|f| f.kind == crate::plan::FileKind::Workflow).count();
+    if workflows > 1 {
+        prepared.notes.push(format!(
+            "one workflow for all {workflows} services would be over {} KB, more than GitHub runs: \
+             bim writes one workflow per service instead (.github/workflows/backend-im-<app>.yml)",
+            crate::plan::WORKFLOW_LIMIT / 1000
+        ));
+    }
     let mut declined = false;
     if let Some(prompter) = prompter
         && !options.dry_run

@@ -64,13 +64,28 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
             files.push(docs::env_example(service));
         }
     }
+    let mut workflow_named = workflow_path(snap);
     if files_on.workflow {
-        files.push(PlannedFile {
-            path: workflow_path(snap),
-            kind: FileKind::Workflow,
-            ownership: Ownership::Whole,
-            contents: templates.render("github/deploy.yml.tera", &workflow::context(config, snap))?,
-        });
+        let whole = templates.render(WORKFLOW_TEMPLATE, &workflow::context(config, snap))?;
+        if whole.len() <= WORKFLOW_LIMIT {
+            files.push(PlannedFile {
+                path: workflow_path(snap),
+                kind: FileKind::Workflow,
+                ownership: Ownership::Whole,
+                contents: whole,
+            });
+        } else {
+            // GitHub would not run it at all: one workflow per service instead.
+            workflow_named = format!("{WORKFLOW_DIR}/backend-im-<app>.yml");
+            for (app, context) in workflow::contexts_per_service(config, snap) {
+                files.push(PlannedFile {
+                    path: format!("{WORKFLOW_DIR}/backend-im-{app}.yml"),
+                    kind: FileKind::Workflow,
+                    ownership: Ownership::Whole,
+                    contents: templates.render(WORKFLOW_TEMPLATE, &context)?,
+                });
+            }
+        }
     }
     if files_on.dependabot {
         files.push(PlannedFile {
@@ -84,7 +99,7 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
         files.push(compose::plan(config, templates)?);
     }
     if files_on.readme {
-        files.push(docs::readme(config, templates, &workflow_path(snap))?);
+        files.push(docs::readme(config, templates, &workflow_named)?);
     }
     if config.services.iter().any(|s| !s.env_vars.is_empty()) {
         files.push(docs::gitignore());
@@ -123,6 +138,11 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
 /// `deploy.yml` never blocks it. A repository bim set up before, under `deploy.yml`, keeps
 /// that file, so it never runs two deploy workflows.
 pub const WORKFLOW: &str = ".github/workflows/backend-im.yml";
+const WORKFLOW_DIR: &str = ".github/workflows";
+const WORKFLOW_TEMPLATE: &str = "github/deploy.yml.tera";
+/// The largest workflow file bim writes as one: GitHub refuses to run one over 512 KiB,
+/// and this keeps a margin for a person's additions.
+pub const WORKFLOW_LIMIT: usize = 500 * 1000;
 const OLD_WORKFLOW: &str = ".github/workflows/deploy.yml";
 
 pub fn workflow_path(snap: &Snapshot) -> String {

@@ -68,6 +68,8 @@ struct PlatformRow {
 #[derive(Serialize)]
 pub struct WorkflowContext {
     header: String,
+    /// The workflow's name in GitHub's list: `Deploy`, or `Deploy APP` for one of several.
+    name: String,
     branch: String,
     /// `ghcr`, `dockerhub` or `host`.
     registry: &'static str,
@@ -137,8 +139,30 @@ pub struct WorkflowService {
 
 pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
     let several = config.services.len() > 1;
+    let mut context = shared_context(config);
+    context.services = config.services.iter().map(|s| service(s, &config.registry, several, snap)).collect();
+    context
+}
+
+/// One workflow per service, each named for its app: for a repository whose one workflow
+/// would be too large for GitHub to run. Images keep the names they have in one workflow.
+pub fn contexts_per_service(config: &Config, snap: &Snapshot) -> Vec<(String, WorkflowContext)> {
+    config
+        .services
+        .iter()
+        .map(|s| {
+            let mut context = shared_context(config);
+            context.name = format!("Deploy {}", s.app);
+            context.services = vec![service(s, &config.registry, true, snap)];
+            (s.app.clone(), context)
+        })
+        .collect()
+}
+
+fn shared_context(config: &Config) -> WorkflowContext {
     WorkflowContext {
         header: header("#"),
+        name: "Deploy".into(),
         branch: config.branch.clone(),
         registry: match config.registry {
             Registry::Ghcr => "ghcr",
@@ -174,7 +198,7 @@ pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
         scan_fail_on: config.pipeline.scan_fail_on.to_string(),
         scan_only_fixed: config.pipeline.scan_only_fixed,
         attest: config.pipeline.attest,
-        services: config.services.iter().map(|s| service(s, &config.registry, several, snap)).collect(),
+        services: Vec::new(),
     }
 }
 

@@ -414,3 +414,32 @@ fn a_workspace_folder_with_a_space_is_copied_as_one_path() {
     assert!(dockerfile.contains("COPY apps/web/package.json apps/web/"), "plain paths keep the plain form");
     assert!(tools::lint_dockerfile(&run.dir.path().join("apps/web/Dockerfile")).is_empty());
 }
+
+#[test]
+fn a_workflow_too_large_for_github_becomes_one_per_service() {
+    let mut test = Test::new()
+        .file("package.json", r#"{"name":"root","private":true,"workspaces":["apps/*"]}"#)
+        .file("package-lock.json", r#"{"lockfileVersion":3}"#);
+    for i in 0..100 {
+        test = test
+            .file(&format!("apps/s{i}/package.json"), &format!(r#"{{"name":"s{i}","scripts":{{"start":"node index.js"}},"dependencies":{{"express":"4"}}}}"#))
+            .file(&format!("apps/s{i}/index.js"), SERVER);
+    }
+    let run = test.args(&["init", "--yes", "--color", "never"]).run().code(0);
+    assert!(run.stdout.contains("more than GitHub runs"), "{}", run.stdout);
+    assert!(!run.exists(".github/workflows/backend-im.yml"), "no single workflow GitHub would refuse");
+    let dir = run.dir.path().join(".github/workflows");
+    let workflows: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("workflows").map(|e| e.expect("entry").path()).collect();
+    assert_eq!(workflows.len(), 100);
+    for workflow in &workflows {
+        let size = std::fs::metadata(workflow).expect("size").len();
+        assert!(size < 500_000, "{}: {size}", workflow.display());
+    }
+    let one = dir.join("backend-im-s7.yml");
+    assert!(std::fs::read_to_string(&one).expect("read").contains("name: Deploy s7\n"));
+    assert!(tools::lint_workflow(&one).is_empty(), "{:?}", tools::lint_workflow(&one));
+    assert!(run.read("README.md").contains("backend-im-<app>.yml"));
+    let root = run.dir.path().display().to_string();
+    Test::new().args(&["check", &root]).run().code(0);
+}
