@@ -167,6 +167,28 @@ fn mcp_install_adds_bim_beside_the_other_servers_and_refuses_broken_json() {
     assert_eq!(config["mcpServers"]["bim"]["command"], "bim");
 }
 
+/// A `~/.claude.json` kept in a dotfiles folder and linked into HOME stays a link: bim
+/// writes the file it points at.
+#[test]
+fn mcp_install_for_the_user_writes_through_a_symlinked_claude_json() {
+    let home = Test::new().file("dotfiles/claude.json", "\u{feff}{\"numStartups\":3}");
+    std::os::unix::fs::symlink("dotfiles/claude.json", home.path().join(".claude.json")).expect("link");
+    let home_dir = home.path().display().to_string();
+    let run = home.env("HOME", &home_dir).args(&["mcp", "install", "--scope", "user"]).run().code(0);
+    let link = run.dir.path().join(".claude.json");
+    let meta = std::fs::symlink_metadata(&link).expect("lstat");
+    assert!(meta.file_type().is_symlink(), "~/.claude.json is still a link");
+    assert_eq!(std::fs::read_link(&link).expect("readlink"), std::path::Path::new("dotfiles/claude.json"));
+    let config: Value = serde_json::from_str(&run.read("dotfiles/claude.json")).expect("JSON");
+    assert_eq!(config["numStartups"], 3, "read through the link, byte order mark and all");
+    assert_eq!(config["mcpServers"]["bim"]["command"], "bim");
+    let leftovers: Vec<_> = std::fs::read_dir(run.dir.path().join("dotfiles"))
+        .expect("dotfiles")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left beside it: {leftovers:?}");
+}
+
 #[test]
 fn the_skill_has_portable_frontmatter_and_a_persons_skill_is_left_alone() {
     let run = Test::new().args(&["skill", "install"]).run().code(0);
