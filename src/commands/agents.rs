@@ -81,7 +81,13 @@ fn write_through(home: &Path, decision: &Decision) -> Result<(), Error> {
     if !is_link {
         return apply::write(home, std::slice::from_ref(decision));
     }
-    let real = std::fs::canonicalize(&link).map_err(|e| Error::io(&link, e))?;
+    let real = std::fs::canonicalize(&link).map_err(|e| Error::Usage {
+        message: format!(
+            "{} is a symlink that cannot be followed ({e}); create the file it points to, or remove the link",
+            link.display()
+        ),
+        flag: None,
+    })?;
     let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
         return Err(Error::Internal(format!("{} resolves to no file", link.display())));
     };

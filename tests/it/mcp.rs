@@ -208,6 +208,14 @@ fn mcp_install_for_the_user_writes_through_a_symlinked_claude_json() {
         .map(|e| e.expect("entry").file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left beside it: {leftovers:?}");
+
+    // A link to nothing is not replaced by a plain file.
+    let home = Test::new();
+    std::os::unix::fs::symlink("gone/claude.json", home.path().join(".claude.json")).expect("link");
+    let home_dir = home.path().display().to_string();
+    let run = home.env("HOME", &home_dir).args(&["mcp", "install", "--scope", "user"]).run();
+    let run = run.code(2).stderr_has("is a symlink that cannot be followed");
+    assert!(std::fs::symlink_metadata(run.dir.path().join(".claude.json")).expect("lstat").is_symlink());
 }
 
 #[test]
