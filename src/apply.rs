@@ -300,14 +300,17 @@ fn readme_title(root: &Path) -> String {
 
 /// Replaces the text between the markers, or appends the section when there is none.
 fn replace_section(existing: &str, section: &str, path: &str) -> Result<String, Error> {
-    let begin = existing.find(README_BEGIN);
-    let end = existing.find(README_END);
-    match (begin, end) {
-        (Some(b), Some(e)) if e > b => {
-            let after = e + README_END.len();
-            let after = if existing[after..].starts_with('\n') { after + 1 } else { after };
-            Ok(format!("{}{}{}", &existing[..b], section, &existing[after..]))
-        }
+    let (begin, end, open_fence) = marker_lines(existing);
+    match (begin.map(|r| r.start), end) {
+        (Some(b), Some(e)) => Ok(format!("{}{}{}", &existing[..b], section, &existing[e.end..])),
+        // Appended inside it, the section would be code, and never found again.
+        (None, None) if let Some(f) = open_fence => Err(Error::broken(
+            path,
+            format!(
+                "its code fence at line {} is never closed, so bim's section would land inside it; close the fence",
+                crate::manifest::line_of(existing, f)
+            ),
+        )),
         (None, None) => {
             let sep = if existing.is_empty() || existing.ends_with("\n\n") {
                 ""
@@ -329,10 +332,57 @@ fn replace_section(existing: &str, section: &str, path: &str) -> Result<String, 
             path,
             format!(
                 "it has {README_END} at line {} but no {README_BEGIN} before it; add the begin marker or remove the end marker",
-                crate::manifest::line_of(existing, e)
+                crate::manifest::line_of(existing, e.start)
             ),
         )),
     }
+}
+
+/// A line's byte range in the text, its newline included.
+type Line = std::ops::Range<usize>;
+
+/// The lines of the first begin marker and of the first end marker after it (or anywhere,
+/// when there is no begin), and where a fence still open at the end starts. Only a marker
+/// alone on its line counts, outside fenced and indented code: a README that documents the
+/// markers must not have its text taken for bim's section.
+fn marker_lines(text: &str) -> (Option<Line>, Option<Line>, Option<usize>) {
+    let (mut begin, mut end, mut first_end) = (None, None, None);
+    // The open fence's character, length and offset: it closes on a line of at least as many.
+    let mut fence: Option<(char, usize, usize)> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let range = at..at + line.len();
+        at += line.len();
+        let trimmed = line.trim();
+        let run = |c: char| trimmed.chars().take_while(|&x| x == c).count();
+        if let Some((c, n, _)) = fence {
+            if run(c) >= n && trimmed.trim_start_matches(c).is_empty() {
+                fence = None;
+            }
+            continue;
+        }
+        // Any indentation opens a fence (one in a list item is still code): a real marker
+        // missed only means a second section is appended, a fenced one taken would be
+        // overwritten.
+        if let Some(c) = ['`', '~'].into_iter().find(|&c| run(c) >= 3) {
+            fence = Some((c, run(c), range.start));
+            continue;
+        }
+        if line.starts_with("    ") || line.starts_with('\t') {
+            continue;
+        }
+        if trimmed == README_BEGIN && begin.is_none() {
+            begin = Some(range);
+        } else if trimmed == README_END {
+            first_end.get_or_insert(range.clone());
+            if begin.is_some() {
+                end = Some(range);
+                break;
+            }
+        }
+    }
+    let end = if begin.is_some() { end } else { first_end };
+    (begin, end, fence.map(|(_, _, at)| at))
 }
 
 /// Adds the entries of `rendered` that `existing` lacks, with their comments, after the
@@ -421,5 +471,42 @@ mod tests {
         let broken =
             replace_section(&format!("x\n{README_BEGIN}\n"), &section, "README.md").expect_err("must fail");
         assert!(broken.to_string().contains("line 2"), "{broken}");
+    }
+
+    #[test]
+    fn markers_in_code_fences_or_inline_code_are_documentation_not_bims_section() {
+        let section = format!("{README_BEGIN}\nnew\n{README_END}\n");
+        for fence in ["```", "~~~~"] {
+            let existing = format!(
+                "# T\n\nbim owns this part:\n\n{fence}markdown\n{README_BEGIN}\nmine\n{README_END}\n{fence}\n"
+            );
+            let new = replace_section(&existing, &section, "README.md").expect("ok");
+            assert_eq!(new, format!("{existing}\n{section}"), "appended after the fenced text");
+        }
+        let inline = format!("# T\n\nSee `{README_BEGIN}` and `{README_END}` below.\n");
+        let new = replace_section(&inline, &section, "README.md").expect("ok");
+        assert_eq!(new, format!("{inline}\n{section}"));
+        let indented = format!("# T\n\n    {README_BEGIN}\n    {README_END}\n");
+        let new = replace_section(&indented, &section, "README.md").expect("ok");
+        assert_eq!(new, format!("{indented}\n{section}"), "an indented code block is code too");
+    }
+
+    #[test]
+    fn the_real_markers_are_found_after_documented_ones() {
+        let section = format!("{README_BEGIN}\nnew\n{README_END}\n");
+        let docs = format!("```\n{README_BEGIN}\n```\n\n```\n{README_END}\n```\n");
+        let existing = format!("# T\n{docs}\n{README_BEGIN}\nold\n{README_END}\nafter\n");
+        assert_eq!(
+            replace_section(&existing, &section, "README.md").expect("ok"),
+            format!("# T\n{docs}\n{section}after\n")
+        );
+        // A begin marker whose only end is in a fence is still a broken section.
+        let broken = format!("x\n{README_BEGIN}\n```\n{README_END}\n```\n");
+        let error = replace_section(&broken, &section, "README.md").expect_err("must fail");
+        assert!(error.to_string().contains("line 2"), "{error}");
+        // Appended after a fence never closed, the section would be code on every run.
+        let open = format!("# T\n\n```\n{README_BEGIN}\n");
+        let error = replace_section(&open, &section, "README.md").expect_err("must fail");
+        assert!(error.to_string().contains("fence at line 3 is never closed"), "{error}");
     }
 }

@@ -23,8 +23,15 @@ pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Arc<FileText>>, Error> 
     if file.lossy {
         return Err(Error::broken(rel, "it is not valid UTF-8"));
     }
+    // Editors on Windows save UTF-8 with a byte order mark, which serde_json refuses.
+    if let Some(rest) = file.text.strip_prefix(BOM) {
+        return Ok(Some(Arc::new(FileText { text: rest.to_string(), ..*file })));
+    }
     Ok(Some(file))
 }
+
+/// The byte order mark some editors put at the start of a UTF-8 file.
+pub const BOM: char = '\u{feff}';
 
 pub fn json(snap: &Snapshot, rel: &str) -> Result<Option<serde_json::Value>, Error> {
     let Some(file) = text(snap, rel)? else {

@@ -4,8 +4,14 @@
 //! short text, kept well under an agent's token limits; a failure is a tool error that
 //! says what to pass, never a dead server. Tokio lives here only: the rest of bim is
 //! synchronous.
+//!
+//! The client is not trusted: every line is checked before rmcp reads it (`lines`), and
+//! every tool's `path` must resolve inside the folder the server was started in.
 
-use std::path::PathBuf;
+mod lines;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -27,7 +33,7 @@ const MAX_REASON_CHARS: usize = 2_000;
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct PathArgs {
-    /// The repository (default: the server's working folder)
+    /// The repository (default: the server's working folder; it must be inside that folder)
     #[serde(default)]
     pub path: Option<String>,
 }
@@ -35,7 +41,7 @@ pub struct PathArgs {
 /// The answers `plan` and `init` take, as `bim init`'s flags do.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct InitArgs {
-    /// The repository (default: the server's working folder)
+    /// The repository (default: the server's working folder; it must be inside that folder)
     #[serde(default)]
     pub path: Option<String>,
     /// Set up only these services (paths or app names)
@@ -84,7 +90,7 @@ pub struct InitArgs {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct DeployArgs {
-    /// The repository, for its bim.toml (default: the server's working folder)
+    /// The repository, for its bim.toml (default: the server's working folder; it must be inside that folder)
     #[serde(default)]
     pub path: Option<String>,
     /// The image to deploy, e.g. ghcr.io/acme/api:sha-1234567
@@ -98,7 +104,7 @@ pub struct DeployArgs {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct RunArgs {
-    /// The repository (default: the server's working folder)
+    /// The repository (default: the server's working folder; it must be inside that folder)
     #[serde(default)]
     pub path: Option<String>,
     /// The service, where bim.toml has several (its path or app name)
@@ -111,15 +117,36 @@ pub struct RunArgs {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct StatusArgs {
-    /// The repository, for its bim.toml (default: the server's working folder)
+    /// The repository, for its bim.toml (default: the server's working folder; it must be inside that folder)
     #[serde(default)]
     pub path: Option<String>,
     /// The deployment id `deploy` returned
     pub id: String,
 }
 
-fn folder(path: &Option<String>) -> PathBuf {
-    PathBuf::from(path.as_deref().unwrap_or("."))
+/// The folder a tool's `path` names, resolved (symlinks and `..` too) and refused unless
+/// it is `root` or inside it: an agent, or a prompt injected into one, must not reach
+/// beyond the folder it was given.
+fn confine(root: &Path, path: &Option<String>) -> Result<PathBuf, Error> {
+    let Some(given) = path else {
+        return Ok(root.to_path_buf());
+    };
+    let joined = root.join(given);
+    let real = std::fs::canonicalize(&joined).map_err(|_| Error::NotADirectory(joined))?;
+    if !real.starts_with(root) {
+        return Err(Error::Usage {
+            message: format!(
+                "path {given} is outside the folder this MCP server serves, {} (it resolves to {})",
+                root.display(),
+                real.display()
+            ),
+            flag: Some(format!(
+                "a path inside {}, or start `bim mcp` in a folder that holds it",
+                root.display()
+            )),
+        });
+    }
+    Ok(real)
 }
 
 /// A tool's answer: the data as structured content, and a line of text for people.
@@ -198,9 +225,9 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
 }
 
 /// `init`'s report, with the diff of what changes (cut to a size an agent can read).
-fn init_report(args: &InitArgs, dry_run: bool) -> Result<(Value, String), Error> {
+fn init_report(root: &Path, args: &InitArgs, dry_run: bool) -> Result<(Value, String), Error> {
     let options = commands::init::InitOptions {
-        path: folder(&args.path),
+        path: confine(root, &args.path)?,
         overrides: overrides(args)?,
         dry_run,
         force: args.force,
@@ -249,12 +276,18 @@ fn connection() -> commands::deploy::Connection {
 pub struct Bim {
     #[allow(dead_code, reason = "read by the tool_handler macro")]
     tool_router: ToolRouter<Self>,
+    /// The folder the server was started in, resolved: no tool reaches outside it.
+    root: Arc<PathBuf>,
 }
 
 #[tool_router]
 impl Bim {
-    fn new() -> Self {
-        Bim { tool_router: Self::tool_router() }
+    fn new(root: PathBuf) -> Self {
+        Bim { tool_router: Self::tool_router(), root: Arc::new(root) }
+    }
+
+    fn folder(&self, path: &Option<String>) -> Result<PathBuf, Error> {
+        confine(&self.root, path)
     }
 
     #[tool(
@@ -262,7 +295,7 @@ impl Bim {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn detect(&self, Parameters(args): Parameters<PathArgs>) -> Result<CallToolResult, ErrorData> {
-        run(commands::detect::run(&folder(&args.path)).and_then(|detection| {
+        run(self.folder(&args.path).and_then(|path| commands::detect::run(&path)).and_then(|detection| {
             let summary = detection
                 .services
                 .iter()
@@ -278,7 +311,7 @@ impl Bim {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn plan(&self, Parameters(args): Parameters<InitArgs>) -> Result<CallToolResult, ErrorData> {
-        run(init_report(&args, true))
+        run(init_report(&self.root, &args, true))
     }
 
     #[tool(
@@ -291,7 +324,7 @@ impl Bim {
         )
     )]
     async fn init(&self, Parameters(args): Parameters<InitArgs>) -> Result<CallToolResult, ErrorData> {
-        run(init_report(&args, false))
+        run(init_report(&self.root, &args, false))
     }
 
     #[tool(
@@ -299,7 +332,7 @@ impl Bim {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn check(&self, Parameters(args): Parameters<PathArgs>) -> Result<CallToolResult, ErrorData> {
-        run(commands::check::run(&folder(&args.path)).and_then(|report| {
+        run(self.folder(&args.path).and_then(|path| commands::check::run(&path)).and_then(|report| {
             let drifted = report.files.iter().filter(|f| f.changes()).count();
             let summary = if report.in_sync {
                 "every generated file matches bim.toml".to_string()
@@ -320,12 +353,13 @@ impl Bim {
         )
     )]
     async fn run(&self, Parameters(args): Parameters<RunArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = match timeout_arg(&args.timeout, Duration::from_secs(90), "timeout, e.g. 90s") {
-            Ok(t) => t,
+        let timeout = timeout_arg(&args.timeout, Duration::from_secs(90), "timeout, e.g. 90s");
+        let (path, timeout) = match self.folder(&args.path).and_then(|p| timeout.map(|t| (p, t))) {
+            Ok(checked) => checked,
             Err(e) => return run(Err(e)),
         };
         let options = commands::run::RunOptions {
-            path: folder(&args.path),
+            path,
             service: args.service,
             engine: args.engine,
             check: true,
@@ -350,8 +384,9 @@ impl Bim {
         )
     )]
     async fn deploy(&self, Parameters(args): Parameters<DeployArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = match timeout_arg(&args.timeout, Duration::from_secs(15 * 60), "timeout, e.g. 15m") {
-            Ok(t) => t,
+        let timeout = timeout_arg(&args.timeout, Duration::from_secs(15 * 60), "timeout, e.g. 15m");
+        let (path, timeout) = match self.folder(&args.path).and_then(|p| timeout.map(|t| (p, t))) {
+            Ok(checked) => checked,
             Err(e) => return run(Err(e)),
         };
         let options = commands::deploy::DeployOptions {
@@ -364,7 +399,7 @@ impl Bim {
             timeout,
             poll_interval: Duration::from_secs(3),
             connection: connection(),
-            path: folder(&args.path),
+            path,
         };
         run(commands::deploy::deploy(&options, None, &mut |_| {}).and_then(|deployment| {
             let mut value = value(&deployment)?;
@@ -390,7 +425,10 @@ impl Bim {
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn status(&self, Parameters(args): Parameters<StatusArgs>) -> Result<CallToolResult, ErrorData> {
-        run(commands::deploy::status(&args.id, &connection(), &folder(&args.path), None).and_then(|d| {
+        let status = self
+            .folder(&args.path)
+            .and_then(|path| commands::deploy::status(&args.id, &connection(), &path, None));
+        run(status.and_then(|d| {
             let summary = format!("deployment {} {}", d.id, d.status.as_str());
             Ok((value(&d)?, summary))
         }))
@@ -409,18 +447,36 @@ impl ServerHandler for Bim {
     }
 }
 
-/// Serves MCP on stdin and stdout until the client closes them.
+/// Bytes in flight between the line layer and rmcp, each way.
+const PIPE_BYTES: usize = 64 * 1024;
+
+/// Serves MCP on stdin and stdout until the client closes them. The tools reach only the
+/// folder it was started in.
 pub fn serve() -> Result<(), Error> {
+    let here = std::env::current_dir().and_then(std::fs::canonicalize);
+    let root = here.map_err(|e| Error::Internal(format!("the MCP server has no working folder: {e}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("could not start the MCP server: {e}")))?;
-    runtime.block_on(async {
-        let service = Bim::new()
-            .serve(rmcp::transport::stdio())
-            .await
-            .map_err(|e| Error::Internal(format!("MCP: {e}")))?;
+    let served = runtime.block_on(async {
+        let out = Arc::new(tokio::sync::Mutex::new(tokio::io::stdout()));
+        let (to_server, server_in) = tokio::io::duplex(PIPE_BYTES);
+        let (server_out, from_server) = tokio::io::duplex(PIPE_BYTES);
+        tokio::spawn(lines::forward_input(tokio::io::stdin(), to_server, out.clone()));
+        let output = tokio::spawn(lines::forward_output(from_server, out));
+        let service = match Bim::new(root).serve((server_in, server_out)).await {
+            Ok(service) => service,
+            // A client that leaves before it says hello is no fault of bim's.
+            Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
+            Err(e) => return Err(Error::Internal(format!("MCP: {e}"))),
+        };
         service.waiting().await.map_err(|e| Error::Internal(format!("MCP: {e}")))?;
+        // rmcp's last answers reach stdout before the process ends.
+        let _ = output.await;
         Ok(())
-    })
+    });
+    // A read from stdin cannot be cancelled: do not wait for one when rmcp ended first.
+    runtime.shutdown_background();
+    served
 }

@@ -46,9 +46,11 @@ pub fn install_mcp(root: &Path, command: &str, user: bool) -> Result<Decision, E
     let file = if user { USER_FILE } else { MCP_FILE };
     let old = read(root, file)?;
     let mut config: Value = match &old {
-        Some(text) => serde_json::from_str(text).map_err(|e| {
-            Error::broken(file, format!("invalid JSON: {e}; fix it, or remove it to start afresh"))
-        })?,
+        Some(text) => {
+            serde_json::from_str(text.strip_prefix(crate::manifest::BOM).unwrap_or(text)).map_err(|e| {
+                Error::broken(file, format!("invalid JSON: {e}; fix it, or remove it to start afresh"))
+            })?
+        }
         None => json!({}),
     };
     let Some(object) = config.as_object_mut() else {
@@ -62,8 +64,36 @@ pub fn install_mcp(root: &Path, command: &str, user: bool) -> Result<Decision, E
     let text = serde_json::to_string_pretty(&config).map_err(|e| Error::Internal(e.to_string()))? + "\n";
     let decision =
         decision(file, old, text, "new file: the bim MCP server", "bim's server added; the others kept");
-    apply::write(root, std::slice::from_ref(&decision))?;
+    if user {
+        write_through(root, &decision)?;
+    } else {
+        apply::write(root, std::slice::from_ref(&decision))?;
+    }
     Ok(decision)
+}
+
+/// Writes a file in the home folder; where it is a symlink (dotfiles kept in a repository),
+/// the file it points at is written, atomically beside itself, so the link stays a link.
+/// Only for the user's own files: a repository's link could point anywhere.
+fn write_through(home: &Path, decision: &Decision) -> Result<(), Error> {
+    let link = home.join(&decision.path);
+    let is_link = std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return apply::write(home, std::slice::from_ref(decision));
+    }
+    let real = std::fs::canonicalize(&link).map_err(|e| Error::Usage {
+        message: format!(
+            "{} is a symlink that cannot be followed ({e}); create the file it points to, or remove the link",
+            link.display()
+        ),
+        flag: None,
+    })?;
+    let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
+        return Err(Error::Internal(format!("{} resolves to no file", link.display())));
+    };
+    let mut through = decision.clone();
+    through.path = name.to_string_lossy().into_owned();
+    apply::write(dir, std::slice::from_ref(&through))
 }
 
 /// Writes the Claude Code skill, unless the one there was written by a person, or edited

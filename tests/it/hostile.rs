@@ -76,6 +76,30 @@ fn broken_and_empty_manifests_are_named_with_exit_4() {
     }
 }
 
+/// Editors on Windows save UTF-8 with a byte order mark; the manifest is still good.
+#[test]
+fn manifests_that_start_with_a_byte_order_mark_are_read() {
+    let run = Test::new()
+        .file("package.json", &format!("\u{feff}{APP}"))
+        .file("server.js", SERVER)
+        .args(&["detect", "--json"])
+        .run()
+        .code(0);
+    let service = &run.json()["services"][0];
+    assert_eq!(service["language"], "node", "{service}");
+    assert_eq!(service["framework"], "express", "{service}");
+    assert_eq!(service["start_command"], "node server.js", "{service}");
+
+    let fixture = crate::harness::fixtures_dir().join("rust-axum/Cargo.toml");
+    let cargo = std::fs::read_to_string(fixture).expect("fixture");
+    let run = Test::fixture("rust-axum")
+        .file("Cargo.toml", &format!("\u{feff}{cargo}"))
+        .args(&["detect", "--json"])
+        .run()
+        .code(0);
+    assert_eq!(run.json()["services"][0]["framework"], "axum", "{}", run.stdout);
+}
+
 #[test]
 fn invalid_yaml_is_not_read_as_a_manifest_and_breaks_nothing() {
     let run = Test::new()

@@ -1,10 +1,16 @@
 //! `bim mcp` driven by a real MCP client (rmcp's, over the child's stdio): the tools and
 //! their annotations, structured results, a plan that writes nothing, an init that
 //! writes, and failures that are tool errors naming what to pass, not a dead server.
+//! Then by hand, line by line, with what no real client sends: lines that are not JSON or
+//! far too long, and paths that leave the folder the server was started in.
 
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::ServiceExt;
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::harness::Test;
@@ -17,12 +23,27 @@ async fn client() -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
     client_with(&[]).await
 }
 
+/// A client of `bim mcp` started in `dir`: the folder its tools may reach.
+async fn client_in(dir: &Path) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    spawn(Some(dir), &[]).await
+}
+
 /// A client of `bim mcp` started with these environment variables (and no token otherwise).
 async fn client_with(env: &[(&str, &str)]) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    spawn(None, env).await
+}
+
+async fn spawn(
+    dir: Option<&Path>,
+    env: &[(&str, &str)],
+) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
     let bin = assert_cmd::cargo::cargo_bin("bim");
     let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let transport = TokioChildProcess::new(tokio::process::Command::new(bin).configure(|cmd| {
         cmd.arg("mcp").env_remove("BACKEND_IM_API_TOKEN").env_remove("BACKEND_IM_API_URL");
+        if let Some(dir) = dir {
+            cmd.current_dir(dir);
+        }
         for (k, v) in &env {
             cmd.env(k, v);
         }
@@ -133,7 +154,7 @@ fn plan_writes_nothing_init_writes_and_check_agrees() {
     let repo = Test::fixture("node-express-npm");
     let path = repo.path().display().to_string();
     runtime().block_on(async {
-        let client = client().await;
+        let client = client_in(repo.path()).await;
         let detected = client.call_tool(call("detect", json!({"path": path}))).await.expect("detect");
         let services = &detected.structured_content.clone().expect("structured")["services"];
         assert_eq!(services[0]["language"], "node", "{services}");
@@ -163,7 +184,7 @@ fn failures_are_tool_errors_that_name_what_to_pass_and_the_server_lives_on() {
     let empty = Test::new();
     let path = empty.path().display().to_string();
     runtime().block_on(async {
-        let client = client().await;
+        let client = client_in(empty.path()).await;
         let nothing = client.call_tool(call("detect", json!({"path": path}))).await.expect("a tool result");
         assert_eq!(nothing.is_error, Some(true));
         assert_eq!(nothing.structured_content.clone().expect("structured")["error"]["exit_code"], 3);
@@ -209,6 +230,36 @@ fn mcp_install_adds_bim_beside_the_other_servers_and_refuses_broken_json() {
     assert_eq!(config["mcpServers"]["bim"]["command"], "bim");
 }
 
+/// A `~/.claude.json` kept in a dotfiles folder and linked into HOME stays a link: bim
+/// writes the file it points at.
+#[test]
+fn mcp_install_for_the_user_writes_through_a_symlinked_claude_json() {
+    let home = Test::new().file("dotfiles/claude.json", "\u{feff}{\"numStartups\":3}");
+    std::os::unix::fs::symlink("dotfiles/claude.json", home.path().join(".claude.json")).expect("link");
+    let home_dir = home.path().display().to_string();
+    let run = home.env("HOME", &home_dir).args(&["mcp", "install", "--scope", "user"]).run().code(0);
+    let link = run.dir.path().join(".claude.json");
+    let meta = std::fs::symlink_metadata(&link).expect("lstat");
+    assert!(meta.file_type().is_symlink(), "~/.claude.json is still a link");
+    assert_eq!(std::fs::read_link(&link).expect("readlink"), std::path::Path::new("dotfiles/claude.json"));
+    let config: Value = serde_json::from_str(&run.read("dotfiles/claude.json")).expect("JSON");
+    assert_eq!(config["numStartups"], 3, "read through the link, byte order mark and all");
+    assert_eq!(config["mcpServers"]["bim"]["command"], "bim");
+    let leftovers: Vec<_> = std::fs::read_dir(run.dir.path().join("dotfiles"))
+        .expect("dotfiles")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left beside it: {leftovers:?}");
+
+    // A link to nothing is not replaced by a plain file.
+    let home = Test::new();
+    std::os::unix::fs::symlink("gone/claude.json", home.path().join(".claude.json")).expect("link");
+    let home_dir = home.path().display().to_string();
+    let run = home.env("HOME", &home_dir).args(&["mcp", "install", "--scope", "user"]).run();
+    let run = run.code(2).stderr_has("is a symlink that cannot be followed");
+    assert!(std::fs::symlink_metadata(run.dir.path().join(".claude.json")).expect("lstat").is_symlink());
+}
+
 #[test]
 fn the_skill_has_portable_frontmatter_and_a_persons_skill_is_left_alone() {
     let run = Test::new().args(&["skill", "install"]).run().code(0);
@@ -249,11 +300,12 @@ fn the_skill_has_portable_frontmatter_and_a_persons_skill_is_left_alone() {
     assert!(mine.stdout.contains("skipped"), "{}", mine.stdout);
 }
 
-/// `mcp-inspector --cli bim mcp ARGS`: its exit code and JSON output.
-fn inspector(args: &[&str]) -> (i32, Value) {
+/// `mcp-inspector --cli bim mcp ARGS` run in `dir`: its exit code and JSON output.
+fn inspector(dir: &Path, args: &[&str]) -> (i32, Value) {
     let (node_bin, inspector) = crate::tools::mcp_inspector();
     let path = format!("{}:{}", node_bin.display(), std::env::var("PATH").unwrap_or_default());
     let out = std::process::Command::new(inspector)
+        .current_dir(dir)
         .env("PATH", path)
         .env_remove("BACKEND_IM_API_TOKEN")
         .args(["--cli", env!("CARGO_BIN_EXE_bim"), "mcp"])
@@ -269,30 +321,209 @@ fn inspector(args: &[&str]) -> (i32, Value) {
 
 #[test]
 fn the_mcp_inspector_lists_and_calls_the_tools() {
-    let (code, listed) = inspector(&["--method", "tools/list"]);
+    let fixtures = crate::harness::fixtures_dir();
+    let (code, listed) = inspector(&fixtures, &["--method", "tools/list"]);
     assert_eq!(code, 0, "{listed}");
     let names: Vec<&str> =
         listed["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
     assert_eq!(names.len(), 7, "{names:?}");
-    let fixture = crate::harness::fixtures_dir().join("go-stdlib").display().to_string();
-    let (code, detected) = inspector(&[
-        "--method",
-        "tools/call",
-        "--tool-name",
-        "detect",
-        "--tool-arg",
-        &format!("path={fixture}"),
-    ]);
+    let fixture = fixtures.join("go-stdlib").display().to_string();
+    let (code, detected) = inspector(
+        &fixtures,
+        &["--method", "tools/call", "--tool-name", "detect", "--tool-arg", &format!("path={fixture}")],
+    );
     assert_eq!(code, 0, "{detected}");
     assert_eq!(detected["structuredContent"]["services"][0]["language"], "go", "{detected}");
     let empty = Test::new();
-    let (code, failed) = inspector(&[
-        "--method",
-        "tools/call",
-        "--tool-name",
-        "detect",
-        "--tool-arg",
-        &format!("path={}", empty.path().display()),
-    ]);
+    let (code, failed) = inspector(
+        empty.path(),
+        &[
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "detect",
+            "--tool-arg",
+            &format!("path={}", empty.path().display()),
+        ],
+    );
     assert_eq!(code, 5, "a tool error is the inspector's exit 5: {failed}");
+}
+
+#[test]
+fn every_tool_refuses_a_path_outside_the_servers_folder() {
+    let app = Test::fixture("node-express-npm");
+    let outside = app.path().to_path_buf();
+    let root = Test::fixture("node-express-npm");
+    std::os::unix::fs::symlink(&outside, root.path().join("elsewhere")).expect("link");
+    std::os::unix::fs::symlink(".", root.path().join("here")).expect("link");
+    let temp = outside.parent().and_then(Path::file_name).expect("temp folder").to_string_lossy();
+    let up = format!("../../{temp}/node-express-npm");
+    let far = outside.display().to_string();
+    let root_dir = std::fs::canonicalize(root.path()).expect("root").display().to_string();
+    runtime().block_on(async {
+        let client = client_in(root.path()).await;
+        for path in [None, Some("."), Some("here"), Some(root_dir.as_str())] {
+            let args = path.map_or(json!({}), |p| json!({"path": p}));
+            let inside = client.call_tool(call("detect", args)).await.expect("detect");
+            assert_eq!(inside.is_error, Some(false), "{path:?} is inside: {inside:?}");
+        }
+        for path in [far.as_str(), up.as_str(), "elsewhere", "elsewhere/."] {
+            for (tool, mut args) in [
+                ("detect", json!({})),
+                ("plan", json!({})),
+                ("init", json!({})),
+                ("check", json!({})),
+                ("run", json!({})),
+                ("deploy", json!({"image": "ghcr.io/acme/api:1", "app": "api"})),
+                ("status", json!({"id": "d-1"})),
+            ] {
+                args["path"] = json!(path);
+                let refused = client.call_tool(call(tool, args)).await.expect("a tool result");
+                let text = serde_json::to_string(&refused.content).expect("content");
+                assert_eq!(refused.is_error, Some(true), "{tool} {path}: {text}");
+                assert!(text.contains("outside") && text.contains(&root_dir), "{tool} {path}: {text}");
+                assert!(text.contains(path), "the refusal names the path: {text}");
+            }
+        }
+        client.cancel().await.expect("close");
+    });
+    assert!(!outside.join("Dockerfile").exists() && !outside.join("bim.toml").exists(), "nothing written");
+}
+
+/// `bim mcp` over raw pipes: each line the server prints arrives as parsed JSON.
+struct Raw {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+/// Long enough for a slow machine; a server that never answers fails the test after it.
+const ANSWER_WITHIN: Duration = Duration::from_secs(30);
+
+impl Raw {
+    fn start() -> Raw {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bim"))
+            .arg("mcp")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn bim mcp");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Raw { stdin: child.stdin.take(), child, lines }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).and_then(|()| stdin.flush()).expect("write to bim mcp");
+    }
+
+    /// The next line the server prints, as JSON.
+    fn answer(&self) -> Value {
+        let line = self.lines.recv_timeout(ANSWER_WITHIN).expect("an answer from bim mcp");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not one JSON message ({e}): {line}"))
+    }
+
+    fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
+        let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send(format!("{request}\n").as_bytes());
+        self.answer()
+    }
+
+    fn initialize(&mut self) {
+        let params = json!({
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "1"}
+        });
+        let answer = self.request(1, "initialize", params);
+        assert_eq!(answer["result"]["serverInfo"]["name"], "bim", "{answer}");
+        self.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+    }
+
+    /// Closes stdin and waits for the server to end, as it must.
+    fn close(mut self) -> std::process::ExitStatus {
+        drop(self.stdin.take());
+        let deadline = std::time::Instant::now() + ANSWER_WITHIN;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(std::time::Instant::now() < deadline, "bim mcp did not end when stdin closed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Raw {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn error_of(answer: &Value) -> (i64, &Value) {
+    (answer["error"]["code"].as_i64().unwrap_or_else(|| panic!("not an error: {answer}")), &answer["id"])
+}
+
+#[test]
+fn malformed_lines_get_a_json_rpc_error_and_the_server_serves_on() {
+    let mut server = Raw::start();
+    for bad in [&b"this is not json\n"[..], b"{\"jsonrpc\": \"2.0\", \"method\": \n", b"\xff\xfe\n"] {
+        server.send(bad);
+        let answer = server.answer();
+        assert_eq!(error_of(&answer), (-32700, &Value::Null), "{}: {answer}", String::from_utf8_lossy(bad));
+    }
+    server.initialize();
+    server.send(b"[1, 2, 3]\n");
+    assert_eq!(error_of(&server.answer()), (-32600, &Value::Null));
+    server.send(b"{\"id\": 5, \"method\": \"ping\"}\n");
+    assert_eq!(error_of(&server.answer()), (-32600, &json!(5)), "JSON, but not JSON-RPC 2.0");
+    server.send(b"not json either\n");
+    assert_eq!(error_of(&server.answer()).0, -32700);
+    let tools = server.request(2, "tools/list", json!({}));
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(7), "{tools}");
+    assert!(server.close().success());
+
+    // A client that sends only garbage and leaves: answered, and the server ends cleanly.
+    let mut early = Raw::start();
+    early.send(b"garbage\n");
+    assert_eq!(error_of(&early.answer()).0, -32700);
+    assert!(early.close().success());
+}
+
+#[test]
+fn an_oversized_line_is_refused_before_it_ends_and_the_server_serves_on() {
+    let mut server = Raw::start();
+    server.initialize();
+    // Five MiB and no newline yet: the refusal must come now, not when the line ends.
+    server.send(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\",\"params\":{\"pad\":\"");
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..5 {
+        server.send(&chunk);
+    }
+    let refused = server.answer();
+    assert_eq!(error_of(&refused), (-32600, &Value::Null), "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap_or("").contains("4 MiB"), "{refused}");
+    for _ in 0..20 {
+        server.send(&chunk);
+    }
+    server.send(b"\"}}\n");
+    let pong = server.request(3, "ping", json!({}));
+    assert_eq!(pong["id"], 3, "the rest of the long line was skipped, not read as a message: {pong}");
+    assert!(pong.get("result").is_some(), "{pong}");
+    // A line that never ends: refused, and the server ends cleanly when stdin closes.
+    for _ in 0..5 {
+        server.send(&chunk);
+    }
+    assert_eq!(error_of(&server.answer()).0, -32600);
+    assert!(server.close().success());
 }
