@@ -94,7 +94,8 @@ fn deploy_and_status_send_no_token_to_a_committed_host_and_never_show_an_echoed_
     let deploy = json!({"path": path, "image": "ghcr.io/acme/api:1", "timeout": "30s"});
     let status = json!({"path": path, "id": "d-1"});
     runtime().block_on(async {
-        let client = client_with(&[("BACKEND_IM_API_TOKEN", token), ("BIM_CONFIG_DIR", &config_dir)]).await;
+        let env = [("BACKEND_IM_API_TOKEN", token), ("BIM_CONFIG_DIR", config_dir.as_str())];
+        let client = spawn(Some(repo.path()), &env).await;
         // The host comes from the repository: refused, whatever the agent does.
         for (tool, args) in [("deploy", &deploy), ("status", &status)] {
             let refused = client.call_tool(call(tool, args.clone())).await.expect("a tool result");
