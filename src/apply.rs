@@ -167,7 +167,24 @@ fn decide_one(
     force: bool,
     pending: Option<&Pending>,
 ) -> Result<Decision, Error> {
-    let old = safe_path::read_text(root, &file.path)?;
+    let old = match safe_path::read_text(root, &file.path) {
+        // A shared file that is itself a link (a README linked to a package's README) is
+        // left alone: bim's part of it is optional, and a link is never written through.
+        Err(Error::UnsafePath { path, cause })
+            if path == file.path && matches!(file.ownership, Ownership::Section | Ownership::Entries) =>
+        {
+            return Ok(Decision {
+                path: file.path.clone(),
+                kind: file.kind,
+                action: Action::Skipped,
+                reason: format!("{cause}: left alone"),
+                hunks: Vec::new(),
+                old: None,
+                new: None,
+            });
+        }
+        other => other?,
+    };
     let outcome = |action: Action, reason: &str, new: Option<String>| Decision {
         path: file.path.clone(),
         kind: file.kind,

@@ -374,9 +374,12 @@ impl Config {
             if let Some(e) = &s.entrypoint {
                 validate::entrypoint(e, "--entrypoint")?;
             }
-            for (what, value) in
-                [("static output", &s.static_output), ("context", &s.context), ("dockerfile", &s.dockerfile)]
+            if let Some(v) = &s.static_output
+                && v != "."
             {
+                validate::path_from("static output", &s.path, v, "--entrypoint")?;
+            }
+            for (what, value) in [("context", &s.context), ("dockerfile", &s.dockerfile)] {
                 if let Some(v) = value
                     && v != "."
                 {
@@ -412,7 +415,12 @@ impl Config {
             }
             if let Some(front) = &s.frontend {
                 validate::repo_path("front end folder", &front.path, "[service.frontend] in bim.toml")?;
-                validate::repo_path("front end output", &front.output, "[service.frontend] in bim.toml")?;
+                validate::path_from(
+                    "front end output",
+                    &front.path,
+                    &front.output,
+                    "[service.frontend] in bim.toml",
+                )?;
                 validate::command(
                     "front end build command",
                     &front.build_command,

@@ -326,6 +326,22 @@ pub fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
 }
 
+/// A snapshot path with its `.` and `..` parts resolved (`""` for the root); `None` when it
+/// climbs above the root.
+pub fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// The parent folder of a snapshot path (`""` for top-level entries).
 pub fn parent(rel: &str) -> &str {
     rel.rsplit_once('/').map_or("", |(dir, _)| dir)
@@ -339,6 +355,14 @@ pub fn file_name(rel: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_normalize_inside_the_root_only() {
+        assert_eq!(normalize("frontend/../backend/app/frontend").as_deref(), Some("backend/app/frontend"));
+        assert_eq!(normalize("./a//b/.").as_deref(), Some("a/b"));
+        assert_eq!(normalize("a/.."), Some(String::new()));
+        assert_eq!(normalize("a/../../etc"), None);
+    }
 
     fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -154,6 +154,20 @@ pub fn repo_path(what: &str, value: &str, flag: &str) -> Result<(), Error> {
     }
 }
 
+/// A path written from `base` (a folder of the repository, `.` for the root) that may climb
+/// out of it with `..`, as a front end's build writes into its backend's folder
+/// (`../backend/app/static`), so long as it stays inside the repository.
+pub fn path_from(what: &str, base: &str, value: &str, flag: &str) -> Result<(), Error> {
+    let plain = value.trim_start_matches("../");
+    let climbs = value.len() - plain.len();
+    let inside = crate::scan::normalize(&crate::scan::join(crate::scan::snapshot_path(base), value))
+        .is_some_and(|p| !p.is_empty());
+    if climbs > 0 && inside && (plain.is_empty() || repo_path(what, plain, flag).is_ok()) {
+        return Ok(());
+    }
+    repo_path(what, value, flag)
+}
+
 /// What a start command runs: a path, a Python `module:object` or `module:factory()`.
 pub fn entrypoint(value: &str, flag: &str) -> Result<(), Error> {
     let ok = !value.is_empty()

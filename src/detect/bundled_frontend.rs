@@ -57,6 +57,16 @@ pub fn bundle(snap: &Snapshot, services: &mut Vec<Service>) -> Result<(), Error>
             attach(backend, front, link.output, &link.at);
         }
     }
+    // A build that writes outside its own folder feeds another service; where none names
+    // that folder, the front end is not a site of its own.
+    for front in services.iter_mut().filter(|s| s.language != Language::Static) {
+        if let Some(output) = front.static_output.take_if(|o| o.starts_with("../")) {
+            front.warn(format!(
+                "its build writes {output}, outside its own folder, for another service to serve, \
+                 and no service's code names that folder: it is not a site of its own"
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -72,8 +82,15 @@ fn uncommitted_output(snap: &Snapshot, front: &Service) -> Option<String> {
 /// Whether a front end's output folder is in the repository. Build outputs are pruned from
 /// the walk, and ignored files are not walked: one the walk met is committed.
 pub(super) fn committed(snap: &Snapshot, front: &str, output: &str) -> bool {
-    let at = scan::join(scan::snapshot_path(front), output.trim_start_matches("./").trim_end_matches('/'));
+    let Some(at) = output_in_repo(front, output) else { return false };
     snap.has_dir(&at) || snap.was_pruned(&at)
+}
+
+/// Where a front end's output folder is, from the root: its build may write outside its
+/// own folder (`outDir: '../backend/app/static'`).
+fn output_in_repo(front: &str, output: &str) -> Option<String> {
+    let output = output.trim_start_matches("./").trim_end_matches('/');
+    scan::normalize(&scan::join(scan::snapshot_path(front), output)).filter(|p| !p.is_empty())
 }
 
 /// Where the backend's code names the front end's output folder (`client/build`,
@@ -100,14 +117,46 @@ fn names_output(
             return Ok(Some(at));
         }
     }
+    let dir = Dir::new(snap, scan::snapshot_path(&backend.path));
+    if output.starts_with("../") {
+        // The build writes outside the front end's folder: the backend names that folder
+        // by its own path, from the file that names it or from its folder.
+        let Some(target) = output_in_repo(&front.path, output) else { return Ok(None) };
+        if !contains(context, &target) && !contains(&common_folder(context, &front.path), &target) {
+            return Ok(None);
+        }
+        let sources: Vec<&str> = dir.sources(extensions).filter(|rel| !contains(&front.path, rel)).collect();
+        return names_folder(&dir, &sources, &target);
+    }
     let folder = scan::file_name(&front.path);
     let (folder, output) = (regex::escape(folder), regex::escape(output));
     let pattern = Pattern::new(&format!(
         r#"["'](?:\.{{1,2}}/)*(?:[\w.-]+/)*{folder}/{output}/?["']|["']{folder}["']\s*[,/]\s*["']{output}["']"#
     ));
-    let dir = Dir::new(snap, scan::snapshot_path(&backend.path));
     let sources = dir.sources(extensions).filter(|rel| !contains(&front.path, rel));
     Ok(dir.grep_in(sources, &pattern)?.map(|m| Place { file: m.file, line: m.line }))
+}
+
+/// Where one of `sources` names the folder `target` (a path from the root) by a quoted
+/// path that leads there from the file's own folder, the backend's folder or the root:
+/// `Path(__file__).parent / "static"`, `directory="app/static"`.
+fn names_folder(dir: &Dir, sources: &[&str], target: &str) -> Result<Option<Place>, Error> {
+    let last = regex::escape(scan::file_name(target));
+    let pattern = Pattern::new(&format!(r#"["']((?:\.{{1,2}}/)*(?:[\w.-]+/)*{last})/?["']"#));
+    for rel in sources {
+        let Some(file) = dir.source_text(rel)? else { continue };
+        for caps in pattern.captures_iter(&file.text) {
+            let (Some(whole), Some(literal)) = (caps.get(0), caps.get(1)) else { continue };
+            let leads_there = [scan::parent(rel), dir.path, ""]
+                .iter()
+                .any(|base| scan::normalize(&scan::join(base, literal.as_str())).as_deref() == Some(target));
+            if leads_there {
+                let line = crate::manifest::line_of(&file.text, whole.start());
+                return Ok(Some(Place { file: rel.to_string(), line }));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Where Go code in the front end's folder embeds its output (`//go:embed dist`), as
@@ -145,8 +194,10 @@ fn attach(backend: &mut Service, front: Service, output: String, at: &Place) {
         "frontend",
         &at.file,
         format!(
-            "line {}: serves {}/{output}, which `{build}` in {} writes; the image builds it",
-            at.line, front.path, front.path
+            "line {}: serves {}, which `{build}` in {} writes; the image builds it",
+            at.line,
+            output_in_repo(&front.path, &output).unwrap_or_else(|| format!("{}/{output}", front.path)),
+            front.path
         ),
     );
     backend.warnings.extend(front.warnings.iter().map(|w| format!("{}: {w}", front.path)));

@@ -22,6 +22,9 @@ pub const NON_APP_DIRS: &[&str] = &[
     "examples",
     "example",
     "e2e",
+    "playwright",
+    "cypress",
+    "__mocks__",
     "docs",
     "samples",
     ".github",
@@ -31,9 +34,21 @@ pub const NON_APP_DIRS: &[&str] = &[
 /// such as `push-examples` or `code_samples`.
 pub fn is_non_app_dir(name: &str) -> bool {
     NON_APP_DIRS.contains(&name)
-        || ["-examples", "_examples", "-example", "_example", "-samples", "_samples"]
-            .iter()
-            .any(|s| name.ends_with(s))
+        || [
+            "-examples",
+            "_examples",
+            "-example",
+            "_example",
+            "-samples",
+            "_samples",
+            "-e2e",
+            "_e2e",
+            "-tests",
+            "_tests",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
+        || ["e2e-", "e2e_", "test-", "test_", "tests-", "tests_"].iter().any(|p| name.starts_with(p))
 }
 
 /// Source files larger than this are not searched: they are generated or data.
@@ -115,7 +130,7 @@ impl<'a> Dir<'a> {
             let inner = path.strip_prefix(base).unwrap_or(path).trim_start_matches('/');
             let mut parts = inner.split('/');
             let name = parts.next_back().unwrap_or("");
-            let in_non_app = parts.any(|p| NON_APP_DIRS.contains(&p));
+            let in_non_app = parts.any(is_non_app_dir);
             !in_non_app && !is_test_file(name) && extensions.iter().any(|ext| name.ends_with(ext))
         })
     }
@@ -175,9 +190,24 @@ impl SourceMatch {
     }
 }
 
+/// Test code, and the configuration of test runners: what they read (a base URL, `CI`) is
+/// the tests' setting, not the app's.
 fn is_test_file(name: &str) -> bool {
     name.contains(".test.")
         || name.contains(".spec.")
+        || name.contains("-spec.")
+        || name.contains(".e2e.")
+        || name.contains(".cy.")
+        || [
+            "playwright.config.",
+            "cypress.config.",
+            "vitest.config.",
+            "jest.config.",
+            "jest.setup.",
+            "karma.conf.",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
         || name.starts_with("test_")
         || name.ends_with("_test.go")
         || name.ends_with("_test.py")

@@ -35,6 +35,7 @@ mod ruby;
 mod runtime_files;
 mod rust;
 pub mod start_script;
+mod static_generators;
 mod static_site;
 pub mod system_packages;
 mod versions;
@@ -232,7 +233,10 @@ fn drop_unusable_values(service: &mut Service) {
         "--runtime-version",
     );
     let path_ok = |v: &str| if v == "." { Ok(()) } else { validate::repo_path("path", v, "--entrypoint") };
-    check("static output folder", &mut service.static_output, &path_ok, "--entrypoint");
+    let base = service.path.clone();
+    let output_ok =
+        |v: &str| if v == "." { Ok(()) } else { validate::path_from("path", &base, v, "--entrypoint") };
+    check("static output folder", &mut service.static_output, &output_ok, "--entrypoint");
     check("build context", &mut service.build_context, &path_ok, "--service");
     service.processes.retain(|p| {
         let ok = validate::command("process command", &p.command, "").is_ok();

@@ -206,7 +206,14 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.test_command = Some(run("test"));
     }
 
+    let generated = matches!(service.framework, Framework::None | Framework::Vite)
+        && super::static_generators::apply(dir, &pkg.rel, |d| pkg.deps.contains(d), &mut service)?;
+    if generated {
+        // A site generator built on Vite is the generator's site, not a Vite SPA.
+        service.framework = Framework::None;
+    }
     match service.framework {
+        _ if generated => {}
         Framework::Nextjs => nextjs(dir, &mut service)?,
         Framework::Nuxt
             if pkg.script("generate").is_some()

@@ -22,18 +22,23 @@ const FRAMEWORKS: &[(&str, Framework, u16)] = &[
 
 static ADDR: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#""(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|::)?:(\d{2,5})""#));
+/// A socket address as a (host, port) tuple handed to a call or bound to a name:
+/// `.bind(("0.0.0.0", 8080))`, `SocketAddr::from(([0, 0, 0, 0], 3000))`. The host must look
+/// like one, so a tuple of a message and an HTTP status (`("Password not provided", 401)`)
+/// is never a port.
 static SOCKET_TUPLE: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(
-        r#"\(\s*(?:\[\s*0\s*,\s*0\s*,\s*0\s*,\s*0\s*\]|\[\s*127\s*,\s*0\s*,\s*0\s*,\s*1\s*\]|"[^"]*"|Ipv4Addr::\w+)\s*,\s*(\d{2,5})\s*\)"#,
+        r#"(?:\(|=)\s*\(\s*(?:\[\s*0\s*,\s*0\s*,\s*0\s*,\s*0\s*\]|\[\s*127\s*,\s*0\s*,\s*0\s*,\s*1\s*\]|"[A-Za-z0-9.:\[\]-]*"|Ipv4Addr::\w+)\s*,\s*(\d{2,5})\s*\)"#,
     )
 });
 /// Code that serves: a server built or bound somewhere in the crate. A bin without any is a
 /// command-line tool, not a service.
 static SERVES: LazyLock<Pattern> = LazyLock::new(|| {
-    Pattern::new(
-        r"HttpServer::new|axum::serve|\bServer::bind|TcpListener::bind|warp::serve|rocket::build|#\[launch\]|\
-          #\[rocket::main\]|poem::Server|salvo::Server|tiny_http::Server|\.serve\(|hyper::server|\.listen\(",
-    )
+    Pattern::new(concat!(
+        r"HttpServer::new|axum::serve|\bServer::bind|TcpListener::bind|warp::serve|rocket::build|",
+        r"#\[launch\]|#\[rocket::main\]|poem::Server|salvo::Server|tiny_http::Server|\.serve\(|",
+        r"hyper::server|\.listen\(|\bServer::build\(",
+    ))
 });
 static ROCKET_PORT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^\s*port\s*=\s*(\d{2,5})"));
 

@@ -11,6 +11,11 @@ use crate::error::Error;
 const OUTPUT_FOLDERS: &[&str] = &["public", "dist", "build", "out", "_site", "www", "site"];
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
+    // A crate's page (a Yew or Leptos front end) is built by its own tooling (trunk,
+    // wasm-pack) into something else: the HTML there is not the site.
+    if dir.has("Cargo.toml") {
+        return Ok(None);
+    }
     let output = if dir.has("index.html") {
         Some((dir.rel("index.html"), ".".to_string()))
     } else if dir.path.is_empty() {

@@ -112,6 +112,9 @@ pub struct FrontendStage {
     pub output: String,
     /// Where the output goes, from the context: where the service's code looks.
     pub dest: String,
+    /// Where the build wrote it in its own stage, as an absolute path (the output may
+    /// climb out of the front end's folder: `../backend/app/static`).
+    pub built: String,
 }
 
 #[derive(Serialize, Debug)]
@@ -242,7 +245,10 @@ fn node_stage(
         install: built.install.unwrap_or_default(),
         cache: built.cache.unwrap_or_default(),
         build: package.build.to_string(),
-        dest: scan::join(&dir, package.output),
+        // The output may climb out of the package's folder: both paths are resolved.
+        dest: scan::normalize(&scan::join(&dir, package.output))
+            .unwrap_or_else(|| scan::join(&dir, package.output)),
+        built: format!("/{}", scan::normalize(&scan::join("app", package.output)).unwrap_or_default()),
         output: package.output.to_string(),
         dir,
     })

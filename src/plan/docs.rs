@@ -79,7 +79,8 @@ pub fn dockerignore(service: &ServiceConfig, templates: &Templates) -> Result<Pl
         let from = super::snapshot_path(build_context(service));
         let dir = front.path.strip_prefix(from).unwrap_or(&front.path).trim_start_matches('/');
         for local in ["node_modules", front.output.as_str()] {
-            let pattern = crate::scan::join(dir, local);
+            let joined = crate::scan::join(dir, local);
+            let pattern = crate::scan::normalize(&joined).unwrap_or(joined);
             if !patterns.contains(&pattern) && !patterns.contains(&format!("**/{local}")) {
                 patterns.push(pattern);
             }

@@ -241,7 +241,10 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         lockfile: lockfile.clone(),
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
         test_stage: super::dockerfile::test_stage(s, snap).is_some(),
-        frontend_output: s.frontend.as_ref().map(|f| scan::join(snapshot_path(&f.path), &f.output)),
+        frontend_output: s.frontend.as_ref().map(|f| {
+            let joined = scan::join(snapshot_path(&f.path), &f.output);
+            scan::normalize(&joined).unwrap_or(joined)
+        }),
         release_command: s.release_command.clone(),
         processes: (!s.processes.is_empty())
             .then(|| serde_json::Value::from_iter(s.processes.clone()).to_string()),

@@ -83,13 +83,36 @@ fn refused(test: Test, link: &str, to: &Path, out: &Path) -> Run {
 }
 
 #[test]
-fn a_file_bim_writes_that_is_a_link_is_refused_and_nothing_is_written() {
+fn a_file_bim_makes_that_is_a_link_is_refused_and_nothing_is_written() {
     let out = outside();
     let victim = out.path().join("victim");
-    for link in ["README.md", "Dockerfile", ".dockerignore", ".env.example", ".gitignore", "bim.toml"] {
+    for link in ["Dockerfile", "bim.toml", ".bim/rendered/Dockerfile"] {
         let run = refused(node_app(), link, &victim, out.path());
         let printed = run.stdout.clone() + &run.stderr;
         assert!(!printed.contains("PRIVATE KEY"), "{link}: the linked file's text was read out");
+    }
+}
+
+#[test]
+fn a_shared_file_that_is_a_link_is_left_alone_and_never_read() {
+    let out = outside();
+    let victim = out.path().join("victim");
+    for link in ["README.md", ".dockerignore", ".env.example", ".gitignore"] {
+        let test = node_app();
+        symlink(&victim, test.path().join(link)).expect("link");
+        let before = state(out.path());
+        let run = test.args(&["init", "--yes", "--json"]).run().code(0);
+        assert_eq!(state(out.path()), before, "{link}: nothing outside changed");
+        let meta = std::fs::symlink_metadata(run.dir.path().join(link)).expect("lstat");
+        assert!(meta.file_type().is_symlink(), "{link} is still the link it was");
+        let files = run.json()["files"].as_array().expect("files").clone();
+        let file = files.iter().find(|f| f["path"] == link).unwrap_or_else(|| panic!("{link} is reported"));
+        assert_eq!(file["action"], "skipped", "{link}");
+        assert!(file["reason"].as_str().is_some_and(|r| r.contains("symbolic link")), "{file}");
+        assert!(
+            !run.stdout.contains("PRIVATE KEY") && !run.stderr.contains("PRIVATE KEY"),
+            "{link}: read out"
+        );
     }
 }
 
