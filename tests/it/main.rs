@@ -16,5 +16,6 @@ mod local_run;
 mod mcp;
 mod ownership;
 mod pipeline;
+mod real_repos;
 mod release;
 mod tools;
