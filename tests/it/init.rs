@@ -471,7 +471,7 @@ fn a_detected_value_bim_cannot_write_is_dropped_with_a_warning_and_init_complete
             r#"{"name":"web","scripts":{"build":"vite build"},"devDependencies":{"vite":"6"}}"#,
         )
         .file("frontend/index.html", "<div id=app></div>\n")
-        .file("frontend/vite.config.js", "export default { build: { outDir: '../backend/static' } }\n")
+        .file("frontend/vite.config.js", "export default { build: { outDir: '../../elsewhere/static' } }\n")
         .args(&["init", "--yes", "--json"])
         .run()
         .code(0);
