@@ -243,6 +243,11 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         }
         _ => {}
     }
+    if let Some(name) = &pkg.name {
+        let own_build =
+            pkg.script("build").is_some() && service.build_command.as_deref() == Some(&run("build"));
+        super::workspace_build::apply(dir, name, own_build, &mut service)?;
+    }
     if service.start_command.is_none() && !service.is_static() {
         start_command(dir, &pkg, &mut service, pm)?;
     }

@@ -37,6 +37,7 @@ const EXAMPLES: &[&str] = &[
     "python-boot-script",
     "express-serves-client",
     "go-embeds-frontend",
+    "npm-workspace-build",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -57,6 +58,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("express-serves-client", "/", "/assets/index-"),
     // The Vite build, embedded in the Go binary.
     ("go-embeds-frontend", "/", "/assets/index-"),
+    // The workspace package the server imports, built by its own tsc before the server's image.
+    ("npm-workspace-build", "/", "from a workspace package built by tsc"),
 ];
 
 /// What the output of `--target test` must show for an example whose tests run in its
@@ -115,6 +118,14 @@ fn generate(example: &str) -> crate::harness::Run {
         let path = root.join(generated);
         let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
     }
+    // A workspace member's files sit in its own folder.
+    for member in ["apps", "packages"].iter().map(|f| root.join(f)).filter(|p| p.is_dir()) {
+        for entry in std::fs::read_dir(&member).expect("members").flatten() {
+            for generated in ["Dockerfile", "Dockerfile.dockerignore", ".env.example"] {
+                let _ = std::fs::remove_file(entry.path().join(generated));
+            }
+        }
+    }
     test.args(&["init", "--yes", "--json"]).run().code(0)
 }
 
@@ -161,9 +172,16 @@ fn build_and_serve(example: &str) -> String {
     let answers = generated.json()["answers"]["service"][0].clone();
     let port = answers["port"].as_u64().expect("port");
     let path = answers["healthcheck_path"].as_str().unwrap_or("/").to_string();
-    let root: &Path = generated.dir.path();
+    let repo_root: &Path = generated.dir.path();
+    // The service's folder holds its Dockerfile; the image builds from its context.
+    let folder = |key: &str| {
+        answers[key].as_str().map(|p| if p == "." { repo_root.to_path_buf() } else { repo_root.join(p) })
+    };
+    let dockerfile = folder("path").unwrap_or_else(|| repo_root.to_path_buf()).join("Dockerfile");
+    let context = folder("context").or_else(|| folder("path")).unwrap_or_else(|| repo_root.to_path_buf());
+    let root: &Path = &context;
     let mut standins = Command::new(repo().join("scripts/standins"));
-    standins.arg(root.join("Dockerfile"));
+    standins.arg(&dockerfile);
     run(standins, "building the stand-in base images");
 
     let image = format!("localhost/bim-e2e-{example}");
@@ -178,17 +196,17 @@ fn build_and_serve(example: &str) -> String {
                 .flat_map(|(_, arg, _)| ["--build-arg", arg]),
         )
         .arg("-f")
-        .arg(root.join("Dockerfile"))
+        .arg(&dockerfile)
         .arg(root);
     run(build, &format!("podman build of {example}"));
     let build_time = started.elapsed();
     if let Some((_, passed)) = TEST_STAGE_PASSED.iter().find(|(name, _)| *name == example) {
-        let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
-        assert!(dockerfile.contains(" AS test"), "{example}: no test stage");
+        let text = std::fs::read_to_string(&dockerfile).expect("Dockerfile");
+        assert!(text.contains(" AS test"), "{example}: no test stage");
         let mut test = podman();
         // Without the layer cache: a cached test step would not run, and so print nothing.
         test.args(["build", "--isolation", "chroot", "--pull=never", "--no-cache", "--target", "test", "-f"])
-            .arg(root.join("Dockerfile"))
+            .arg(&dockerfile)
             .arg(root);
         let out = test.output().expect("run podman build --target test");
         let output =
