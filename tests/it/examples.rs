@@ -38,10 +38,29 @@ fn every_example_lints_clean() {
         if !found.is_empty() {
             findings.push(found);
         }
-        let found = tools::lint_dockerfile(&example.join("Dockerfile"));
-        if !found.is_empty() {
-            findings.push(format!("{}: {found}", example.display()));
+        let dockerfiles = dockerfiles(&example);
+        assert!(!dockerfiles.is_empty(), "{}: no Dockerfile to lint", example.display());
+        for dockerfile in dockerfiles {
+            let found = tools::lint_dockerfile(&dockerfile);
+            if !found.is_empty() {
+                findings.push(format!("{}: {found}", dockerfile.display()));
+            }
         }
     }
     assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
+
+/// Every Dockerfile in an example, its services' folders included (not bim's kept copies).
+fn dockerfiles(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() && name != ".bim" && name != "node_modules" {
+            found.extend(dockerfiles(&path));
+        } else if name == "Dockerfile" {
+            found.push(path);
+        }
+    }
+    found
 }
