@@ -178,7 +178,8 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
         };
         let text = &file.text;
         let mut note = |name: &str, offset: usize| {
-            if !AMBIENT.contains(&name) {
+            // npm sets npm_* itself for every script it runs (npm_package_version ...).
+            if !AMBIENT.contains(&name) && !name.starts_with("npm_") {
                 found.entry(name.to_string()).or_insert_with(|| format!("{rel}:{}", line_of(text, offset)));
             }
         };

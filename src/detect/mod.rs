@@ -18,6 +18,7 @@ mod devmode;
 mod dockerfile;
 mod dotnet;
 mod elixir;
+mod env_validators;
 mod go;
 mod go_packages;
 mod health;
@@ -155,6 +156,9 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     release::apply(dir, service, migrates_at_start)?;
     dockerfile::apply(dir, service)?;
     system_packages::apply(dir, service)?;
+    if matches!(service.language, Language::Node | Language::Bun) {
+        env_validators::apply(dir, node::JS_SOURCES, service)?;
+    }
     if let (Some(command), Some(port)) = (&service.start_command, service.port)
         && let Some(bound) = bind::listen_everywhere(command, port)
     {
