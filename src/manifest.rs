@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::scan::{FileText, MAX_READ_BYTES, Snapshot};
+use crate::scan::{FileText, Snapshot, read_cap};
 
 /// Reads `rel` as a manifest: text, whole, and UTF-8. `None` when it is not there.
 pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Arc<FileText>>, Error> {
@@ -14,7 +14,7 @@ pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Arc<FileText>>, Error> 
     if file.truncated {
         return Err(Error::broken(
             rel,
-            format!("it is larger than {} MiB, too large for a manifest", MAX_READ_BYTES >> 20),
+            format!("it is larger than {} MiB, too large for a manifest", read_cap(rel) >> 20),
         ));
     }
     if file.binary {

@@ -56,8 +56,42 @@ pub const PRUNED_DIRS: &[&str] = &[
 
 /// How deep the walk goes below the root.
 pub const MAX_DEPTH: usize = 12;
-/// Files larger than this are read only in part, and never parsed as manifests.
+/// Files larger than this are read only in part (sources are searched, not parsed).
 pub const MAX_READ_BYTES: u64 = 1024 * 1024;
+/// Manifests and lockfiles are read whole up to this: real lockfiles of large monorepos run
+/// to a few MiB (the largest in the regression corpus is 1.4 MB), and this is a bound
+/// against hostile input, far above any of them.
+pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The files parsed whole: manifests and lockfiles, which real repositories grow large.
+const MANIFESTS: &[&str] = &[
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+    "deno.lock",
+    "Cargo.lock",
+    "Cargo.toml",
+    "pyproject.toml",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "composer.json",
+    "composer.lock",
+    "Gemfile.lock",
+    "mix.lock",
+    "go.mod",
+    "go.sum",
+    "packages.lock.json",
+];
+
+/// How much of `rel` is read.
+pub fn read_cap(rel: &str) -> u64 {
+    if MANIFESTS.contains(&file_name(rel)) { MAX_MANIFEST_BYTES } else { MAX_READ_BYTES }
+}
 /// Most source files and manifests fit in one read of this size.
 const INITIAL_READ_BYTES: usize = 16 * 1024;
 
@@ -263,7 +297,7 @@ impl Snapshot {
             return Ok(Some(Arc::clone(text)));
         }
         let path = self.odd_paths.get(rel).cloned().unwrap_or_else(|| self.root.join(rel));
-        let text = Arc::new(read_capped(&path).map_err(|e| Error::io(&path, e))?);
+        let text = Arc::new(read_capped(&path, read_cap(rel)).map_err(|e| Error::io(&path, e))?);
         // Two threads may read the same file at once; either text will do.
         Ok(Some(Arc::clone(self.texts[index].get_or_init(|| text))))
     }
@@ -289,16 +323,16 @@ fn read_git_branch(root: &Path) -> Option<String> {
     head.trim().strip_prefix("ref: refs/heads/").map(str::to_string)
 }
 
-fn read_capped(path: &Path) -> std::io::Result<FileText> {
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<FileText> {
     let file = std::fs::File::open(path)?;
     // Room up front for a typical source file: `read_to_end` into an empty Vec first reads
     // 32 bytes to probe, one more system call per file on a tree of thousands.
     let mut bytes = Vec::with_capacity(INITIAL_READ_BYTES);
     // One byte past the cap tells a file that is larger from one that is exactly the cap.
-    file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes)?;
+    file.take(cap + 1).read_to_end(&mut bytes)?;
     bytes.shrink_to_fit();
-    let truncated = bytes.len() as u64 > MAX_READ_BYTES;
-    bytes.truncate(MAX_READ_BYTES as usize);
+    let truncated = bytes.len() as u64 > cap;
+    bytes.truncate(cap as usize);
     let binary = bytes.contains(&0);
     let (text, lossy) = match String::from_utf8(bytes) {
         Ok(text) => (text, false),

@@ -467,3 +467,27 @@ fn a_workflow_too_large_for_github_becomes_one_per_service() {
     let root = run.dir.path().display().to_string();
     Test::new().args(&["check", &root]).run().code(0);
 }
+
+#[test]
+fn a_lockfile_of_a_few_megabytes_is_read_not_refused() {
+    // Large monorepos' lockfiles run past 1 MiB (the regression corpus holds a 1.4 MB one).
+    let mut packages = serde_json::Map::new();
+    packages.insert("".into(), serde_json::json!({"name": "app", "dependencies": {"express": "4"}}));
+    packages.insert("node_modules/express".into(), serde_json::json!({"version": "4.21.0"}));
+    for i in 0..12_000 {
+        let name = format!("node_modules/transitive-package-number-{i}");
+        packages.insert(name, serde_json::json!({"version": "1.0.0", "resolved": "https://registry.npmjs.org/x/-/x-1.0.0.tgz", "integrity": "sha512-0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"}));
+    }
+    let lock =
+        serde_json::json!({"name": "app", "lockfileVersion": 3, "requires": true, "packages": packages})
+            .to_string();
+    assert!(lock.len() > 2 << 20, "the lockfile is {} bytes", lock.len());
+    let run = Test::new()
+        .file("package.json", APP)
+        .file("server.js", SERVER)
+        .file("package-lock.json", &lock)
+        .args(&["init", "--yes", "--json"])
+        .run()
+        .code(0);
+    assert_eq!(run.json()["answers"]["service"][0]["package_manager"], "npm");
+}

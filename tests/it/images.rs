@@ -331,7 +331,10 @@ fn every_buildable_example_builds_and_serves_as_non_root() {
     // BIM_E2E_ONLY=a,b narrows the run to some examples while working on them.
     let only = std::env::var("BIM_E2E_ONLY").ok();
     let chosen = |e: &&&str| only.as_deref().is_none_or(|o| o.split(',').any(|n| n == **e));
-    for example in EXAMPLES.iter().filter(chosen) {
+    let examples: Vec<&&str> = EXAMPLES.iter().filter(chosen).collect();
+    // A filter that selects nothing would pass without building anything.
+    assert!(!examples.is_empty(), "BIM_E2E_ONLY={only:?} names no example of {EXAMPLES:?}");
+    for example in examples {
         match std::panic::catch_unwind(|| build_and_serve(example)) {
             Ok(line) => {
                 println!("{line}");
