@@ -263,7 +263,8 @@ pub fn recover(root: &Path) -> Result<Option<String>, Error> {
         }
         Phase::Renaming => {
             let mut finished = 0;
-            for entry in &journal.files {
+            // A journal may come with the repository: it may only finish writes bim makes.
+            for entry in journal.files.iter().filter(|e| bims_own(&e.path, e.remove)) {
                 let target = safe_path::checked(root, &entry.path)?;
                 if entry.remove {
                     remove_if_there(&target).map_err(|e| Error::write(&target, e))?;
@@ -287,6 +288,30 @@ pub fn recover(root: &Path) -> Result<Option<String>, Error> {
     };
     remove_journal(root)?;
     Ok(Some(message))
+}
+
+/// Whether `path` is a file bim writes (or, for a removal, a record it keeps): a journal
+/// that names anything else (a person's `.env`, their sources) was not written by bim.
+fn bims_own(path: &str, remove: bool) -> bool {
+    const NAMES: &[&str] = &[
+        "Dockerfile",
+        "Dockerfile.dockerignore",
+        ".dockerignore",
+        ".env.example",
+        ".gitignore",
+        "README.md",
+        "bim.toml",
+        "compose.yaml",
+        ".mcp.json",
+        "SKILL.md",
+    ];
+    if remove {
+        return path.starts_with(&format!("{}/", crate::ownership::PENDING_DIR));
+    }
+    path.starts_with(".bim/")
+        || path == ".github/dependabot.yml"
+        || (path.starts_with(".github/workflows/") && path.ends_with(".yml"))
+        || NAMES.contains(&crate::scan::file_name(path))
 }
 
 /// Removes bim's temporary files for `rel` from its folder; returns how many.

@@ -179,3 +179,20 @@ fn a_run_killed_at_any_rename_is_finished_by_the_next_and_one_killed_while_stagi
     }
     assert!(finished && killed >= 6, "every kill point was reached: {killed}");
 }
+
+#[test]
+fn a_journal_that_comes_with_the_repository_finishes_only_bims_own_writes() {
+    // A hostile commit: a "run" that would put its own text over a person's .env and
+    // delete their sources.
+    let test = node_app()
+        .file(".env", "SECRET=mine\n")
+        .file("..env.bim-AAAAAAAAAAAA.tmp", "SECRET=theirs\n")
+        .file(
+            ".bim/journal.json",
+            r#"{"phase":"renaming","files":[{"path":".env","temp":"..env.bim-AAAAAAAAAAAA.tmp"},{"path":"src/index.js","remove":true}]}"#,
+        );
+    let run = test.args(&["init", "--yes"]).run().code(0);
+    assert_eq!(run.read(".env"), "SECRET=mine\n", "a person's file is never a journal's target");
+    assert!(run.exists("src/index.js"), "nothing but bim's records is removed");
+    assert!(!run.exists(".bim/journal.json"));
+}
