@@ -38,6 +38,7 @@ const EXAMPLES: &[&str] = &[
     "express-serves-client",
     "go-embeds-frontend",
     "npm-workspace-build",
+    "bun-workspace",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -60,6 +61,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("go-embeds-frontend", "/", "/assets/index-"),
     // The workspace package the server imports, built by its own tsc before the server's image.
     ("npm-workspace-build", "/", "from a workspace package built by tsc"),
+    ("bun-workspace", "/", "from a shared package built by bun build"),
 ];
 
 /// What the output of `--target test` must show for an example whose tests run in its
