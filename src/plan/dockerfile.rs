@@ -642,6 +642,19 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         (_, true) => ("npm ci", Some("npm prune --omit=dev"), "/root/.npm"),
         (_, false) => ("npm install", Some("npm prune --omit=dev"), "/root/.npm"),
     };
+    // `pnpm prune` in a workspace drops the members' own dependencies (their node_modules
+    // are links into the root's store); a production install from the same store keeps
+    // every member's runtime dependencies and drops the rest.
+    let workspace = has("pnpm-workspace.yaml") || ctx.service_dir != ".";
+    let prune = match pm {
+        PackageManager::Pnpm if workspace && locked => Some(
+            "pnpm install --prod --frozen-lockfile --offline --ignore-scripts --config.confirmModulesPurge=false",
+        ),
+        PackageManager::Pnpm if workspace => {
+            Some("pnpm install --prod --offline --ignore-scripts --config.confirmModulesPurge=false")
+        }
+        _ => prune,
+    };
     ctx.install = Some(install.into());
     ctx.prune = prune.filter(|_| service.static_output.is_none()).map(str::to_string);
     ctx.cache = Some(cache.into());

@@ -39,6 +39,7 @@ const EXAMPLES: &[&str] = &[
     "go-embeds-frontend",
     "npm-workspace-build",
     "bun-workspace",
+    "turbo-pnpm-next",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -62,7 +63,12 @@ const PAGES: &[(&str, &str, &str)] = &[
     // The workspace package the server imports, built by its own tsc before the server's image.
     ("npm-workspace-build", "/", "from a workspace package built by tsc"),
     ("bun-workspace", "/", "from a shared package built by bun build"),
+    // The UI package built by tsup first (turbo's ^build), and the validator given its setting.
+    ("turbo-pnpm-next", "/", "Acme: rendered with a UI package built by tsup"),
 ];
+
+/// Settings an example needs at run time, as Backend.im would pass them.
+const RUN_ENV: &[(&str, &str)] = &[("turbo-pnpm-next", "PRODUCT_NAME=Acme")];
 
 /// What the output of `--target test` must show for an example whose tests run in its
 /// Dockerfile's test stage: that the tests ran and passed.
@@ -242,7 +248,9 @@ fn build_and_serve(example: &str) -> String {
     run(
         {
             let mut c = podman();
-            c.args(["run", "-d", "--network", "host", "--name", &name, &image]);
+            c.args(["run", "-d", "--network", "host", "--name", &name]);
+            c.args(RUN_ENV.iter().filter(|(e, _)| *e == example).flat_map(|(_, setting)| ["-e", setting]));
+            c.arg(&image);
             c
         },
         &format!("podman run of {example}"),

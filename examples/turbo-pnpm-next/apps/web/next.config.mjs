@@ -1,0 +1,4 @@
+import "./env.mjs";
+
+/** @type {import('next').NextConfig} */
+export default {};

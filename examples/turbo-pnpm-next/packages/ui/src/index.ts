@@ -1,0 +1,3 @@
+export function heading(product: string): string {
+  return `${product}: rendered with a UI package built by tsup`;
+}
