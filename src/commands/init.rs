@@ -39,9 +39,18 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
-pub fn prepare(path: &Path) -> Result<Prepared, Error> {
+/// With `write`, an earlier run that stopped part-way is finished (or rolled back) first; a
+/// dry run changes nothing, so it only says one is there.
+pub fn prepare(path: &Path, write: bool) -> Result<Prepared, Error> {
     let mut notes = Vec::new();
-    notes.extend(crate::transaction::recover(path)?);
+    if write {
+        notes.extend(crate::transaction::recover(path)?);
+    } else if crate::transaction::unfinished(path) {
+        notes.push(format!(
+            "an earlier bim run stopped part-way ({} is there): `bim init` without --dry-run finishes it",
+            crate::transaction::JOURNAL
+        ));
+    }
     let snapshot = Snapshot::scan(path)?;
     let (existing, note) = read_config(&snapshot)?;
     notes.extend(note);
@@ -66,7 +75,7 @@ pub fn decide(prepared: &Prepared, answers: &Config, force: bool) -> Result<Vec<
 pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Result<InitReport, Error> {
     answers::validate_flags(&options.overrides)?;
     let _lock = lock(&options.path)?;
-    let prepared = prepare(&options.path)?;
+    let prepared = prepare(&options.path, !options.dry_run)?;
     let mut stderr = std::io::stderr();
     let overrides = match prompter.as_deref_mut() {
         Some(prompter) => {

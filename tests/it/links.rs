@@ -170,6 +170,11 @@ fn a_run_killed_at_any_rename_is_finished_by_the_next_and_one_killed_while_stagi
         let check = Test::new().args(&["check", &root, "--color", "never"]).run().code(5);
         assert!(check.stdout.contains("stopped part-way"), "{point}: {}", check.stdout);
 
+        // A dry run changes nothing, the unfinished run included.
+        let before = state(first.dir.path());
+        let dry = Test::new().args(&["init", "--yes", "--dry-run", "--port", "4100", &root]).run().code(0);
+        assert!(dry.stdout.contains("stopped part-way"), "{point}: {}", dry.stdout);
+        assert_eq!(state(first.dir.path()), before, "{point}: the dry run changed the tree");
         let next = Test::new().args(&["init", "--yes", "--port", "4100", &root]).run().code(0);
         let said = if point.starts_with("stage") { "rolled it back" } else { "finished it" };
         assert!(next.stdout.contains(said), "{point}: {}", next.stdout);
