@@ -160,6 +160,10 @@ pub fn plan(out: &mut dyn Write, files: &[crate::apply::Decision]) -> std::io::R
 
 /// What `bim init` did, then what to do next.
 pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io::Result<()> {
+    // First, so a person who declines still hears that an earlier run was finished.
+    for note in &report.notes {
+        writeln!(out, "{} {note}", style("note:").yellow())?;
+    }
     if report.declined {
         return writeln!(out, "Nothing was written.");
     }
@@ -168,9 +172,6 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
             write!(out, "{}", file.diff())?;
         }
         writeln!(out, "{}", style("dry run: nothing was written").dim())?;
-    }
-    for note in &report.notes {
-        writeln!(out, "{} {note}", style("note:").yellow())?;
     }
     for skipped in &report.skipped {
         writeln!(out, "{} skipped {skipped}", style("warning:").yellow())?;
