@@ -95,10 +95,14 @@ pub fn decide(root: &Path, planned: &[PlannedFile], force: bool) -> Result<Vec<D
         }
         decisions.push(decision);
     }
-    // A file left as it is keeps its base, so the next run merges against the same one.
+    // A file left as it is keeps its base, so the next run merges against the same one; a
+    // person's dependabot.yml that gained bim's entry is theirs, with no base of bim's.
     let kept: Vec<String> = decisions
         .iter()
-        .filter(|d| matches!(d.action, Action::Conflict | Action::Skipped))
+        .filter(|d| {
+            matches!(d.action, Action::Conflict | Action::Skipped)
+                || (d.kind == FileKind::Dependabot && d.old.as_deref().is_some_and(|o| !made_by_bim(o)))
+        })
         .map(|d| rendered_path(&d.path))
         .collect();
     for decision in decisions.iter_mut().filter(|d| d.kind == FileKind::Rendered && kept.contains(&d.path)) {
@@ -157,6 +161,8 @@ fn conflict_hunks(marked: &str) -> Vec<String> {
     hunks
 }
 
+const DEPENDABOT_ADDED: &str = "bim's github-actions entry added to yours; the rest kept as it was";
+
 const CONFLICT_REASON: &str = "your edits and bim's changes touch the same lines: left as it is. Merge \
      bim's side (the hunks below) into the file by hand, remove the markers and run `bim init` \
      again: your merge is kept. Or pass --force to take bim's version";
@@ -206,6 +212,21 @@ fn decide_one(
             let base = if mergeable(file) { last_render(root, &file.path)? } else { None };
             // bim's by its exact header, or by the copy it keeps of what it wrote there.
             let ours = file.kind == FileKind::Answers || made_by_bim(existing) || base.is_some();
+            if !ours && !force && file.kind == FileKind::Dependabot {
+                // The repository's own dependabot.yml: bim adds only its github-actions entry.
+                use crate::dependabot_merge::{Outcome, add_entry};
+                return Ok(match add_entry(existing) {
+                    Outcome::Added(text) => outcome(Action::Updated, DEPENDABOT_ADDED, Some(text)),
+                    Outcome::HasEntry => {
+                        outcome(Action::Skipped, "yours, with its own github-actions entry: left alone", None)
+                    }
+                    Outcome::NoList => outcome(
+                        Action::Skipped,
+                        "yours, with no top-level updates: list to add bim's github-actions entry to: left alone",
+                        None,
+                    ),
+                });
+            }
             if !ours && !force {
                 let why = match file.kind {
                     FileKind::Workflow => {

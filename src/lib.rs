@@ -10,6 +10,7 @@ pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dependabot_merge;
 pub mod detect;
 pub mod envvars;
 pub mod error;

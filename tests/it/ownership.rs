@@ -237,3 +237,35 @@ fn a_bim_toml_that_git_ignores_is_read_and_not_overwritten() {
     assert_eq!(run.read("bim.toml"), answers, "the answers are the ones there, kept");
     assert!(run.read("Dockerfile").contains("8181"));
 }
+
+#[test]
+fn a_repositorys_own_dependabot_yml_gains_only_bims_github_actions_entry() {
+    // Their entries satisfy zizmor themselves, so what it says of the result is about bim's.
+    let theirs = "# Dependency updates: JS daily, Python weekly.\nversion: 2\nupdates:\n  - package-ecosystem: \"npm\" # the app\n    directory: \"/\"\n    schedule:\n      interval: \"daily\"\n    cooldown:\n      default-days: 7\n\n  - package-ecosystem: pip\n    directory: /tools\n    schedule:\n      interval: weekly\n    cooldown:\n      default-days: 7\n";
+    let run = Test::fixture("node-express-npm")
+        .file(".github/dependabot.yml", theirs)
+        .args(&["init", "--yes", "--json"])
+        .run()
+        .code(0);
+    assert_eq!(action(&run, ".github/dependabot.yml"), "updated");
+    let merged = run.read(".github/dependabot.yml");
+    assert!(merged.starts_with(theirs), "everything of theirs is kept, byte for byte:\n{merged}");
+    let added = &merged[theirs.len()..];
+    assert!(added.contains("- package-ecosystem: github-actions\n    directory: /\n"), "{added}");
+    assert!(added.contains("cooldown:\n      default-days: 7\n"), "{added}");
+    assert!(
+        !run.exists(".bim/rendered/.github/dependabot.yml"),
+        "no base of bim's for a file that is theirs"
+    );
+    let findings = crate::tools::lint_workflow(&run.dir.path().join(".github/workflows/backend-im.yml"));
+    assert!(findings.is_empty(), "{findings}");
+    let again = again(&run, &["init", "--yes", "--json"]).code(0);
+    assert_eq!(action(&again, ".github/dependabot.yml"), "skipped");
+    assert_eq!(run.read(".github/dependabot.yml"), merged, "a second run changes nothing");
+    again_check(&run);
+}
+
+fn again_check(run: &Run) {
+    let root = run.dir.path().display().to_string();
+    Test::new().args(&["check", &root]).run().code(0);
+}
