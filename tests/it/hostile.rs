@@ -474,14 +474,14 @@ fn a_lockfile_of_a_few_megabytes_is_read_not_refused() {
     let mut packages = serde_json::Map::new();
     packages.insert("".into(), serde_json::json!({"name": "app", "dependencies": {"express": "4"}}));
     packages.insert("node_modules/express".into(), serde_json::json!({"version": "4.21.0"}));
-    for i in 0..12_000 {
+    for i in 0..25_000 {
         let name = format!("node_modules/transitive-package-number-{i}");
         packages.insert(name, serde_json::json!({"version": "1.0.0", "resolved": "https://registry.npmjs.org/x/-/x-1.0.0.tgz", "integrity": "sha512-0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"}));
     }
     let lock =
         serde_json::json!({"name": "app", "lockfileVersion": 3, "requires": true, "packages": packages})
             .to_string();
-    assert!(lock.len() > 2 << 20, "the lockfile is {} bytes", lock.len());
+    assert!(lock.len() > 5 << 20, "the lockfile is {} bytes", lock.len());
     let run = Test::new()
         .file("package.json", APP)
         .file("server.js", SERVER)
@@ -490,4 +490,14 @@ fn a_lockfile_of_a_few_megabytes_is_read_not_refused() {
         .run()
         .code(0);
     assert_eq!(run.json()["answers"]["service"][0]["package_manager"], "npm");
+    // Read whole, not skipped: what it fails to lock is still found.
+    let asks_more = r#"{"name":"app","scripts":{"start":"node server.js"},"dependencies":{"express":"4","left-pad":"1"}}"#;
+    Test::new()
+        .file("package.json", asks_more)
+        .file("server.js", SERVER)
+        .file("package-lock.json", &lock)
+        .args(&["init", "--yes"])
+        .run()
+        .code(3)
+        .stderr_has("does not lock left-pad");
 }
