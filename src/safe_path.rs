@@ -63,7 +63,7 @@ pub fn read_text(root: &Path, rel: &str) -> Result<Option<String>, Error> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

@@ -149,24 +149,34 @@ fn stage(
 ) -> Result<tempfile::NamedTempFile, Error> {
     let parent = target.parent().unwrap_or(root);
     create_dirs(root, parent, created)?;
-    let mode = std::fs::symlink_metadata(target).map(|m| m.permissions()).unwrap_or_else(|_| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::Permissions::from_mode(0o644)
-    });
+    let mode = std::fs::symlink_metadata(target).map(|m| m.permissions()).ok().or_else(new_file_mode);
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
-        .prefix(&temp_prefix(&name))
-        .suffix(TEMP_SUFFIX)
-        .rand_bytes(12)
-        .permissions(mode)
-        .tempfile_in(parent)
-        .map_err(|e| Error::write(target, e))?;
+    let prefix = temp_prefix(&name);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX).rand_bytes(12);
+    if let Some(mode) = mode {
+        builder.permissions(mode);
+    }
+    let mut temp = builder.tempfile_in(parent).map_err(|e| Error::write(target, e))?;
     temp.write_all(contents.as_bytes()).map_err(|e| Error::write(target, e))?;
     temp.as_file().sync_all().map_err(|e| Error::write(target, e))?;
     Ok(temp)
 }
 
 const TEMP_SUFFIX: &str = ".tmp";
+
+/// A new file's mode where the platform has modes: readable by all, as a plain write
+/// would make it (tempfile's own default is private to its owner).
+#[cfg(unix)]
+fn new_file_mode() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn new_file_mode() -> Option<std::fs::Permissions> {
+    None
+}
 
 fn temp_prefix(name: &str) -> String {
     format!(".{name}.bim-")
