@@ -45,6 +45,9 @@ pub struct DockerfileContext {
     pub install: Option<String>,
     /// Drops development dependencies after the build.
     pub prune: Option<String>,
+    /// The root package's own install scripts, run once the source is in: they read more of
+    /// the tree (a workspace build, turbo.json) than the dependency layer holds.
+    pub lifecycle: Option<String>,
     /// Extra tools the build stage needs first (corepack, Poetry ...).
     pub setup: Option<String>,
     /// The package manager's download cache, mounted during installs.
@@ -332,6 +335,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
         copies: Vec::new(),
         install: None,
         prune: None,
+        lifecycle: None,
         setup: None,
         cache: None,
         build: service.build_command.clone(),
@@ -655,7 +659,27 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         }
         _ => prune,
     };
-    ctx.install = Some(install.into());
+    let mut install = install.to_string();
+    if pm == PackageManager::Npm
+        && let Some(manifest) = manifest
+    {
+        let (deferred, dropped) = lifecycle_scripts(manifest);
+        if !deferred.is_empty() || dropped {
+            // The dependencies' own install scripts (native builds) still run in the cached
+            // layer, by name: a bare `npm rebuild` runs the root's scripts too.
+            install = format!("{install} --ignore-scripts");
+            let scripted =
+                lockfile.map(|l| scripted_packages(snap, &scan::join(context_dir, l))).unwrap_or_default();
+            if !scripted.is_empty() {
+                install = format!("{install} && npm rebuild {}", scripted.join(" "));
+            }
+        }
+        if !deferred.is_empty() {
+            let runs: Vec<String> = deferred.iter().map(|s| format!("npm run {s}")).collect();
+            ctx.lifecycle = Some(runs.join(" && "));
+        }
+    }
+    ctx.install = Some(install);
     ctx.prune = prune.filter(|_| service.static_output.is_none()).map(str::to_string);
     ctx.cache = Some(cache.into());
     if matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
@@ -670,6 +694,54 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         });
     }
     ctx.copies.extend(manifest.map(|m| install_inputs(m, snap, context_dir)).unwrap_or_default());
+}
+
+/// A root install script that reads more than the dependency layer holds: a workspace
+/// tool or a build. Those named by path are copied in with the manifests instead.
+static READS_THE_TREE: std::sync::LazyLock<crate::pattern::Pattern> = std::sync::LazyLock::new(|| {
+    crate::pattern::Pattern::new(
+        r"\b(?:turbo|nx|lerna|tsc|tsup|vite|next|nuxt|nuxi|svelte-kit|astro|npm run|npm exec|npx|pnpm|yarn|bun)\b",
+    )
+});
+/// Git hooks, which an image never runs: a script that only sets them up is dropped.
+static ONLY_GIT_HOOKS: std::sync::LazyLock<crate::pattern::Pattern> = std::sync::LazyLock::new(|| {
+    crate::pattern::Pattern::new(
+        r"^\s*(?:npx\s+)?(?:husky(?:\s+install)?|simple-git-hooks|lefthook install)\s*$",
+    )
+});
+
+/// The dependencies a package-lock.json marks `hasInstallScript`, by name, for a rebuild
+/// of those alone.
+fn scripted_packages(snap: &Snapshot, lockfile: &str) -> Vec<String> {
+    let Ok(Some(lock)) = crate::manifest::json(snap, lockfile) else { return Vec::new() };
+    let Some(packages) = lock.get("packages").and_then(|p| p.as_object()) else { return Vec::new() };
+    let mut names: Vec<String> = packages
+        .iter()
+        .filter(|(_, entry)| entry.get("hasInstallScript").and_then(|h| h.as_bool()) == Some(true))
+        .filter_map(|(key, _)| key.rsplit_once("node_modules/").map(|(_, name)| name.to_string()))
+        .filter(|name| name.chars().all(|c| c.is_ascii_alphanumeric() || "@/._-".contains(c)))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The root package's install scripts that must run after the source is copied, in the
+/// order npm runs them, and whether one that only sets up git hooks was dropped.
+fn lifecycle_scripts(manifest: &serde_json::Value) -> (Vec<&'static str>, bool) {
+    let mut deferred = Vec::new();
+    let mut dropped = false;
+    for name in ["preinstall", "install", "postinstall", "prepare"] {
+        let Some(script) = manifest.get("scripts").and_then(|s| s.get(name)).and_then(|s| s.as_str()) else {
+            continue;
+        };
+        if ONLY_GIT_HOOKS.is_match(script) {
+            dropped = true;
+        } else if READS_THE_TREE.is_match(script) {
+            deferred.push(name);
+        }
+    }
+    (deferred, dropped)
 }
 
 /// Pinned releases for a lockfile format, when package.json has no `packageManager`.
@@ -1073,6 +1145,22 @@ fn json(words: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn root_install_scripts_that_read_the_tree_wait_for_it_and_git_hooks_are_dropped() {
+        let scripts =
+            |value: serde_json::Value| super::lifecycle_scripts(&serde_json::json!({ "scripts": value }));
+        assert_eq!(
+            scripts(
+                serde_json::json!({"postinstall": "turbo run build --filter=@acme/ui", "prepare": "husky"})
+            ),
+            (vec!["postinstall"], true)
+        );
+        assert_eq!(scripts(serde_json::json!({"postinstall": "node scripts/setup.js"})), (vec![], false));
+        assert_eq!(scripts(serde_json::json!({"prepare": "npm run build"})), (vec!["prepare"], false));
+        assert_eq!(scripts(serde_json::json!({"test": "vitest"})), (vec![], false));
+    }
+
     use super::exec_form;
 
     #[test]
