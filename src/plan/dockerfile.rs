@@ -664,7 +664,9 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         && let Some(manifest) = manifest
     {
         let (deferred, dropped) = lifecycle_scripts(manifest);
-        if !deferred.is_empty() || dropped {
+        // Without a lockfile nothing says which dependencies have scripts to rebuild, so a
+        // dropped git-hook setup alone does not justify skipping theirs.
+        if !deferred.is_empty() || (dropped && lockfile.is_some()) {
             // The dependencies' own install scripts (native builds) still run in the cached
             // layer, by name: a bare `npm rebuild` runs the root's scripts too.
             install = format!("{install} --ignore-scripts");
