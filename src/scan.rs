@@ -8,10 +8,11 @@
 //! cannot make the walk loop. (Files bim reads back to write, such as `.env.example`,
 //! are read through `safe_path`, which refuses links outright.)
 
+use std::any::Any;
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::Error;
 
@@ -144,6 +145,9 @@ pub struct Snapshot {
     root_name: Option<String>,
     /// Real paths of the files whose names are not UTF-8, by their lossy names.
     odd_paths: HashMap<String, PathBuf>,
+    /// Facts derived from many files that several detectors ask for (a workspace's
+    /// members), worked out once per snapshot: see `memo`.
+    memos: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Snapshot {
@@ -236,6 +240,7 @@ impl Snapshot {
             git_branch: read_git_branch(root),
             root_name: folder_name(root),
             odd_paths,
+            memos: Mutex::new(HashMap::new()),
         };
         Ok(snapshot)
     }
@@ -285,6 +290,18 @@ impl Snapshot {
             .range(prefix.clone()..)
             .map(|path| path.as_str())
             .take_while(move |path| path.starts_with(&prefix))
+    }
+
+    /// The value `make` derives, worked out on the first call for `key` and shared after:
+    /// for a fact each of a workspace's services would otherwise derive again.
+    pub fn memo<T: Any + Send + Sync>(&self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut memos = self.memos.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(found) = memos.get(key).and_then(|v| Arc::clone(v).downcast::<T>().ok()) {
+            return found;
+        }
+        let made = Arc::new(make());
+        memos.insert(key.to_string(), Arc::clone(&made) as Arc<dyn Any + Send + Sync>);
+        made
     }
 
     /// Reads a file the walk saw, once; later calls return the same text. `None` when the

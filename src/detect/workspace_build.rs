@@ -32,7 +32,8 @@ pub fn apply(dir: &Dir, name: &str, own_build: bool, service: &mut Service) -> R
     if root.path == dir.path || !safe_name(name) {
         return Ok(());
     }
-    let members = members(&root)?;
+    // Every service of the workspace asks for the same members: parsed once.
+    let members = dir.snap.memo(&format!("workspace members of /{}", root.path), || members(&root));
     let Some(app) = members.get(name) else { return Ok(()) };
     let order = built_first(&members, &app.deps);
     if order.is_empty() {
@@ -61,8 +62,9 @@ fn safe_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "@/._-".contains(c))
 }
 
-/// Every package of the workspace under `root`, by name.
-fn members(root: &Dir) -> Result<BTreeMap<String, Member>, Error> {
+/// Every package of the workspace under `root`, by name (one whose package.json cannot be
+/// read is not a member bim can build).
+fn members(root: &Dir) -> BTreeMap<String, Member> {
     let mut found = BTreeMap::new();
     let manifests: Vec<&str> = root
         .snap
@@ -82,7 +84,7 @@ fn members(root: &Dir) -> Result<BTreeMap<String, Member>, Error> {
         }
         found.insert(name.to_string(), Member { folder: scan::parent(rel).to_string(), builds, deps });
     }
-    Ok(found)
+    found
 }
 
 /// The workspace packages reachable from `deps` that have a build, dependencies first.
