@@ -22,18 +22,21 @@ pub const NON_APP_DIRS: &[&str] = &[
     "examples",
     "example",
     "e2e",
-    "playwright",
-    "cypress",
-    "__mocks__",
     "docs",
     "samples",
     ".github",
 ];
 
-/// Whether a folder name marks tests, samples or docs: one of `NON_APP_DIRS`, or a name
-/// such as `push-examples` or `code_samples`.
+/// Test runners' folders: never a service, and not read for settings. Kept apart from
+/// `NON_APP_DIRS` because a workspace may list them as members, whose manifests its install
+/// needs.
+const TEST_RUNNER_DIRS: &[&str] = &["playwright", "cypress", "__mocks__"];
+
+/// Whether a folder name marks tests, samples or docs: one of `NON_APP_DIRS` or
+/// `TEST_RUNNER_DIRS`, or a name such as `push-examples`, `code_samples` or `test-utils`.
 pub fn is_non_app_dir(name: &str) -> bool {
     NON_APP_DIRS.contains(&name)
+        || TEST_RUNNER_DIRS.contains(&name)
         || [
             "-examples",
             "_examples",
