@@ -167,6 +167,98 @@ const CONFLICT_REASON: &str = "your edits and bim's changes touch the same lines
      bim's side (the hunks below) into the file by hand, remove the markers and run `bim init` \
      again: your merge is kept. Or pass --force to take bim's version";
 
+/// A decision about one planned file.
+fn decision(
+    file: &PlannedFile,
+    action: Action,
+    reason: &str,
+    old: Option<String>,
+    new: Option<String>,
+) -> Decision {
+    Decision {
+        path: file.path.clone(),
+        kind: file.kind,
+        action,
+        reason: reason.to_string(),
+        hunks: Vec::new(),
+        old,
+        new,
+    }
+}
+
+/// What merging a person's edits to a file bim makes whole comes to.
+enum Merged {
+    /// Write this.
+    Write(String),
+    /// Decided: the action, why, the text for the diff, and a conflict's hunks.
+    Done(Action, String, Option<String>, Vec<String>),
+}
+
+/// A file of bim's that differs from the new render: three-way merged over bim's last
+/// render, or over its side of a conflict the person has since merged by hand.
+fn merge_edited(
+    file: &PlannedFile,
+    existing: &str,
+    base: Option<String>,
+    pending: Option<&Pending>,
+    force: bool,
+) -> Merged {
+    let done = |action, why: &str, new, hunks| Merged::Done(action, why.to_string(), new, hunks);
+    // After a conflict, the person's merge was made against bim's side of it.
+    let (base, resolving) = match pending {
+        Some(_) if force => (base, false),
+        Some(p) if has_conflict_markers(existing) || p.yours == existing => {
+            let why = if p.yours == existing {
+                "still as it was at the conflict: merge bim's side into it by hand, then \
+                 run `bim init` again (or pass --force to take bim's version)"
+            } else {
+                "still holds conflict markers: finish the merge by hand and remove \
+                 them, then run `bim init` again (or pass --force to take bim's version)"
+            };
+            let hunks = match base.as_deref().map(|b| merge(b, existing, &file.contents)) {
+                Some(Merge::Conflict(marked)) => conflict_hunks(&marked),
+                _ => Vec::new(),
+            };
+            return done(Action::Conflict, why, None, hunks);
+        }
+        Some(p) => (Some(p.bims.clone()), true),
+        None => (base, false),
+    };
+    match base {
+        // Edited by hand, and bim's render has not changed since: the edit stays.
+        Some(base) if base == existing => Merged::Write(file.contents.clone()),
+        Some(base) if base == file.contents => {
+            let why = if resolving {
+                "your merge of the conflict is kept, and becomes bim's base"
+            } else {
+                "edited by hand since bim wrote it; kept as you left it"
+            };
+            done(Action::Unchanged, why, Some(existing.to_string()), Vec::new())
+        }
+        Some(base) => match merge(&base, existing, &file.contents) {
+            Merge::Clean(merged) => {
+                done(Action::Merged, "your edits and bim's changes merged", Some(merged), Vec::new())
+            }
+            Merge::Conflict(_) if force => Merged::Write(file.contents.clone()),
+            Merge::Conflict(marked) => done(Action::Conflict, CONFLICT_REASON, None, conflict_hunks(&marked)),
+        },
+        None if force => Merged::Write(file.contents.clone()),
+        // Without bim's last render, an edit cannot be told from an old render.
+        None => done(
+            Action::Skipped,
+            &format!(
+                "differs from bim's render, and bim has no copy of what it last wrote \
+                 ({} is missing), so it cannot tell your edits from its own: kept as \
+                 it is (pass --force to replace it)",
+                rendered_path(&file.path)
+            ),
+            // What bim would write, for the diff `check` shows.
+            Some(file.contents.clone()),
+            Vec::new(),
+        ),
+    }
+}
+
 fn decide_one(
     root: &Path,
     file: &PlannedFile,
@@ -179,27 +271,12 @@ fn decide_one(
         Err(Error::UnsafePath { path, cause })
             if path == file.path && matches!(file.ownership, Ownership::Section | Ownership::Entries) =>
         {
-            return Ok(Decision {
-                path: file.path.clone(),
-                kind: file.kind,
-                action: Action::Skipped,
-                reason: format!("{cause}: left alone"),
-                hunks: Vec::new(),
-                old: None,
-                new: None,
-            });
+            return Ok(decision(file, Action::Skipped, &format!("{cause}: left alone"), None, None));
         }
         other => other?,
     };
-    let outcome = |action: Action, reason: &str, new: Option<String>| Decision {
-        path: file.path.clone(),
-        kind: file.kind,
-        action,
-        reason: reason.to_string(),
-        hunks: Vec::new(),
-        old: old.clone(),
-        new,
-    };
+    let outcome =
+        |action: Action, reason: &str, new: Option<String>| decision(file, action, reason, old.clone(), new);
     let Some(existing) = &old else {
         let contents = match file.ownership {
             Ownership::Section => format!("# {}\n\n{}", readme_title(root), file.contents),
@@ -239,68 +316,12 @@ fn decide_one(
             if !mergeable(file) || existing == &file.contents {
                 file.contents.clone()
             } else {
-                // After a conflict, the person's merge was made against bim's side of it.
-                let (base, resolving) = match pending {
-                    Some(_) if force => (base, false),
-                    Some(p) if has_conflict_markers(existing) || &p.yours == existing => {
-                        let why = if &p.yours == existing {
-                            "still as it was at the conflict: merge bim's side into it by hand, then \
-                             run `bim init` again (or pass --force to take bim's version)"
-                        } else {
-                            "still holds conflict markers: finish the merge by hand and remove \
-                             them, then run `bim init` again (or pass --force to take bim's version)"
-                        };
-                        let mut decision = outcome(Action::Conflict, why, None);
-                        if let Some(base) = &base
-                            && let Merge::Conflict(marked) = merge(base, existing, &file.contents)
-                        {
-                            decision.hunks = conflict_hunks(&marked);
-                        }
+                match merge_edited(file, existing, base, pending, force) {
+                    Merged::Write(text) => text,
+                    Merged::Done(action, why, new, hunks) => {
+                        let mut decision = outcome(action, &why, new);
+                        decision.hunks = hunks;
                         return Ok(decision);
-                    }
-                    Some(p) => (Some(p.bims.clone()), true),
-                    None => (base, false),
-                };
-                match base {
-                    // Edited by hand, and bim's render has not changed since: the edit stays.
-                    Some(base) if &base == existing => file.contents.clone(),
-                    Some(base) if base == file.contents => {
-                        let why = if resolving {
-                            "your merge of the conflict is kept, and becomes bim's base"
-                        } else {
-                            "edited by hand since bim wrote it; kept as you left it"
-                        };
-                        return Ok(outcome(Action::Unchanged, why, Some(existing.clone())));
-                    }
-                    Some(base) => match merge(&base, existing, &file.contents) {
-                        Merge::Clean(merged) => {
-                            return Ok(outcome(
-                                Action::Merged,
-                                "your edits and bim's changes merged",
-                                Some(merged),
-                            ));
-                        }
-                        Merge::Conflict(_) if force => file.contents.clone(),
-                        Merge::Conflict(marked) => {
-                            let mut decision = outcome(Action::Conflict, CONFLICT_REASON, None);
-                            decision.hunks = conflict_hunks(&marked);
-                            return Ok(decision);
-                        }
-                    },
-                    None if force => file.contents.clone(),
-                    // Without bim's last render, an edit cannot be told from an old render.
-                    None => {
-                        return Ok(outcome(
-                            Action::Skipped,
-                            &format!(
-                                "differs from bim's render, and bim has no copy of what it last wrote \
-                                 ({} is missing), so it cannot tell your edits from its own: kept as \
-                                 it is (pass --force to replace it)",
-                                rendered_path(&file.path)
-                            ),
-                            // What bim would write, for the diff `check` shows.
-                            Some(file.contents.clone()),
-                        ));
                     }
                 }
             }

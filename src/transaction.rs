@@ -238,9 +238,11 @@ fn remove_journal(root: &Path) -> Result<(), Error> {
     remove_if_there(&path).map_err(|e| Error::write(&path, e))
 }
 
-/// Whether a run stopped part-way and left its journal.
-pub fn unfinished(root: &Path) -> bool {
-    std::fs::symlink_metadata(root.join(JOURNAL)).is_ok()
+/// When a run stopped part-way and left its journal: saying so, with `then`, what finishes it.
+pub fn unfinished(root: &Path, then: &str) -> Option<String> {
+    std::fs::symlink_metadata(root.join(JOURNAL))
+        .is_ok()
+        .then(|| format!("an earlier bim run stopped part-way while writing ({JOURNAL} is there): {then}"))
 }
 
 /// Finishes what an interrupted run left: a run stopped while staging is rolled back, one

@@ -13,12 +13,7 @@ pub use crate::report::CheckReport;
 
 pub fn run(path: &Path) -> Result<CheckReport, Error> {
     let snapshot = Snapshot::scan(path)?;
-    let unfinished = crate::transaction::unfinished(path).then(|| {
-        format!(
-            "an earlier bim run stopped part-way while writing ({} is there): run `bim init` to finish it",
-            crate::transaction::JOURNAL
-        )
-    });
+    let unfinished = crate::transaction::unfinished(path, "run `bim init` to finish it");
     let (Some(answers), _) = init::read_config(&snapshot)? else {
         return Err(Error::Usage {
             message: format!("{} has no bim.toml to check against", path.display()),

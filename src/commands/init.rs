@@ -45,11 +45,8 @@ pub fn prepare(path: &Path, write: bool) -> Result<Prepared, Error> {
     let mut notes = Vec::new();
     if write {
         notes.extend(crate::transaction::recover(path)?);
-    } else if crate::transaction::unfinished(path) {
-        notes.push(format!(
-            "an earlier bim run stopped part-way ({} is there): `bim init` without --dry-run finishes it",
-            crate::transaction::JOURNAL
-        ));
+    } else {
+        notes.extend(crate::transaction::unfinished(path, "`bim init` without --dry-run finishes it"));
     }
     let snapshot = Snapshot::scan(path)?;
     let (existing, note) = read_config(&snapshot)?;
