@@ -152,6 +152,14 @@ static PYDANTIC_FIELD: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"^\s+([a-z_][a-z0-9_]*)\s*:\s*[^=]"));
 static PYDANTIC_PREFIX: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#"env_prefix\s*=\s*['"]([A-Za-z0-9_]*)['"]"#));
+/// A validation of the whole environment: envalid's `cleanEnv`, t3-env's `createEnv`, a
+/// zod schema's `.parse(process.env)`. Its schema's keys are variables the app reads.
+pub static VALIDATES_ALL: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"\bcreateEnv\(|\bcleanEnv\(\s*process\.env\b|\.(?:safeParse|parse)\(\s*process\.env\s*\)")
+});
+/// A schema entry: `NAME: validator...` on its line.
+pub static SCHEMA_ENTRY: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"(?m)^\s*['"]?([A-Z][A-Z0-9_]*)['"]?\s*:\s*([^\n]*)"#));
 static DESTRUCTURED: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*process\.env\b"));
 static INTERPOLATION: LazyLock<Pattern> =
@@ -213,6 +221,16 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
                     if is_env_name(name) {
                         note(name, start);
                     }
+                }
+            }
+        }
+        if mentions_env && JS.iter().any(|e| rel.ends_with(e)) && VALIDATES_ALL.is_match(text) {
+            for caps in SCHEMA_ENTRY.captures_iter(text) {
+                // `NAME: process.env.NAME` (t3-env's runtimeEnv) is read above already.
+                if let Some(name) =
+                    caps.get(1).filter(|_| caps[2].contains('(') && !caps[2].contains("process.env"))
+                {
+                    note(name.as_str(), name.start());
                 }
             }
         }

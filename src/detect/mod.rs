@@ -40,7 +40,7 @@ mod static_generators;
 mod static_site;
 pub mod system_packages;
 mod versions;
-mod workspace_build;
+pub mod workspace_build;
 
 use std::collections::BTreeSet;
 

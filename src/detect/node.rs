@@ -67,6 +67,8 @@ static SERVES: LazyLock<Pattern> =
 static BUN_API: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bBun\.(?:serve|file|write|env)\b"));
 static STANDALONE: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"output\s*:\s*['"]standalone['"]"#));
 static EXPORT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"output\s*:\s*['"]export['"]"#));
+/// Any `output:` key: a config that chooses its output (even from a variable) keeps its choice.
+static ANY_OUTPUT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"\boutput\s*:|\boutput['"]\s*:"#));
 static SVELTE_ADAPTER: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"@sveltejs/adapter-([a-z-]+)"#));
 static VITE_OUT_DIR: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"outDir\s*:\s*['"]([^'"]+)['"]"#));
 
@@ -214,7 +216,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     match service.framework {
         _ if generated => {}
-        Framework::Nextjs => nextjs(dir, &mut service)?,
+        Framework::Nextjs => nextjs(dir, &pkg, &mut service)?,
         Framework::Nuxt
             if pkg.script("generate").is_some()
                 && pkg.script("build").is_none_or(|b| b.contains("generate")) =>
@@ -594,37 +596,56 @@ fn nx_build_output(dir: &Dir) -> Result<Option<(String, String)>, Error> {
     Ok(Some((dir.rel("project.json"), format!("{output}/{stem}.js"))))
 }
 
-fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+fn nextjs(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<(), Error> {
     let config = dir.first_of(&["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs"]);
-    let mut standalone = false;
-    if let Some(rel) = &config
-        && let Some(file) = dir.snap.read(rel)?
-    {
-        standalone = STANDALONE.is_match(&file.text);
-        if standalone {
-            service.found("start_command", rel, "output: 'standalone'");
-        }
-    }
-    if let Some(rel) = &config
-        && let Some(file) = dir.snap.read(rel)?
-        && EXPORT.is_match(&file.text)
-    {
+    let text = match &config {
+        Some(rel) => dir.snap.read(rel)?.map(|f| f.text.clone()).unwrap_or_default(),
+        None => String::new(),
+    };
+    let shown = config.clone().unwrap_or_else(|| pkg.rel.clone());
+    if EXPORT.is_match(&text) {
         // `output: 'export'` writes a static site to out/: a web server serves it.
-        service.found("static_output", rel, "output: 'export'");
+        service.found("static_output", &shown, "output: 'export'");
         service.static_output = Some("out".into());
         if service.build_command.is_none() {
             service.build_command = Some("npx next build".into());
         }
         return Ok(());
     }
+    // A start that runs `next start` through a wrapper (dotenv, cross-env) is Next's server.
+    let custom_start = pkg.script("start").filter(|start| !start.contains("next start"));
+    let standalone = if STANDALONE.is_match(&text) {
+        service.found("start_command", &shown, "output: 'standalone'");
+        true
+    } else if let Some(start) = custom_start {
+        // A custom server (Express around Next, say) is the start; scripts.start names it.
+        service.found("start_command", &pkg.rel, format!("scripts.start runs `{start}`, not `next start`"));
+        service.nextjs_standalone = Some(false);
+        if service.build_command.is_none() {
+            service.build_command = Some("npx next build".into());
+        }
+        return Ok(());
+    } else if let Some(why) = standalone_blocker(dir, &text, service)? {
+        service.warn(format!(
+            "the image carries all of node_modules: {why}; add `output: 'standalone'` to next.config \
+             for a smaller image"
+        ));
+        false
+    } else {
+        // Next's default config reads NEXT_PRIVATE_STANDALONE, so the build can write the
+        // standalone server without an edit to the repository. Its file tracing is the one
+        // Vercel deploys with, so what the server reads at run time is traced.
+        service.found(
+            "start_command",
+            &shown,
+            "no output set: built as output: 'standalone' (NEXT_PRIVATE_STANDALONE), which carries only the modules the server uses",
+        );
+        true
+    };
     service.nextjs_standalone = Some(standalone);
     if standalone {
         service.start_command = Some("node server.js".into());
     } else {
-        service.warn(
-            "next.config does not set output: 'standalone', so the image must carry all of \
-             node_modules; add `output: 'standalone'` to next.config for a smaller image",
-        );
         service.defaulted("start_command", "next start");
         service.start_command = Some("npx next start".into());
     }
@@ -632,6 +653,39 @@ fn nextjs(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         service.build_command = Some("npx next build".into());
     }
     Ok(())
+}
+
+/// Why bim cannot build the standalone server itself, if it cannot: the config picks its
+/// own output, a dependency the trace misses, or Next predates reading
+/// NEXT_PRIVATE_STANDALONE (12.2; 13 to be safe).
+fn standalone_blocker(dir: &Dir, config: &str, service: &Service) -> Result<Option<String>, Error> {
+    if ANY_OUTPUT.is_match(config) {
+        return Ok(Some("next.config chooses its own output".into()));
+    }
+    // Packages whose run-time files the trace misses from a workspace's hoisted or linked
+    // node_modules (Prisma's query engine is loaded by a computed path).
+    const UNTRACED_IN_WORKSPACES: &[&str] = &["@prisma/client"];
+    if service.build_context.is_some()
+        && let Some(package) = UNTRACED_IN_WORKSPACES.iter().find(|p| service.dependencies.contains(**p))
+    {
+        return Ok(Some(format!("in a workspace, the standalone trace misses {package}'s files")));
+    }
+    let json = dir.json("package.json")?.unwrap_or_default();
+    let range = ["dependencies", "devDependencies"].iter().find_map(|k| json[k]["next"].as_str());
+    let major = range.and_then(|r| {
+        let digits: String = r
+            .trim_start_matches(|c: char| !c.is_ascii_digit())
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse::<u32>().ok()
+    });
+    Ok(match major {
+        Some(major) if major < 13 => {
+            Some(format!("next {} predates standalone output by environment", range.unwrap_or("")))
+        }
+        _ => None,
+    })
 }
 
 fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {

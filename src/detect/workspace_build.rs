@@ -55,6 +55,45 @@ pub fn apply(dir: &Dir, name: &str, own_build: bool, service: &mut Service) -> R
     Ok(())
 }
 
+/// What an app of a workspace needs at run time: its package name, the folders of the
+/// workspace packages it imports (transitively, its own included), and the members it does
+/// not need, whose folders and dependencies the image can leave out.
+#[derive(Debug, PartialEq)]
+pub struct Closure {
+    pub name: String,
+    pub unneeded: Vec<String>,
+}
+
+/// The closure of the app in folder `app` of the workspace rooted at `root` (both snapshot
+/// paths), when the app is a member with a name a shell line can carry.
+pub fn closure(snap: &scan::Snapshot, root: &str, app: &str) -> Option<Closure> {
+    let root = Dir::new(snap, root);
+    let members = snap.memo(&format!("workspace members of /{}", root.path), || members(&root));
+    let (name, _) = members.iter().find(|(_, m)| m.folder == app)?;
+    if !safe_name(name) {
+        return None;
+    }
+    let mut needed = BTreeSet::new();
+    let mut todo = vec![name.clone()];
+    while let Some(next) = todo.pop() {
+        if let Some(member) = members.get(&next)
+            && needed.insert(next)
+        {
+            todo.extend(member.deps.iter().cloned());
+        }
+    }
+    let inside = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}/"));
+    let kept: Vec<&str> = needed.iter().map(|n| members[n].folder.as_str()).collect();
+    let unneeded = members
+        .values()
+        .map(|m| m.folder.as_str())
+        .filter(|f| !f.is_empty() && kept.iter().all(|k| !inside(f, k) && !inside(k, f)))
+        .filter(|f| f.split('/').all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))))
+        .map(|f| f.strip_prefix(root.path).unwrap_or(f).trim_start_matches('/').to_string())
+        .collect();
+    Some(Closure { name: name.clone(), unneeded })
+}
+
 /// Package names that are safe on a shell line as they are.
 fn safe_name(name: &str) -> bool {
     !name.is_empty()
@@ -135,7 +174,9 @@ fn command(
     // turbo 2 refuses to run without the root's `packageManager`; the package manager's
     // own filter builds the same closure without it.
     if root.has("turbo.json") && package_manager_field(root)?.is_some() {
-        let command = format!("{exec} turbo run build --filter={closure}");
+        // turbo 2's strict env mode hands a task only the variables turbo.json declares, so
+        // the build's own settings (validator skips, NEXT_PRIVATE_*) would never reach it.
+        let command = format!("{exec} turbo run build --filter={closure} --env-mode=loose");
         return Ok(Some((command, root.rel("turbo.json"))));
     }
     if root.has("nx.json") && own_build {

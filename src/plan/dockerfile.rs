@@ -75,6 +75,12 @@ pub struct DockerfileContext {
     pub build_packages: Option<String>,
     /// `ENV` settings for the build stage, one `NAME=value` each.
     pub build_env: Vec<String>,
+    /// Settings for the build step alone: placeholders for run-time settings a validator
+    /// checks at build, and Next's standalone switches. Never in the image, nor an ENV a
+    /// later step or layer history carries.
+    pub step_env: Vec<String>,
+    /// Why `step_env` holds what it holds, for the Dockerfile's comment.
+    pub step_note: String,
     /// The final stage's `RUN apt-get install` of the libraries the app loads, if any.
     pub runtime_packages: Option<String>,
     /// Files a compiled program opens at run time, copied from the context beside it.
@@ -323,6 +329,7 @@ pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Dock
 fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, DockerfileContext), Error> {
     let context_dir = snapshot_path(build_context(service)).to_string();
     let exists = |name: &str| snap.has_file(&scan::join(&context_dir, name));
+    let (step_env, step_note) = build_step_env(service);
     let mut ctx = DockerfileContext {
         header: header("#"),
         app: service.app.clone(),
@@ -349,12 +356,14 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             && service.static_output.is_some(),
         entrypoint: service.entrypoint.clone(),
         has_public: snap.has_dir(&scan::join(snapshot_path(&service.path), "public")),
-        nextjs_standalone: service.nextjs_standalone && service.context.is_none(),
+        nextjs_standalone: service.nextjs_standalone,
         uv_image: UV_IMAGE,
         server_install: None,
         build_packages: apt_install(&service.build_packages),
         runtime_packages: apt_install(&service.runtime_packages),
-        build_env: service.build_env.clone(),
+        build_env: service.build_env.iter().filter(|s| !build_step_only(service, s)).cloned().collect(),
+        step_env,
+        step_note,
         runtime_copies: runtime_copies(service),
         node_version: crate::detect::defaults::NODE,
         go_tags: go_tags(service),
@@ -388,13 +397,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             match (service.language, service.framework, &service.static_output) {
                 (_, _, Some(_)) => "docker/node-static.Dockerfile.tera",
                 (Language::Bun, _, None) => "docker/bun.Dockerfile.tera",
-                (_, Framework::Nextjs, None) => {
-                    if !ctx.nextjs_standalone && service.start_command.as_deref() == Some("node server.js") {
-                        // In a workspace the standalone server sits deeper; `next start` runs from the app's folder.
-                        ctx.cmd = exec_form("npx next start");
-                    }
-                    "docker/nextjs.Dockerfile.tera"
-                }
+                (_, Framework::Nextjs, None) => "docker/nextjs.Dockerfile.tera",
                 _ => "docker/node.Dockerfile.tera",
             }
         }
@@ -659,6 +662,18 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         }
         _ => prune,
     };
+    let scripted =
+        || lockfile.map(|l| scripted_packages(snap, &scan::join(context_dir, l))).unwrap_or_default();
+    let closure = (ctx.service_dir != ".")
+        .then(|| crate::detect::workspace_build::closure(snap, context_dir, snapshot_path(&service.path)))
+        .flatten();
+    let prune = match &closure {
+        Some(closure) => {
+            closure_prune(pm, locked, manifest.and_then(yarn_major), &ctx.service_dir, closure, scripted)
+                .or_else(|| prune.map(str::to_string))
+        }
+        None => prune.map(str::to_string),
+    };
     let mut install = install.to_string();
     if pm == PackageManager::Npm
         && let Some(manifest) = manifest
@@ -670,8 +685,7 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
             // The dependencies' own install scripts (native builds) still run in the cached
             // layer, by name: a bare `npm rebuild` runs the root's scripts too.
             install = format!("{install} --ignore-scripts");
-            let scripted =
-                lockfile.map(|l| scripted_packages(snap, &scan::join(context_dir, l))).unwrap_or_default();
+            let scripted = scripted();
             if !scripted.is_empty() {
                 install = format!("{install} && npm rebuild {}", scripted.join(" "));
             }
@@ -681,8 +695,19 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
             ctx.lifecycle = Some(runs.join(" && "));
         }
     }
+    if pm == PackageManager::Pnpm
+        && let Some(manifest) = manifest
+        && !lifecycle_scripts(manifest).0.is_empty()
+    {
+        // pnpm 9's lockfile no longer marks the packages that build, so they cannot be
+        // rebuilt by name in the cached layer as npm's are: `pnpm rebuild` after the full
+        // copy runs theirs, the root's and the members' scripts, the order an install would.
+        install = format!("{install} --ignore-scripts");
+        let recursive = if workspace { " --recursive" } else { "" };
+        ctx.lifecycle = Some(format!("pnpm rebuild{recursive}"));
+    }
     ctx.install = Some(install);
-    ctx.prune = prune.filter(|_| service.static_output.is_none()).map(str::to_string);
+    ctx.prune = prune.filter(|_| service.static_output.is_none());
     ctx.cache = Some(cache.into());
     if matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
         // A pinned corepack: the one bundled with Node is missing from Node 25 on, and older
@@ -696,6 +721,76 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         });
     }
     ctx.copies.extend(manifest.map(|m| install_inputs(m, snap, context_dir)).unwrap_or_default());
+}
+
+/// A build setting that names a variable the app reads at run time: a placeholder that
+/// satisfies a validator while the build runs, and no longer.
+fn build_step_only(service: &ServiceConfig, setting: &str) -> bool {
+    let name = setting.split_once('=').map_or(setting, |(n, _)| n);
+    service.env_vars.contains_key(name)
+}
+
+/// The build step's own settings, and what they are for.
+fn build_step_env(service: &ServiceConfig) -> (Vec<String>, String) {
+    let mut env: Vec<String> =
+        service.build_env.iter().filter(|s| build_step_only(service, s)).cloned().collect();
+    let mut why = Vec::new();
+    if !env.is_empty() {
+        why.push("placeholders for the settings a validator checks while it runs".to_string());
+    }
+    if service.nextjs_standalone && service.static_output.is_none() {
+        // Next's default config reads these; next.config's own output and root come first.
+        env.extend(["NEXT_PRIVATE_STANDALONE=1".into(), "NEXT_PRIVATE_OUTPUT_TRACE_ROOT=/app".into()]);
+        let root = if service.context.is_some() { "the workspace's" } else { "the app's" };
+        why.push(format!("the standalone server, with only the modules it uses, traced from {root} root"));
+    }
+    (env, why.join("; "))
+}
+
+/// The production install of a workspace app's closure only: the package manager's own
+/// filter installs the dependencies of the app and of the workspace packages it imports, and
+/// the members it does not import are removed. `None` where the manager has no such filter.
+fn closure_prune(
+    pm: PackageManager,
+    locked: bool,
+    yarn_major: Option<u32>,
+    service_dir: &str,
+    closure: &crate::detect::workspace_build::Closure,
+    scripted: impl Fn() -> Vec<String>,
+) -> Option<String> {
+    let name = &closure.name;
+    // Every node_modules goes first: the filtered install then links the closure's alone.
+    let fresh = "find . -name node_modules -type d -prune -exec rm -rf {} +";
+    let install = match (pm, locked) {
+        // The root's own install scripts would run too; the dependencies' are rebuilt by name.
+        (PackageManager::Npm, true) => {
+            let rebuild = scripted();
+            let rebuild = if rebuild.is_empty() {
+                String::new()
+            } else {
+                format!(" && npm rebuild {}", rebuild.join(" "))
+            };
+            format!("npm ci --omit=dev --ignore-scripts --workspace {service_dir}{rebuild}")
+        }
+        (PackageManager::Pnpm, true) => format!(
+            "{fresh} && pnpm install --prod --frozen-lockfile --offline --ignore-scripts --filter '{name}...'"
+        ),
+        (PackageManager::Yarn, _) => match yarn_major {
+            Some(2 | 3) => {
+                format!("yarn plugin import workspace-tools && yarn workspaces focus --production {name}")
+            }
+            Some(4..) => format!("yarn workspaces focus --production {name}"),
+            _ => return None,
+        },
+        (PackageManager::Bun, true) => {
+            format!("{fresh} && bun install --production --frozen-lockfile --filter '{name}'")
+        }
+        _ => return None,
+    };
+    if closure.unneeded.is_empty() {
+        return Some(install);
+    }
+    Some(format!("{install} && rm -rf {}", closure.unneeded.join(" ")))
 }
 
 /// A root install script that reads more than the dependency layer holds: a workspace

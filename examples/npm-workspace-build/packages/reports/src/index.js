@@ -1,0 +1,3 @@
+const { format } = require("date-fns");
+
+exports.stamp = (date) => format(date, "yyyy-MM-dd");
