@@ -23,6 +23,7 @@ mod go;
 mod go_packages;
 mod health;
 mod java;
+mod lock_wheels;
 mod lockfile_drift;
 pub mod node;
 mod php;
@@ -30,6 +31,7 @@ mod port;
 mod processes;
 mod procfile;
 mod python;
+pub mod python_tools;
 mod python_wheels;
 mod release;
 mod ruby;
@@ -39,6 +41,7 @@ pub mod start_script;
 mod static_generators;
 mod static_site;
 pub mod system_packages;
+mod vcs_sources;
 mod versions;
 pub mod workspace_build;
 
@@ -156,6 +159,7 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     release::apply(dir, service, migrates_at_start)?;
     dockerfile::apply(dir, service)?;
     system_packages::apply(dir, service)?;
+    vcs_sources::apply(dir, service)?;
     if matches!(service.language, Language::Node | Language::Bun) {
         env_validators::apply(dir, node::JS_SOURCES, service)?;
     }

@@ -79,6 +79,14 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.dependencies = m.deps.clone();
     package_manager(dir, &m, &mut service);
     runtime_version(dir, &m, &mut service)?;
+    let line = service.runtime_version.clone().unwrap_or_default();
+    if let Some(release) = super::python_tools::release(service.package_manager, &line) {
+        let tool = service.package_manager;
+        service.defaulted(
+            "package_manager",
+            format!("{tool} {release}: the newest release that runs on Python {line}"),
+        );
+    }
 
     if manage_py || m.deps.contains("django") {
         service.framework = Framework::Django;
@@ -260,11 +268,58 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
             })
         });
     }
-    if pin.is_none() {
-        pin = super::python_wheels::cap(dir, &m.requirements, defaults::PYTHON)?;
+    // A version file names the line outright; a range or nothing leaves bim a choice, which
+    // the lockfile's wheels then bound.
+    let chosen_by_bim =
+        pin.as_ref().is_none_or(|p| !p.file.ends_with(".python-version") && !p.file.ends_with("runtime.txt"));
+    let floor = pin.as_ref().and_then(|p| range_floor(&p.detail)).unwrap_or(8);
+    let locked = if chosen_by_bim { super::lock_wheels::read(dir)? } else { None };
+    match &locked {
+        Some((lock, packages)) => {
+            let chosen = pin.as_ref().map_or(defaults::PYTHON, |p| p.version.as_str());
+            if let Some(newest) = minor(chosen) {
+                let (line, decider) = super::lock_wheels::newest_covered(packages, newest, floor.min(newest));
+                match (line, decider) {
+                    (Some(line), Some((name, locked))) => {
+                        pin = Some(versions::Pin {
+                            version: format!("3.{line}"),
+                            file: lock.clone(),
+                            detail: format!(
+                                "{name} {} has no Linux wheel for Python {chosen}: the newest line every locked compiled package has wheels for",
+                                locked.version
+                            ),
+                        });
+                    }
+                    (None, Some((name, locked))) => {
+                        // Built from source on any line in range: the build stage gets a compiler.
+                        service.system_packages.add(&["gcc".into(), "libc6-dev".into()], &[]);
+                        service.found(
+                            "system_packages",
+                            lock,
+                            format!("{name} {} has no Linux wheel for Python {chosen}: it builds from source; build: gcc libc6-dev", locked.version),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Without a lock that lists files, the hand table of first wheels decides.
+        None if pin.is_none() => pin = super::python_wheels::cap(dir, &m.requirements, defaults::PYTHON)?,
+        None => {}
     }
     versions::apply(service, pin, defaults::PYTHON, "Python");
     Ok(())
+}
+
+/// `3.12` → 12.
+fn minor(version: &str) -> Option<u32> {
+    version.strip_prefix("3.")?.split('.').next()?.parse().ok()
+}
+
+/// The lowest 3.x a declared range (`requires-python = >=3.11`) admits.
+fn range_floor(detail: &str) -> Option<u32> {
+    let raw = detail.split_once(" = ")?.1;
+    minor(&versions::normalize(raw)?)
 }
 
 fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> {

@@ -42,6 +42,13 @@ static SERVES: LazyLock<Pattern> = LazyLock::new(|| {
 });
 static ROCKET_PORT: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^\s*port\s*=\s*(\d{2,5})"));
 
+/// sqlx's compile-time checked query macros.
+static SQLX_MACRO: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(
+        r"\bsqlx::(?:query|query_as|query_scalar|query_file|query_file_as)(?:_unchecked)?!|\b(?:query|query_as|query_scalar)!\s*\(",
+    )
+});
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(cargo) = dir.toml("Cargo.toml")? else {
         return Ok(None);
@@ -123,6 +130,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.found("framework", &rel, format!("depends on {dep}"));
     }
     runtime_version(dir, &cargo, &mut service)?;
+    compile_time_sql(dir, &mut service)?;
 
     let mut found = port::search(dir, RS, &[&ADDR, &SOCKET_TUPLE])?;
     if found.is_none() && service.framework == Framework::Rocket && dir.has("Rocket.toml") {
@@ -196,5 +204,46 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
         }
     }
     versions::apply(service, pin, defaults::RUST, "Rust");
+    Ok(())
+}
+
+/// sqlx's `query!` macros check each query against a database while `cargo build` runs,
+/// unless the offline data `cargo sqlx prepare` writes (`.sqlx/`, or `sqlx-data.json`
+/// before sqlx 0.7) is committed: the image build has no database. With the data, the
+/// build reads it (SQLX_OFFLINE); without it, the service is refused rather than written
+/// with a build that cannot pass.
+fn compile_time_sql(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    if !service.dependencies.contains("sqlx") {
+        return Ok(());
+    }
+    let Some(used) = dir.grep(RS, &SQLX_MACRO)? else { return Ok(()) };
+    let data = dir.ancestors().find_map(|d| {
+        if d.snap.has_dir(&d.rel(".sqlx")) {
+            Some(d.rel(".sqlx"))
+        } else {
+            d.has("sqlx-data.json").then(|| d.rel("sqlx-data.json"))
+        }
+    });
+    match data {
+        Some(data) => {
+            service.found(
+                "build_env",
+                &data,
+                "sqlx's offline query data: SQLX_OFFLINE=true, so the build needs no database",
+            );
+            if !service.build_env.iter().any(|e| e.starts_with("SQLX_OFFLINE=")) {
+                service.build_env.push("SQLX_OFFLINE=true".into());
+            }
+        }
+        None => {
+            service.refusal = Some(format!(
+                "{} line {} checks SQL against a database at compile time ({}), and no offline data is committed: \
+                 run `cargo sqlx prepare` (with DATABASE_URL set) and commit .sqlx/, then run bim init again",
+                used.file,
+                used.line,
+                used.groups[0].trim()
+            ));
+        }
+    }
     Ok(())
 }

@@ -14,9 +14,6 @@ use crate::scan::{self, Snapshot};
 
 /// Pinned versions of the build tools the Dockerfiles install. Reviewed 2026-11.
 const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13";
-const POETRY: &str = "2.5.1";
-const PIPENV: &str = "2026.10.3";
-const PDM: &str = "2.29.4";
 const COREPACK: &str = "0.36.0";
 /// Installs the `project.dependencies` of pyproject.toml without the project (pip has no
 /// flag for that), reading the file with the standard library's tomllib.
@@ -723,6 +720,12 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     ctx.copies.extend(manifest.map(|m| install_inputs(m, snap, context_dir)).unwrap_or_default());
 }
 
+/// The packaging tool's release that runs on the service's Python line.
+fn tool_release(tool: PackageManager, service: &ServiceConfig) -> &'static str {
+    let line = service.runtime_version.as_str();
+    crate::detect::python_tools::release(tool, line).unwrap_or_default()
+}
+
 /// A build setting that names a variable the app reads at run time: a placeholder that
 /// satisfies a validator while the build runs, and no longer.
 fn build_step_only(service: &ServiceConfig, setting: &str) -> bool {
@@ -1032,19 +1035,28 @@ fn python(
         }
         PackageManager::Poetry => {
             ctx.copies = copy_here(&["pyproject.toml", "poetry.lock"]);
-            ctx.setup = Some(format!("pip install --no-cache-dir poetry=={POETRY}"));
+            ctx.setup = Some(format!(
+                "pip install --no-cache-dir poetry=={}",
+                tool_release(PackageManager::Poetry, service)
+            ));
             ctx.install = Some("poetry install --only main --no-root --no-interaction".into());
         }
         PackageManager::Pipenv => {
             ctx.copies = copy_here(&["Pipfile", "Pipfile.lock"]);
-            ctx.setup = Some(format!("pip install --no-cache-dir pipenv=={PIPENV}"));
+            ctx.setup = Some(format!(
+                "pip install --no-cache-dir pipenv=={}",
+                tool_release(PackageManager::Pipenv, service)
+            ));
             ctx.install = Some(
                 "pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into(),
             );
         }
         PackageManager::Pdm => {
             ctx.copies = copy_here(&["pyproject.toml", "pdm.lock"]);
-            ctx.setup = Some(format!("pip install --no-cache-dir pdm=={PDM}"));
+            ctx.setup = Some(format!(
+                "pip install --no-cache-dir pdm=={}",
+                tool_release(PackageManager::Pdm, service)
+            ));
             ctx.install = Some("pdm export --prod --without-hashes -o /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into());
         }
         _ => {

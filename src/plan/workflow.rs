@@ -33,9 +33,6 @@ pub const RUST_CACHE: &str = "Swatinem/rust-cache@6323deb102c322ba6fcbdcafc7e3dd
 pub const SETUP_RUBY: &str = "ruby/setup-ruby@0dafeac902942906541bc140009cdbf32665b601 # v1.315.0";
 
 /// Python build tools installed in the test job, pinned. Reviewed 2026-11.
-const POETRY: &str = "2.5.1";
-const PIPENV: &str = "2026.10.3";
-const PDM: &str = "2.29.4";
 
 #[derive(Serialize)]
 pub struct Actions {
@@ -287,16 +284,22 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
             }
         }
         Language::Python => {
-            let pip = |tool: &str, version: &str| format!("python -m pip install {tool}=={version}");
+            let line = s.runtime_version.as_str();
+            let pip = |tool: &str, pm: PackageManager| {
+                let release = crate::detect::python_tools::release(pm, line).unwrap_or_default();
+                format!("python -m pip install {tool}=={release}")
+            };
             (w.setup, w.install) = match s.package_manager {
                 PackageManager::Uv => (None, Some("uv sync --frozen".into())),
-                PackageManager::Poetry => {
-                    (Some(pip("poetry", POETRY)), Some("poetry install --no-interaction --no-root".into()))
-                }
-                PackageManager::Pipenv => {
-                    (Some(pip("pipenv", PIPENV)), Some("pipenv install --dev --deploy".into()))
-                }
-                PackageManager::Pdm => (Some(pip("pdm", PDM)), Some("pdm install".into())),
+                PackageManager::Poetry => (
+                    Some(pip("poetry", PackageManager::Poetry)),
+                    Some("poetry install --no-interaction --no-root".into()),
+                ),
+                PackageManager::Pipenv => (
+                    Some(pip("pipenv", PackageManager::Pipenv)),
+                    Some("pipenv install --dev --deploy".into()),
+                ),
+                PackageManager::Pdm => (Some(pip("pdm", PackageManager::Pdm)), Some("pdm install".into())),
                 _ => {
                     let requirements: Vec<&str> = snap
                         .files_under(snapshot_path(&s.path))

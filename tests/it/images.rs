@@ -40,6 +40,7 @@ const EXAMPLES: &[&str] = &[
     "npm-workspace-build",
     "bun-workspace",
     "turbo-pnpm-next",
+    "python-uv-wheel-line",
 ];
 
 /// A page and what its body must hold: the proof that the image got what the class needs
@@ -65,6 +66,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("bun-workspace", "/", "from a shared package built by bun build"),
     // The UI package built by tsup first (turbo's ^build), and the validator given its setting.
     ("turbo-pnpm-next", "/", "Acme: rendered with a UI package built by tsup"),
+    // httptools 0.6.0 installed from its wheel: the lock has none past 3.11, so the line is 3.11.
+    ("python-uv-wheel-line", "/", "\"parser\":\"httptools\""),
 ];
 
 /// Settings an example needs at run time, as Backend.im would pass them.

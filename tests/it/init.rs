@@ -12,6 +12,7 @@ fn deployable() -> Vec<String> {
         .into_iter()
         .filter(|n| {
             !n.starts_with("broken-")
+                && !n.starts_with("refused-")
                 && !["unknown-stack", "library-only", "sveltekit-auto"].contains(&n.as_str())
         })
         .collect()
@@ -46,6 +47,25 @@ fn generated(root: &Path, fixture: &str) -> Vec<(String, String)> {
             (original.as_deref() != Some(text.as_str())).then_some((rel, text))
         })
         .collect()
+}
+
+#[test]
+fn a_fixture_whose_build_cannot_pass_is_refused_with_the_step_that_fixes_it() {
+    let refused: Vec<String> = fixture_names().into_iter().filter(|n| n.starts_with("refused-")).collect();
+    assert!(!refused.is_empty(), "no refused- fixture");
+    for name in refused {
+        let run = Test::fixture(&name).args(&["init", "--yes", "--color", "never"]).run();
+        assert_eq!(run.code, 3, "{name}: expected a refusal:\n{}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("nothing here can be deployed"), "{name}: {}", run.stderr);
+        if name.contains("sqlx") {
+            assert!(
+                run.stderr.contains("cargo sqlx prepare") && run.stderr.contains("commit .sqlx/"),
+                "{}",
+                run.stderr
+            );
+        }
+        assert!(!run.dir.path().join("Dockerfile").exists(), "{name}: wrote a Dockerfile");
+    }
 }
 
 #[test]
