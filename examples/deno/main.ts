@@ -4,6 +4,11 @@ export function handler(request: Request): Response {
   if (url.pathname === "/health") {
     return new Response("ok");
   }
+  if (url.pathname === "/visit") {
+    // Apps keep SQLite files and uploads in their working folder: it must be writable.
+    Deno.writeTextFileSync("visits.log", "visit\n", { append: true });
+    return new Response("visit written to the working folder\n");
+  }
   const greeting = Deno.env.get("GREETING") ?? "hello";
   return new Response(`${greeting} from Deno\n`);
 }

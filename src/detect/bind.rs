@@ -182,6 +182,20 @@ pub fn listen_everywhere(command: &str, port: u16) -> Option<String> {
 
 /// The variables that make the server a command starts listen on 0.0.0.0 and `port`,
 /// when its flags do not already: empty when it needs none or reads none.
+/// Frameworks whose server, inside the app's own binary, reads its address from variables
+/// and listens on loopback without them.
+const FRAMEWORK_ENV: &[(crate::detect::model::Framework, &[&str])] =
+    &[(crate::detect::model::Framework::Rocket, &["ROCKET_ADDRESS=0.0.0.0", "ROCKET_PORT={port}"])];
+
+/// The variables that make `framework`'s built-in server listen on every interface, on `port`.
+pub fn framework_env(framework: crate::detect::model::Framework, port: u16) -> Vec<String> {
+    FRAMEWORK_ENV
+        .iter()
+        .filter(|(f, _)| *f == framework)
+        .flat_map(|(_, env)| env.iter().map(|e| e.replace("{port}", &port.to_string())))
+        .collect()
+}
+
 pub fn listen_env(command: &str, port: u16) -> Vec<String> {
     match server_of(command) {
         Some((server, words)) if additions(server, &words, port).is_some() => {

@@ -37,6 +37,7 @@ mod release;
 mod ruby;
 mod runtime_files;
 mod rust;
+mod server_settings;
 pub mod start_script;
 mod static_generators;
 mod static_site;

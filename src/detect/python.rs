@@ -110,6 +110,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None); // a library, not an app
     }
 
+    super::server_settings::apply(dir, &mut service)?;
     test_command(dir, &m, &mut service);
     if service.port.is_none() {
         let found = port::search(dir, PY, &[&PORT_ENV])?;
@@ -417,15 +418,44 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
         None => None,
     };
     if found.is_none() {
-        // An app a function builds (`app = get_application()`), in a module that uses the framework.
-        for rel in dir.sources(PY) {
+        // An app a function builds (`app = get_application()`), in a module that uses the
+        // framework, or with the function defined in one that does (a factory module).
+        let sources: Vec<&str> = dir.sources(PY).collect();
+        let mut built = Vec::new();
+        for rel in &sources {
             let Some(file) = dir.source_text(rel)? else { continue };
-            if file.text.contains(framework)
-                && let Some(c) = BUILT_APP.captures(&file.text)
+            if let Some(c) = BUILT_APP.captures(&file.text)
                 && !c[2].ends_with(framework)
             {
                 let line = crate::manifest::line_of(&file.text, c.get(0).map_or(0, |m| m.start()));
-                found = Some((rel.to_string(), line, c[1].to_string(), false));
+                let function = c[2].rsplit('.').next().unwrap_or(&c[2]).to_string();
+                built.push((
+                    rel.to_string(),
+                    line,
+                    c[1].to_string(),
+                    function,
+                    file.text.contains(framework),
+                ));
+            }
+        }
+        let defined_with_framework = |function: &str| -> Result<bool, Error> {
+            let def = format!("def {function}(");
+            for rel in &sources {
+                if let Some(file) = dir.source_text(rel)?
+                    && file.text.contains(&def)
+                    && file.text.contains(framework)
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        // A module that uses the framework first, then the shallowest (a top-level
+        // `wsgi.py` or `autoapp.py` over a worker's `app/tasks.py`).
+        built.sort_by_key(|(rel, _, _, _, uses)| (!uses, rel.matches('/').count(), rel.clone()));
+        for (rel, line, var, function, uses_framework) in built {
+            if uses_framework || defined_with_framework(&function)? {
+                found = Some((rel, line, var, false));
                 break;
             }
         }
@@ -466,15 +496,20 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
     };
     let entry = format!("{}:{attr}", module_of(dir, &file));
     service.found("entrypoint", &file, format!("line {line}: {framework} app `{attr}`"));
-    // The host and port are added once the port is known (see `bind`).
+    // A `src/` layout imports from src, whether or not the project installs its package:
+    // the server puts it on the path. The host and port are added once the port is known
+    // (see `bind`).
+    let in_src = file.strip_prefix(dir.path).unwrap_or(&file).trim_start_matches('/').starts_with("src/");
     service.start_command = Some(if framework == "FastAPI" {
+        let app_dir = if in_src { " --app-dir src" } else { "" };
         match entry.strip_suffix("()") {
-            Some(function) => format!("uvicorn {function} --factory"),
-            None => format!("uvicorn {entry}"),
+            Some(function) => format!("uvicorn {function} --factory{app_dir}"),
+            None => format!("uvicorn {entry}{app_dir}"),
         }
     } else {
         let quoted = if factory { format!("'{entry}'") } else { entry.clone() };
-        format!("gunicorn {quoted}")
+        let path = if in_src { "--pythonpath src " } else { "" };
+        format!("gunicorn {path}{quoted}")
     });
     service.entrypoint = Some(entry);
     Ok(())

@@ -371,6 +371,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
         frontend: frontend_stage(service, snap)?,
         install_dir: ".".into(),
     };
+    ctx.start_env = crate::detect::bind::framework_env(service.framework, service.port);
     let script = start_script(service, snap)?;
     let script_server = script.as_ref().and_then(|s| s.server.as_ref()).map(|(_, server)| server.as_str());
     if let Some(script) = &script {

@@ -68,6 +68,10 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("turbo-pnpm-next", "/", "Acme: rendered with a UI package built by tsup"),
     // httptools 0.6.0 installed from its wheel: the lock has none past 3.11, so the line is 3.11.
     ("python-uv-wheel-line", "/", "\"parser\":\"httptools\""),
+    // The working folder belongs to the app's user in compiled and Deno images too.
+    ("go-nethttp", "/visit", "visit written to the working folder"),
+    ("rust-axum", "/visit", "visit written to the working folder"),
+    ("deno", "/visit", "visit written to the working folder"),
 ];
 
 /// Settings an example needs at run time, as Backend.im would pass them.
