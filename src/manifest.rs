@@ -6,16 +6,24 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::scan::{FileText, Snapshot, read_cap};
 
+/// The warning for a manifest left unread for its size.
+pub fn oversize_warning(rel: &str) -> String {
+    format!(
+        "{rel} is larger than {} MiB, so bim did not read it: nothing it says (dependencies, \
+         versions, scripts, the package manager) is in what bim detected; check those answers",
+        read_cap(rel) >> 20
+    )
+}
+
 /// Reads `rel` as a manifest: text, whole, and UTF-8. `None` when it is not there.
 pub fn text(snap: &Snapshot, rel: &str) -> Result<Option<Arc<FileText>>, Error> {
     let Some(file) = snap.read(rel)? else {
         return Ok(None);
     };
     if file.truncated {
-        return Err(Error::broken(
-            rel,
-            format!("it is larger than {} MiB, too large for a manifest", read_cap(rel) >> 20),
-        ));
+        // A limit, not a broken file: detection goes on without it and says so.
+        snap.note_oversize(rel);
+        return Ok(None);
     }
     if file.binary {
         return Err(Error::broken(rel, "it is a binary file, not text"));

@@ -148,6 +148,8 @@ pub struct Snapshot {
     /// Facts derived from many files that several detectors ask for (a workspace's
     /// members), worked out once per snapshot: see `memo`.
     memos: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    /// Manifests larger than their read cap, which detection went on without.
+    oversize: Mutex<BTreeSet<String>>,
 }
 
 impl Snapshot {
@@ -241,6 +243,7 @@ impl Snapshot {
             root_name: folder_name(root),
             odd_paths,
             memos: Mutex::new(HashMap::new()),
+            oversize: Mutex::new(BTreeSet::new()),
         };
         Ok(snapshot)
     }
@@ -294,6 +297,16 @@ impl Snapshot {
 
     /// The value `make` derives, worked out on the first call for `key` and shared after:
     /// for a fact each of a workspace's services would otherwise derive again.
+    /// Records that the manifest `rel` is over its read cap and was left unread.
+    pub fn note_oversize(&self, rel: &str) {
+        self.oversize.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(rel.to_string());
+    }
+
+    /// The manifests left unread for their size, in path order.
+    pub fn oversize(&self) -> Vec<String> {
+        self.oversize.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().cloned().collect()
+    }
+
     pub fn memo<T: Any + Send + Sync>(&self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
         let mut memos = self.memos.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(found) = memos.get(key).and_then(|v| Arc::clone(v).downcast::<T>().ok()) {
@@ -342,6 +355,11 @@ fn read_git_branch(root: &Path) -> Option<String> {
 
 fn read_capped(path: &Path, cap: u64) -> std::io::Result<FileText> {
     let file = std::fs::File::open(path)?;
+    if cap == MAX_MANIFEST_BYTES && file.metadata()?.len() > cap {
+        // A manifest is only ever used whole: one over the cap is not read at all, so a
+        // 500 MB lockfile costs a stat, not 64 MiB of memory.
+        return Ok(FileText { text: String::new(), truncated: true, binary: false, lossy: false });
+    }
     // Room up front for a typical source file: `read_to_end` into an empty Vec first reads
     // 32 bytes to probe, one more system call per file on a tree of thousands.
     let mut bytes = Vec::with_capacity(INITIAL_READ_BYTES);

@@ -128,8 +128,24 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
         services.push(service);
     }
     bundled_frontend::bundle(snap, &mut services)?;
+    let oversize = snap.oversize();
     if services.is_empty() {
-        return Err(nothing_detected(snap));
+        return Err(match oversize.first() {
+            Some(rel) => Error::NothingDetected {
+                path: snap.root().to_path_buf(),
+                reason: crate::manifest::oversize_warning(rel),
+            },
+            None => nothing_detected(snap),
+        });
+    }
+    for rel in &oversize {
+        // The services whose folder or build context holds the file.
+        for service in &mut services {
+            let holds = |folder: &str| folder == "." || rel.starts_with(&format!("{folder}/"));
+            if holds(&service.path) || service.build_context.as_deref().is_some_and(holds) {
+                service.warn(crate::manifest::oversize_warning(rel));
+            }
+        }
     }
     dedupe_names(&mut services);
     Ok(Detection { services })

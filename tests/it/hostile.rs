@@ -115,7 +115,7 @@ fn invalid_yaml_is_not_read_as_a_manifest_and_breaks_nothing() {
 
 #[test]
 fn huge_and_binary_files() {
-    // A 100 MB file beside the app is never read whole; a 100 MB manifest is refused.
+    // A 100 MB file beside the app is never read whole.
     let test = Test::new().file("package.json", APP).file("server.js", SERVER);
     let big = std::fs::File::create(test.path().join("dump.sql")).expect("create");
     big.set_len(100 << 20).expect("100 MB");
@@ -123,12 +123,34 @@ fn huge_and_binary_files() {
     test.args(&["detect"]).run().code(0);
     assert!(started.elapsed().as_secs() < 10);
 
+    // A manifest over the cap is a limit, not a broken file: never exit 4. Unread, it
+    // leaves nothing to detect here, and the reason names it.
     let test = Test::new().file("server.js", SERVER);
     std::fs::File::create(test.path().join("package.json"))
         .expect("create")
-        .set_len(100 << 20)
-        .expect("100 MB");
-    init_fails(test, 4, "too large for a manifest");
+        .set_len(500 << 20)
+        .expect("500 MB");
+    let started = std::time::Instant::now();
+    init_fails(test, 3, "package.json is larger than 64 MiB, so bim did not read it");
+    assert!(started.elapsed().as_secs() < 10);
+
+    // A lockfile over the cap beside a good manifest: detection goes on and warns.
+    let test = Test::new().file("package.json", APP).file("server.js", SERVER);
+    std::fs::File::create(test.path().join("package-lock.json"))
+        .expect("create")
+        .set_len(500 << 20)
+        .expect("500 MB");
+    let started = std::time::Instant::now();
+    let run = test.args(&["detect"]).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(started.elapsed().as_secs() < 10);
+    assert!(
+        run.stdout.contains("package-lock.json is larger than 64 MiB")
+            || run.stderr.contains("package-lock.json is larger than 64 MiB"),
+        "the warning names the file: {}{}",
+        run.stdout,
+        run.stderr
+    );
 
     init_fails(Test::new().file("package.json", "{\"name\":\0\"x\"}"), 4, "binary file");
     let run = Test::new()

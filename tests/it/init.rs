@@ -71,7 +71,9 @@ fn a_fixture_whose_build_cannot_pass_is_refused_with_the_step_that_fixes_it() {
 #[test]
 fn every_fixture_renders_files_that_match_their_snapshots_and_pass_the_linters() {
     let mut findings = Vec::new();
-    for name in deployable() {
+    let names = deployable();
+    assert!(names.len() >= 40, "expected at least 40 deployable fixtures, found {}", names.len());
+    for name in names {
         let run = Test::fixture(&name).args(&["init", "--yes", "--color", "never"]).run();
         assert_eq!(run.code, 0, "{name}: init failed:\n{}{}", run.stdout, run.stderr);
         let mut files = generated(run.dir.path(), &name);

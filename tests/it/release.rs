@@ -58,7 +58,9 @@ fn the_release_workflow_passes_actionlint_and_zizmor() {
         assert!(out.status.success(), "zizmor ({persona}):\n{}", String::from_utf8_lossy(&out.stdout));
     }
     let text = std::fs::read_to_string(&workflow).expect("read");
-    for line in text.lines().filter(|l| l.contains("uses: ")) {
+    let uses: Vec<&str> = text.lines().filter(|l| l.contains("uses: ")).collect();
+    assert!(uses.len() >= 3, "expected the release workflow's actions, found {}", uses.len());
+    for line in uses {
         let reference = line.split("uses: ").nth(1).unwrap_or("");
         let sha = reference.split_once('@').map_or("", |(_, s)| s);
         assert!(
