@@ -294,6 +294,9 @@ fn decide_one(
                 use crate::dependabot_merge::{Outcome, add_entry};
                 return Ok(match add_entry(existing) {
                     Outcome::Added(text) => outcome(Action::Updated, DEPENDABOT_ADDED, Some(text)),
+                    Outcome::Ours => {
+                        outcome(Action::Unchanged, "bim's github-actions entry is in yours already", None)
+                    }
                     Outcome::HasEntry => {
                         outcome(Action::Skipped, "yours, with its own github-actions entry: left alone", None)
                     }

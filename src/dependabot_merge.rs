@@ -15,7 +15,9 @@ static LIST_ITEM: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^(\s*)-\s+
 /// What to do with the repository's own file.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// It has a `github-actions` entry already: left alone.
+    /// It has bim's own entry, from an earlier run: nothing to do.
+    Ours,
+    /// It has a `github-actions` entry of its own: left alone.
     HasEntry,
     /// It has no top-level `updates:` list bim can add to: left alone.
     NoList,
@@ -25,6 +27,9 @@ pub enum Outcome {
 
 /// Adds bim's `github-actions` entry to `existing`, unless it has one.
 pub fn add_entry(existing: &str) -> Outcome {
+    if existing.lines().any(|l| l.trim() == MARK) {
+        return Outcome::Ours;
+    }
     if GITHUB_ACTIONS.is_match(existing) {
         return Outcome::HasEntry;
     }
@@ -63,11 +68,14 @@ pub fn add_entry(existing: &str) -> Outcome {
     Outcome::Added(text)
 }
 
+/// The comment line that marks bim's entry, so a later run knows it as its own.
+const MARK: &str = "# Added by bim: keeps the SHA-pinned actions in .github/workflows current.";
+
 /// bim's entry, as the list at `indent` spells its items.
 fn entry(indent: &str) -> String {
     let item = format!("{indent}  ");
     format!(
-        "{indent}# Added by bim: keeps the SHA-pinned actions in .github/workflows current.\n\
+        "{indent}{MARK}\n\
          {indent}- package-ecosystem: github-actions\n\
          {item}directory: /\n\
          {item}schedule:\n\
@@ -90,7 +98,7 @@ mod tests {
         assert_eq!(text.replacen(&entry, "", 1), THEIRS, "every byte of theirs is kept");
         assert!(text.contains("interval: weekly\n  # Added by bim"), "{text}");
         assert!(text.ends_with("default-days: 7\n# trailing note\n"), "{text}");
-        assert_eq!(add_entry(&text), Outcome::HasEntry, "a second run changes nothing");
+        assert_eq!(add_entry(&text), Outcome::Ours, "a second run knows the entry as bim's");
     }
 
     #[test]

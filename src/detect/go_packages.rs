@@ -52,7 +52,14 @@ pub struct Program {
 impl<'a> Packages<'a> {
     pub fn read(dir: Dir<'a>, module: &str) -> Result<Packages<'a>, Error> {
         let mut by_folder: BTreeMap<String, Package> = BTreeMap::new();
-        for rel in dir.sources(GO) {
+        // A folder with its own go.mod is another module, which Go leaves out of this one.
+        let nested: Vec<String> = dir
+            .snap
+            .files_under(dir.path)
+            .filter(|f| scan::file_name(f) == "go.mod" && scan::parent(f) != dir.path)
+            .map(|f| format!("{}/", scan::parent(f)))
+            .collect();
+        for rel in dir.sources(GO).filter(|rel| !nested.iter().any(|n| rel.starts_with(n.as_str()))) {
             let Some(file) = dir.source_text(rel)? else {
                 continue;
             };

@@ -988,6 +988,11 @@ fn missing_python_server(
             || f.contains("requirements/")
     });
     for file in manifests {
+        // bim's own answers name the server too, once written: they are not a manifest,
+        // or a second run would drop the install the first one added.
+        if scan::file_name(file) == crate::config::FILE_NAME {
+            continue;
+        }
         if let Ok(Some(text)) = snap.read(file)
             && text.text.to_ascii_lowercase().contains(server)
         {

@@ -126,6 +126,26 @@ impl Test {
 }
 
 impl Run {
+    /// Runs bim again in the same repository, as the first run was run: (code, stdout, stderr).
+    pub fn again(&self, args: &[&str]) -> (i32, String, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_bim"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("BACKEND_IM_API_TOKEN")
+            .env_remove("BACKEND_IM_API_URL")
+            .env("BIM_CONFIG_DIR", self.dir.path().join("../config"))
+            .env_remove("NO_COLOR")
+            .env("TERM", "dumb")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run bim");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
     pub fn code(self, expected: i32) -> Run {
         assert_eq!(self.code, expected, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self

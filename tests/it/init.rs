@@ -49,6 +49,53 @@ fn generated(root: &Path, fixture: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every file under `root` but git's own, by path.
+fn tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(root).expect("inside").display().to_string();
+                files.insert(rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_second_init_changes_nothing_on_every_fixture() {
+    let names = deployable();
+    assert!(names.len() >= 40, "expected at least 40 deployable fixtures, found {}", names.len());
+    let mut changed = Vec::new();
+    for name in &names {
+        let run = Test::fixture(name).args(&["init", "--yes", "--color", "never"]).run();
+        assert_eq!(run.code, 0, "{name}: init failed:\n{}{}", run.stdout, run.stderr);
+        let first = tree(run.dir.path());
+        let (code, stdout, stderr) = run.again(&["init", "--yes", "--color", "never"]);
+        assert_eq!(code, 0, "{name}: the second init failed:\n{stdout}{stderr}");
+        let second = tree(run.dir.path());
+        let differs: Vec<&String> = first
+            .keys()
+            .chain(second.keys())
+            .filter(|k| first.get(*k) != second.get(*k))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !differs.is_empty() {
+            changed.push(format!("{name}: {differs:?}"));
+        }
+    }
+    assert!(changed.is_empty(), "a second init changed files:\n{}", changed.join("\n"));
+}
+
 #[test]
 fn a_fixture_whose_build_cannot_pass_is_refused_with_the_step_that_fixes_it() {
     let refused: Vec<String> = fixture_names().into_iter().filter(|n| n.starts_with("refused-")).collect();

@@ -260,7 +260,7 @@ fn a_repositorys_own_dependabot_yml_gains_only_bims_github_actions_entry() {
     let findings = crate::tools::lint_workflow(&run.dir.path().join(".github/workflows/backend-im.yml"));
     assert!(findings.is_empty(), "{findings}");
     let again = again(&run, &["init", "--yes", "--json"]).code(0);
-    assert_eq!(action(&again, ".github/dependabot.yml"), "skipped");
+    assert_eq!(action(&again, ".github/dependabot.yml"), "unchanged", "the entry is known as bim's");
     assert_eq!(run.read(".github/dependabot.yml"), merged, "a second run changes nothing");
     again_check(&run);
 }
