@@ -610,15 +610,13 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         }
     }
     ctx.copies = manifests;
-    let (install, prune, cache) = match (pm, locked) {
-        (PackageManager::Pnpm, _) => (
-            if locked { "pnpm install --frozen-lockfile" } else { "pnpm install" },
-            Some("pnpm prune --prod --ignore-scripts"),
-            "/root/.local/share/pnpm/store",
-        ),
+    let install = node_install(pm, locked, berry);
+    let (prune, cache) = match (pm, locked) {
+        (PackageManager::Pnpm, _) => {
+            (Some("pnpm prune --prod --ignore-scripts"), "/root/.local/share/pnpm/store")
+        }
         // `workspaces focus` ships with Yarn from 4 on; Yarn 2 and 3 import its plugin first.
         (PackageManager::Yarn, _) if berry => (
-            "yarn install --immutable",
             match manifest.and_then(yarn_major) {
                 Some(2 | 3) => {
                     Some("yarn plugin import workspace-tools && yarn workspaces focus --all --production")
@@ -629,23 +627,18 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
             "/root/.yarn/berry/cache",
         ),
         (PackageManager::Yarn, _) => (
-            if locked { "yarn install --frozen-lockfile" } else { "yarn install" },
             Some("yarn install --production --ignore-scripts --prefer-offline"),
             "/usr/local/share/.cache/yarn",
         ),
         // Bun has no prune: a fresh production install, from the cache, leaves dev dependencies out.
         (PackageManager::Bun, true) => (
-            "bun install --frozen-lockfile",
             Some("rm -rf node_modules && bun install --production --frozen-lockfile"),
             "/root/.bun/install/cache",
         ),
-        (PackageManager::Bun, false) => (
-            "bun install",
-            Some("rm -rf node_modules && bun install --production"),
-            "/root/.bun/install/cache",
-        ),
-        (_, true) => ("npm ci", Some("npm prune --omit=dev"), "/root/.npm"),
-        (_, false) => ("npm install", Some("npm prune --omit=dev"), "/root/.npm"),
+        (PackageManager::Bun, false) => {
+            (Some("rm -rf node_modules && bun install --production"), "/root/.bun/install/cache")
+        }
+        _ => (Some("npm prune --omit=dev"), "/root/.npm"),
     };
     // `pnpm prune` in a workspace drops the members' own dependencies (their node_modules
     // are links into the root's store); a production install from the same store keeps
@@ -707,17 +700,7 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     ctx.install = Some(install);
     ctx.prune = prune.filter(|_| service.static_output.is_none());
     ctx.cache = Some(cache.into());
-    if matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
-        // A pinned corepack: the one bundled with Node is missing from Node 25 on, and older
-        // bundled ones reject the registry's newer signing keys. Without a `packageManager`
-        // pin corepack would fetch the latest release; the lockfile's format names one.
-        // Where package.json pins no version, the lockfile's format names one, installed
-        // from the registry with its integrity checked (corepack would want a pin's hash).
-        ctx.setup = Some(match manifest.and_then(|m| package_manager_pin(m, snap, context_dir, pm)) {
-            Some(version) => format!("npm install --global --force {pm}@{version}"),
-            None => format!("npm install --global corepack@{COREPACK} && corepack enable"),
-        });
-    }
+    ctx.setup = node_setup(pm, manifest, snap, context_dir);
     ctx.copies.extend(manifest.map(|m| install_inputs(m, snap, context_dir)).unwrap_or_default());
 }
 
@@ -795,6 +778,66 @@ fn closure_prune(
         return Some(install);
     }
     Some(format!("{install} && rm -rf {}", closure.unneeded.join(" ")))
+}
+
+/// The plain values of a top-level YAML map `key:` (`name: value` lines indented under it),
+/// as pnpm-workspace.yaml writes its settings.
+fn yaml_map_values(text: &str, key: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if !line.starts_with([' ', '\t']) {
+            inside = line.trim_end() == format!("{key}:");
+            continue;
+        }
+        let entry = line.trim();
+        if inside
+            && !entry.starts_with('#')
+            && let Some((_, value)) = entry.rsplit_once(": ")
+        {
+            let value = value.trim().trim_matches(|c| c == '\'' || c == '"').trim_start_matches("./");
+            if !value.is_empty() {
+                values.push(value.to_string());
+            }
+        }
+    }
+    values
+}
+
+/// The dependency install for a Node package manager: the one command the image and the
+/// workflow's test job both run.
+pub(super) fn node_install(pm: PackageManager, locked: bool, berry: bool) -> &'static str {
+    match (pm, locked) {
+        (PackageManager::Pnpm, true) => "pnpm install --frozen-lockfile",
+        (PackageManager::Pnpm, false) => "pnpm install",
+        (PackageManager::Yarn, _) if berry => "yarn install --immutable",
+        (PackageManager::Yarn, true) => "yarn install --frozen-lockfile",
+        (PackageManager::Yarn, false) => "yarn install",
+        (PackageManager::Bun, true) => "bun install --frozen-lockfile",
+        (PackageManager::Bun, false) => "bun install",
+        (_, true) => "npm ci",
+        (_, false) => "npm install",
+    }
+}
+
+/// What puts Yarn or pnpm on the path, in the image and on the workflow's runner alike. A
+/// pinned corepack: the one bundled with Node is missing from Node 25 on, and older bundled
+/// ones reject the registry's newer signing keys. Where package.json pins no version, the
+/// lockfile's format names one, installed from the registry with its integrity checked
+/// (corepack would want a pin's hash).
+pub(super) fn node_setup(
+    pm: PackageManager,
+    manifest: Option<&serde_json::Value>,
+    snap: &Snapshot,
+    context_dir: &str,
+) -> Option<String> {
+    if !matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
+        return None;
+    }
+    Some(match manifest.and_then(|m| package_manager_pin(m, snap, context_dir, pm)) {
+        Some(version) => format!("npm install --global --force {pm}@{version}"),
+        None => format!("npm install --global corepack@{COREPACK} && corepack enable"),
+    })
 }
 
 /// A root install script that reads more than the dependency layer holds: a workspace
@@ -908,11 +951,20 @@ fn install_inputs(manifest: &serde_json::Value, snap: &Snapshot, context_dir: &s
         .iter()
         .filter_map(|k| manifest.get("scripts")?.get(*k)?.as_str())
         .collect();
-    if deps("patch-package")
-        || scripts.iter().any(|s| s.contains("patch-package"))
-        || manifest.get("pnpm").and_then(|p| p.get("patchedDependencies")).is_some()
-    {
+    if deps("patch-package") || scripts.iter().any(|s| s.contains("patch-package")) {
         paths.push("patches/".into());
+    }
+    // pnpm applies each patch its settings name while it installs: package.json's
+    // `pnpm.patchedDependencies`, or (pnpm 10) pnpm-workspace.yaml's.
+    if let Some(patches) =
+        manifest.get("pnpm").and_then(|p| p.get("patchedDependencies")).and_then(|p| p.as_object())
+    {
+        paths.extend(
+            patches.values().filter_map(|v| v.as_str()).map(|v| v.trim_start_matches("./").to_string()),
+        );
+    }
+    if let Ok(Some(workspace)) = snap.read(&scan::join(context_dir, "pnpm-workspace.yaml")) {
+        paths.extend(yaml_map_values(&workspace.text, "patchedDependencies"));
     }
     if deps("@prisma/client") || deps("prisma") {
         let schema = manifest.get("prisma").and_then(|p| p.get("schema")).and_then(|s| s.as_str());
@@ -1260,6 +1312,15 @@ fn json(words: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn pnpm_workspace_settings_name_their_patch_files() {
+        let yaml = "packages:\n  - 'apps/*'\npatchedDependencies:\n  scimmy@1.3.5: patches/scimmy@1.3.5.patch\n  '@a/b@2.0.0': \"./patches/@a__b.patch\"\n  # a note\noverrides:\n  glob: 13.0.6\n";
+        assert_eq!(
+            super::yaml_map_values(yaml, "patchedDependencies"),
+            ["patches/scimmy@1.3.5.patch", "patches/@a__b.patch"]
+        );
+    }
 
     #[test]
     fn root_install_scripts_that_read_the_tree_wait_for_it_and_git_hooks_are_dropped() {

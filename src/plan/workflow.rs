@@ -253,32 +253,32 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
     }
     match s.language {
         Language::Node | Language::Bun => {
-            let locked = lockfile.is_some();
-            w.install = Some(match (s.package_manager, locked) {
-                (PackageManager::Pnpm, true) => "pnpm install --frozen-lockfile".into(),
-                (PackageManager::Pnpm, false) => "pnpm install".into(),
-                (PackageManager::Yarn, _) if has(".yarnrc.yml") => "yarn install --immutable".into(),
-                (PackageManager::Yarn, true) => "yarn install --frozen-lockfile".into(),
-                (PackageManager::Yarn, false) => "yarn install".into(),
-                (PackageManager::Bun, _) => "bun install".into(),
-                (_, true) => "npm ci".into(),
-                (_, false) => "npm install".into(),
-            });
+            let has_bun_lock = has("bun.lock") || has("bun.lockb");
+            // The same install and package manager setup as the image's (see dockerfile.rs).
+            let locked = lockfile.is_some() || (s.package_manager == PackageManager::Bun && has_bun_lock);
+            w.install =
+                Some(super::dockerfile::node_install(s.package_manager, locked, has(".yarnrc.yml")).into());
+            let context_dir = snapshot_path(&context);
+            let manifest =
+                crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok().flatten();
             w.setup = match s.package_manager {
-                PackageManager::Pnpm | PackageManager::Yarn => Some("corepack enable".into()),
                 PackageManager::Bun => Some(format!("npm install --global bun@{}", s.runtime_version)),
-                _ => None,
+                pm => super::dockerfile::node_setup(pm, manifest.as_ref(), snap, context_dir),
             };
             w.node_cache = match (s.package_manager, locked) {
                 (PackageManager::Npm, true) => Some("npm"),
                 (PackageManager::Yarn, true) if !has(".yarnrc.yml") => Some("yarn"),
                 _ => None,
             };
-            if s.package_manager == PackageManager::Bun {
-                w.adhoc_install = Some(
+            w.adhoc_install = match s.package_manager {
+                PackageManager::Bun => Some(
                     "Bun has no setup action whose commit could be verified; npm checks the package's integrity",
-                );
-            }
+                ),
+                PackageManager::Pnpm | PackageManager::Yarn => Some(
+                    "the release the image installs too, pinned by package.json or the lockfile; npm checks the package's integrity",
+                ),
+                _ => None,
+            };
             if s.language == Language::Bun {
                 w.version = crate::detect::defaults::NODE.into();
             }
