@@ -189,7 +189,7 @@ pub fn resolve(
             .services
             .iter()
             .find(|d| d.path == service.path)
-            .and_then(|d| d.warnings.iter().find(|w| w.starts_with("dropped the detected start command")))
+            .and_then(|d| d.notes.dropped_start.as_ref())
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
         return Err(Error::Usage {
@@ -223,9 +223,9 @@ pub fn resolve(
                 .iter()
                 .find(|d| d.path == s.path)
                 .and_then(|d| {
-                    d.refusal
-                        .clone()
-                        .or_else(|| d.warnings.iter().find(|w| !w.contains("also looks like")).cloned())
+                    d.refusal.clone().or_else(|| {
+                        d.warnings.iter().find(|w| Some(*w) != d.notes.other_languages.as_ref()).cloned()
+                    })
                 })
                 .unwrap_or_else(|| "found no start command and nothing that serves".into());
             Skipped { path: s.path.clone(), reason: why }

@@ -212,7 +212,10 @@ fn drop_unusable_values(service: &mut Service) {
             if let Some(v) = value.as_deref()
                 && let Err(e) = ok(v)
             {
-                dropped.push(format!("dropped the detected {what}: {e}; pass {flag} to set one"));
+                dropped.push((
+                    what == "start command",
+                    format!("dropped the detected {what}: {e}; pass {flag} to set one"),
+                ));
                 *value = None;
             }
         };
@@ -267,14 +270,17 @@ fn drop_unusable_values(service: &mut Service) {
     service.processes.retain(|p| {
         let ok = validate::command("process command", &p.command, "").is_ok();
         if !ok {
-            dropped.push(format!(
-                "dropped the detected {} process: its command is not one bim can write",
-                p.name
+            dropped.push((
+                false,
+                format!("dropped the detected {} process: its command is not one bim can write", p.name),
             ));
         }
         ok
     });
-    for message in dropped {
+    for (start, message) in dropped {
+        if start {
+            service.notes.dropped_start = Some(message.clone());
+        }
         service.warn(message);
     }
     let before = service.system_packages.build.len() + service.system_packages.runtime.len();
@@ -328,7 +334,7 @@ fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
     let chosen_language = chosen.language;
     for other in found.iter().filter(|s| s.language != Language::Static && s.language != chosen_language) {
         chosen.other_languages.push(other.language);
-        chosen.warn(format!(
+        let note = format!(
             "this folder also looks like a {} app ({}); chose {} — pass --language to choose",
             other.language,
             if other.framework == Framework::None {
@@ -337,7 +343,9 @@ fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
                 other.framework.as_str()
             },
             chosen.language,
-        ));
+        );
+        chosen.notes.other_languages.get_or_insert_with(|| note.clone());
+        chosen.warn(note);
     }
     Ok(Some(chosen))
 }

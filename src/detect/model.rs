@@ -148,6 +148,14 @@ pub struct Frontend {
     pub build_env: Vec<String>,
 }
 
+/// See `Service::notes`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notes {
+    pub dropped_start: Option<String>,
+    pub other_languages: Option<String>,
+    pub dev_start_skipped: bool,
+}
+
 /// One deployable app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
@@ -212,6 +220,11 @@ pub struct Service {
     /// only one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    /// Facts other steps decide by, kept apart from the warnings' wording: the warning that
+    /// dropped a detected start command, the one that names other languages the folder
+    /// looks like, and whether a start script was passed over as a development tool.
+    #[serde(skip)]
+    pub notes: Notes,
     /// Further services built from the same manifest (a Go module with several servers),
     /// finished like this one and listed after it.
     #[serde(skip)]
@@ -250,6 +263,7 @@ impl Service {
             evidence: Vec::new(),
             warnings: Vec::new(),
             refusal: None,
+            notes: Notes::default(),
             more: Vec::new(),
         }
     }

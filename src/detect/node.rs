@@ -414,6 +414,7 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
             service.warn(format!(
                 "scripts.{name} runs `{dev}`, a development tool, so it is not the image's start"
             ));
+            service.notes.dev_start_skipped = true;
             continue;
         }
         let own: Vec<&str> = start.split("&&").map(str::trim).filter(|s| !s.is_empty()).collect();
@@ -451,7 +452,7 @@ fn start_command(dir: &Dir, pkg: &Package, service: &mut Service, pm: PackageMan
         });
         return Ok(());
     }
-    if service.warnings.iter().any(|w| w.contains("a development tool")) {
+    if service.notes.dev_start_skipped {
         // Only dev starts: the built output is what runs, where the build says where it is.
         if let Some((rel, output)) = nx_build_output(dir)?
             && service.build_command.is_some()
