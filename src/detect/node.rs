@@ -30,7 +30,9 @@ const FRAMEWORKS: &[(&str, Framework)] = &[
     ("vite", Framework::Vite),
 ];
 
-const LOCKFILES: &[(&str, PackageManager)] = &[
+/// Each Node package manager's lockfiles: the one list detection, the image and the
+/// workflow read.
+pub const LOCKFILES: &[(&str, PackageManager)] = &[
     ("bun.lock", PackageManager::Bun),
     ("bun.lockb", PackageManager::Bun),
     ("pnpm-lock.yaml", PackageManager::Pnpm),
@@ -38,6 +40,12 @@ const LOCKFILES: &[(&str, PackageManager)] = &[
     ("package-lock.json", PackageManager::Npm),
     ("npm-shrinkwrap.json", PackageManager::Npm),
 ];
+
+/// The lockfile names of `pm` (npm's for a manager that has none of its own).
+pub fn lockfiles_of(pm: PackageManager) -> impl Iterator<Item = &'static str> {
+    let pm = if LOCKFILES.iter().any(|(_, m)| *m == pm) { pm } else { PackageManager::Npm };
+    LOCKFILES.iter().filter(move |(_, m)| *m == pm).map(|(name, _)| *name)
+}
 
 const ENTRY_FILES: &[&str] = &[
     "server.js",

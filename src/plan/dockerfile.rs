@@ -582,17 +582,12 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     let manifest = crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok().flatten();
     let manifest = manifest.as_ref();
     let pm = service.package_manager;
-    let lockfile = match pm {
-        PackageManager::Yarn => ["yarn.lock"].iter().find(|f| has(f)),
-        PackageManager::Pnpm => ["pnpm-lock.yaml"].iter().find(|f| has(f)),
-        PackageManager::Bun => ["bun.lock", "bun.lockb"].iter().find(|f| has(f)),
-        _ => ["package-lock.json", "npm-shrinkwrap.json"].iter().find(|f| has(f)),
-    };
+    let lockfile = crate::detect::node::lockfiles_of(pm).find(|f| has(f));
     let locked = lockfile.is_some();
     let berry = pm == PackageManager::Yarn && has(".yarnrc.yml");
     let mut manifests: Vec<CopyItem> = ["package.json", ".npmrc", ".yarnrc.yml", "pnpm-workspace.yaml"]
         .into_iter()
-        .chain(lockfile.copied())
+        .chain(lockfile)
         .filter(|f| has(f))
         .map(|f| CopyItem { src: f.into(), dest: "./".into() })
         .collect();
