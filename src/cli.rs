@@ -91,6 +91,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Name the cause of a failed build or start from its log (a file, or stdin), and the fix
+    Doctor {
+        /// The log: a failed CI run's, or `bim run`'s (default: read stdin)
+        log: Option<PathBuf>,
+        /// Print a JSON report: {diagnosis: {id, cause, fix, evidence} or null}
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-render the files from bim.toml; exit 5 with a diff when one drifted
     Check {
         /// The repository (default: the current folder)
@@ -404,7 +412,8 @@ pub fn main() -> ExitCode {
         Command::Detect { json, .. }
         | Command::Check { json, .. }
         | Command::Status { json, .. }
-        | Command::Run { json, .. } => *json,
+        | Command::Run { json, .. }
+        | Command::Doctor { json, .. } => *json,
         Command::Mcp { action: Some(McpAction::Install { json, .. }) }
         | Command::Skill { action: SkillAction::Install { json, .. } } => *json,
         Command::Mcp { action: None } | Command::Completions { .. } | Command::Man => false,
@@ -536,6 +545,32 @@ fn run(command: Command) -> Result<i32, Error> {
                         writeln!(stdout, "not set in .env: {}", report.env_missing.join(", "))
                     }
                 })
+            }
+            .map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Doctor { log, json } => {
+            let text = match &log {
+                Some(path) => std::fs::read(path).map_err(|e| Error::io(path, e))?,
+                None => {
+                    let mut bytes = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                        .map_err(|e| Error::io(std::path::Path::new("stdin"), e))?;
+                    bytes
+                }
+            };
+            let found = crate::diagnosis::diagnose("any", &String::from_utf8_lossy(&text));
+            if json {
+                output::json(&mut stdout, &serde_json::json!({ "diagnosis": found }))
+            } else {
+                match &found {
+                    Some(d) => {
+                        writeln!(stdout, "cause: {}\nfix:   {}\nseen:  {}", d.cause, d.fix, d.evidence)
+                    }
+                    None => {
+                        writeln!(stdout, "no known cause in this log; its last lines name the failing step")
+                    }
+                }
             }
             .map_err(stdout_error)?;
             exit::OK

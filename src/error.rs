@@ -149,14 +149,30 @@ impl Error {
         }
     }
 
-    /// The error as `--json` and the MCP tools report it: `{kind, message, hint, exit_code}`.
+    /// The error as `--json` and the MCP tools report it: `{kind, message, hint, exit_code}`,
+    /// and `diagnosis` for a failed build or start whose log shows a known cause.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "kind": self.kind(),
             "message": self.to_string(),
             "hint": self.hint(),
             "exit_code": self.exit_code(),
-        })
+        });
+        if let Error::RunFailed { .. } = self {
+            json["diagnosis"] = serde_json::to_value(self.diagnosis()).unwrap_or_default();
+        }
+        json
+    }
+
+    /// For a failed build or start: the known cause its log shows, if any.
+    pub fn diagnosis(&self) -> Option<crate::diagnosis::Diagnosis> {
+        match self {
+            Error::RunFailed { stage, log, .. } => {
+                let stage = if *stage == "build" { "build" } else { "start" };
+                crate::diagnosis::diagnose(stage, log)
+            }
+            _ => None,
+        }
     }
 
     /// What to do about it.

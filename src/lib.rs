@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod dependabot_merge;
 pub mod detect;
+pub mod diagnosis;
 pub mod envvars;
 pub mod error;
 pub mod interview;

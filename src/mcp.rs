@@ -38,6 +38,13 @@ pub struct PathArgs {
     pub path: Option<String>,
 }
 
+/// The log `doctor` reads.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct DoctorArgs {
+    /// The failed build's or start's log, as text (a CI run's, or `run`'s)
+    pub log: String,
+}
+
 /// The answers `plan` and `init` take, as `bim init`'s flags do.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct InitArgs {
@@ -341,6 +348,19 @@ impl Bim {
             };
             Ok((value(&report)?, summary))
         }))
+    }
+
+    #[tool(
+        description = "Name the cause of a failed image build or start from its log (a CI run's, or run's), and the exact change that fixes it, from bim's table of known failures. `run` reports the same diagnosis itself. Read-only.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn doctor(&self, Parameters(args): Parameters<DoctorArgs>) -> Result<CallToolResult, ErrorData> {
+        let found = crate::diagnosis::diagnose("any", &args.log);
+        let summary = match &found {
+            Some(d) => format!("{}: {}", d.cause, d.fix),
+            None => "no known cause in this log; its last lines name the failing step".into(),
+        };
+        run(Ok((json!({ "diagnosis": found }), summary)))
     }
 
     #[tool(

@@ -109,6 +109,9 @@ struct ErrorBody<'a> {
     message: String,
     hint: Option<String>,
     exit_code: i32,
+    /// A failed build or start's known cause; `null` when its log shows none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diagnosis: Option<Option<crate::diagnosis::Diagnosis>>,
 }
 
 /// Prints an error: JSON on stdout for machines, or text on stderr.
@@ -120,9 +123,24 @@ pub fn error(err: &Error, as_json: bool) {
                 message: err.to_string(),
                 hint: err.hint(),
                 exit_code: err.exit_code(),
+                diagnosis: matches!(err, Error::RunFailed { .. }).then(|| err.diagnosis()),
             },
         };
         let _ = json(&mut std::io::stdout(), &report);
+    } else if let Error::RunFailed { message, log, .. } = err {
+        // The cause first, then the log it was read from.
+        eprintln!("{} {message}", style("error:").red().bold());
+        match err.diagnosis() {
+            Some(found) => {
+                eprintln!("  {} {}", style("cause:").yellow().bold(), found.cause);
+                eprintln!("  {} {}", style("fix:").green().bold(), found.fix);
+            }
+            None => eprintln!("  {} no known cause; the log's last lines:", style("cause:").yellow().bold()),
+        }
+        eprintln!("{log}");
+        if let Some(hint) = err.hint() {
+            eprintln!("  {} {hint}", style("hint:").cyan());
+        }
     } else {
         eprintln!("{} {err}", style("error:").red().bold());
         if let Some(hint) = err.hint() {

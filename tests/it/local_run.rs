@@ -30,7 +30,7 @@ fn node_express(start: Option<&str>) -> crate::harness::Run {
         .file(".env", "# values for local runs\nGREETING=hello-from-dotenv\nUNRELATED=never-passed\n")
         .file(
             "src/crash.js",
-            "console.log(`boom: GREETING is ${process.env.GREETING}`);\nprocess.exit(3);\n",
+            "console.log(`boom: GREETING is ${process.env.GREETING}`);\nconsole.error(\"Error: DATABASE_URL must be set\");\nprocess.exit(3);\n",
         );
     let mut args = vec!["init", "--yes"];
     if let Some(start) = start {
@@ -110,6 +110,9 @@ fn run_check_on_an_app_that_crashes_exits_12_with_its_logs() {
         "the crash's logs, with .env's value:\n{}",
         run.stderr
     );
+    // The diagnosis table names the cause above the log.
+    assert!(run.stderr.contains("cause: the app needs the setting DATABASE_URL at start"), "{}", run.stderr);
+    assert!(run.stderr.contains("fix: add DATABASE_URL=... to .env"), "{}", run.stderr);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod compose;
 mod deploy;
 mod detect;
+mod diagnosis;
 mod examples;
 mod fake_backend;
 mod fuzz;

@@ -129,14 +129,14 @@ fn the_tools_are_listed_with_their_annotations() {
         let client = client().await;
         let tools = client.list_all_tools().await.expect("tools/list");
         let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
-        for expected in ["detect", "plan", "init", "check", "run", "deploy", "status"] {
+        for expected in ["detect", "plan", "init", "check", "run", "doctor", "deploy", "status"] {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let annotations = |name: &str| {
             let tool = tools.iter().find(|t| t.name == name).expect("tool");
             serde_json::to_value(tool.annotations.clone()).expect("annotations")
         };
-        for read_only in ["detect", "plan", "check", "status"] {
+        for read_only in ["detect", "plan", "check", "doctor", "status"] {
             assert_eq!(annotations(read_only)["readOnlyHint"], true, "{read_only}");
         }
         assert_eq!(annotations("init")["destructiveHint"], false);
@@ -147,6 +147,24 @@ fn the_tools_are_listed_with_their_annotations() {
             "every tool takes path"
         );
         client.cancel().await.expect("close");
+    });
+}
+
+#[test]
+fn doctor_names_the_cause_of_a_failed_build_log() {
+    let repo = Test::new();
+    let log = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnosis/no-git.log"),
+    )
+    .expect("a captured log");
+    runtime().block_on(async {
+        let client = client_in(repo.path()).await;
+        let result = client.call_tool(call("doctor", json!({"log": log}))).await.expect("doctor");
+        assert_eq!(result.is_error, Some(false));
+        let found = result.structured_content.clone().expect("structured");
+        assert_eq!(found["diagnosis"]["id"], "no-git", "{found}");
+        let quiet = client.call_tool(call("doctor", json!({"log": "all fine"}))).await.expect("doctor");
+        assert!(quiet.structured_content.expect("structured")["diagnosis"].is_null());
     });
 }
 
@@ -327,7 +345,7 @@ fn the_mcp_inspector_lists_and_calls_the_tools() {
     assert_eq!(code, 0, "{listed}");
     let names: Vec<&str> =
         listed["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names.len(), 7, "{names:?}");
+    assert_eq!(names.len(), 8, "{names:?}");
     let fixture = fixtures.join("go-stdlib").display().to_string();
     let (code, detected) = inspector(
         &fixtures,
@@ -491,7 +509,7 @@ fn malformed_lines_get_a_json_rpc_error_and_the_server_serves_on() {
     server.send(b"not json either\n");
     assert_eq!(error_of(&server.answer()).0, -32700);
     let tools = server.request(2, "tools/list", json!({}));
-    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(7), "{tools}");
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(8), "{tools}");
     assert!(server.close().success());
 
     // A client that sends only garbage and leaves: answered, and the server ends cleanly.
