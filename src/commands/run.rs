@@ -283,6 +283,21 @@ impl Container {
             .unwrap_or_default()
     }
 
+    /// The TCP ports the container's processes listen on, read from the host's /proc (Linux):
+    /// the sockets those processes hold, in their network namespace's table. Empty where
+    /// /proc cannot say (another OS, a remote engine).
+    fn listening_ports(&self) -> Vec<u16> {
+        let out = Command::new(&self.engine)
+            .args(["inspect", "--format", "{{.State.Pid}}", &self.name])
+            .stderr(Stdio::null())
+            .output();
+        let Some(root) = out.ok().and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u32>().ok())
+        else {
+            return Vec::new();
+        };
+        listening_ports(std::path::Path::new("/proc"), root)
+    }
+
     fn remove(&self) {
         let _ = Command::new(&self.engine)
             .args(["rm", "-f", "-t", "2", &self.name])
@@ -309,6 +324,59 @@ fn stop_on_interrupt(container: &Container) {
             std::process::exit(crate::error::exit::INTERRUPTED);
         });
     });
+}
+
+/// The ports that processes `root` and its descendants listen on, from a /proc tree.
+fn listening_ports(proc: &Path, root: u32) -> Vec<u16> {
+    // Every process's parent, to find the container's whole process tree.
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    for entry in std::fs::read_dir(proc).into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // `pid (comm) state ppid ...`: comm may hold spaces, so read after its last ')'.
+        if let Some(ppid) =
+            stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok())
+        {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (pid, ppid) in &parents {
+            if tree.contains(ppid) && !tree.contains(pid) {
+                tree.push(*pid);
+                grew = true;
+            }
+        }
+    }
+    let mut inodes = std::collections::BTreeSet::new();
+    for pid in &tree {
+        for fd in std::fs::read_dir(proc.join(pid.to_string()).join("fd")).into_iter().flatten().flatten() {
+            let target = std::fs::read_link(fd.path()).unwrap_or_default();
+            if let Some(inode) = target.to_str().and_then(|t| t.strip_prefix("socket:[")?.strip_suffix(']')) {
+                inodes.insert(inode.to_string());
+            }
+        }
+    }
+    let mut ports = std::collections::BTreeSet::new();
+    for table in ["tcp", "tcp6"] {
+        let text =
+            std::fs::read_to_string(proc.join(root.to_string()).join("net").join(table)).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; the inode is field 9.
+            if let (Some(local), Some("0A"), Some(inode)) =
+                (fields.get(1), fields.get(3).copied(), fields.get(9))
+                && inodes.contains(*inode)
+                && let Some(port) = local.rsplit_once(':').and_then(|(_, p)| u16::from_str_radix(p, 16).ok())
+            {
+                ports.insert(port);
+            }
+        }
+    }
+    ports.into_iter().collect()
 }
 
 /// The first status under 500 the app answers with, or why it never did.
@@ -338,9 +406,22 @@ fn wait_for_answer(container: &Container, url: &str, timeout: Duration) -> Resul
         std::thread::sleep(Duration::from_millis(300));
     }
     let answered = last.map(|s| format!(" (it answered {s})")).unwrap_or_default();
+    // The port the app really listens on, when it is another one.
+    let asked = url.rsplit_once(':').and_then(|(_, rest)| rest.split('/').next()?.parse::<u16>().ok());
+    let elsewhere = match container.listening_ports().as_slice() {
+        [port] if Some(*port) != asked => {
+            format!(
+                "; it listens on {port}: pass --port {port} to bim init (or set port = {port} in bim.toml)"
+            )
+        }
+        _ => String::new(),
+    };
     Err(Error::RunFailed {
         stage: "timeout",
-        message: format!("no answer under 500 from {url} within {} s{answered}", timeout.as_secs()),
+        message: format!(
+            "no answer under 500 from {url} within {} s{answered}{elsewhere}",
+            timeout.as_secs()
+        ),
         log: container.logs(),
     })
 }
@@ -352,6 +433,34 @@ fn tail(log: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_ports_a_containers_processes_listen_on_are_read_from_proc() {
+        let proc = tempfile_dir().join("proc");
+        let write = |path: &str, text: &str| {
+            let path = proc.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write("100/stat", "100 (npm start) S 1 100 100 0");
+        write("101/stat", "101 (node) S 100 100 100 0");
+        write("7/stat", "7 (other) S 1 7 7 0");
+        let header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        write(
+            "100/net/tcp",
+            &format!(
+                "{header}   0: 00000000:1013 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 555 1\n   1: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 777 1\n   2: 0100007F:1F90 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 556 1\n"
+            ),
+        );
+        std::fs::create_dir_all(proc.join("101/fd")).expect("fd");
+        std::fs::create_dir_all(proc.join("7/fd")).expect("fd");
+        std::os::unix::fs::symlink("socket:[555]", proc.join("101/fd/3")).expect("link");
+        std::os::unix::fs::symlink("socket:[556]", proc.join("101/fd/4")).expect("link");
+        std::os::unix::fs::symlink("socket:[777]", proc.join("7/fd/3")).expect("link");
+        // Port 80 is another process's; 8080 is a connection, not a listener.
+        assert_eq!(super::listening_ports(&proc, 100), vec![4115]);
+    }
+
     use super::read_env_file;
 
     #[test]

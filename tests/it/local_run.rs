@@ -1,6 +1,8 @@
 //! `bim run --check` end to end, with podman and the stand-in base images: an example
 //! builds, starts and answers (exit 0) and a second run rebuilds nothing; an app that
-//! crashes at start exits 12 with its last log lines, which show the value `.env` gave it.
+//! crashes at start exits 12 with its last log lines, which show the value `.env` gave it
+//! and the cause the diagnosis table names; one that listens on another port exits 13
+//! naming that port.
 //!
 //! Slow, so `#[ignore]`d in a plain `cargo test`; `scripts/test` runs it.
 
@@ -20,6 +22,10 @@ fn engine_env(test: Test) -> Test {
 }
 
 fn node_express(start: Option<&str>) -> crate::harness::Run {
+    node_express_as(start, "crashing-app", "3999")
+}
+
+fn node_express_as(start: Option<&str>, app: &str, port: &str) -> crate::harness::Run {
     let test = Test::new();
     crate::harness::copy_tree(&repo().join("examples/node-express"), test.path());
     for generated in ["Dockerfile", ".dockerignore", ".github", "bim.toml", ".bim", "README.md"] {
@@ -28,6 +34,7 @@ fn node_express(start: Option<&str>) -> crate::harness::Run {
     }
     let test = test
         .file(".env", "# values for local runs\nGREETING=hello-from-dotenv\nUNRELATED=never-passed\n")
+        .file("src/elsewhere.js", "require(\"http\").createServer((q, s) => s.end(\"here\")).listen(4117);\n")
         .file(
             "src/crash.js",
             "console.log(`boom: GREETING is ${process.env.GREETING}`);\nconsole.error(\"Error: DATABASE_URL must be set\");\nprocess.exit(3);\n",
@@ -35,7 +42,7 @@ fn node_express(start: Option<&str>) -> crate::harness::Run {
     let mut args = vec!["init", "--yes"];
     if let Some(start) = start {
         // Its own app name and port, so it never meets the other test's image or container.
-        args.extend(["--start-command", start, "--app", "crashing-app", "--port", "3999"]);
+        args.extend(["--start-command", start, "--app", app, "--port", port]);
     }
     let run = test.args(&args).run().code(0);
     standins(run.dir.path());
@@ -113,6 +120,19 @@ fn run_check_on_an_app_that_crashes_exits_12_with_its_logs() {
     // The diagnosis table names the cause above the log.
     assert!(run.stderr.contains("cause: the app needs the setting DATABASE_URL at start"), "{}", run.stderr);
     assert!(run.stderr.contains("fix: add DATABASE_URL=... to .env"), "{}", run.stderr);
+}
+
+#[test]
+#[ignore = "builds a container image; scripts/test and CI run it with --include-ignored"]
+fn run_check_on_an_app_listening_on_another_port_names_that_port() {
+    let _containers = crate::harness::containers_lock();
+    let init = node_express_as(Some("node src/elsewhere.js"), "elsewhere-app", "3998");
+    let root = init.dir.path().display().to_string();
+    let run = engine_env(Test::new())
+        .args(&["run", "--check", "--engine", "podman", "--timeout", "8s", &root])
+        .run();
+    assert_eq!(run.code, 13, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("it listens on 4117: pass --port 4117"), "{}", run.stderr);
 }
 
 #[test]
