@@ -223,6 +223,12 @@ fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
     } else if dir.has("pdm.lock") || has_tool("pdm") {
         (PackageManager::Pdm, dir.rel("pyproject.toml"), "PDM project")
     } else if m.pipfile.is_some() {
+        if !dir.has("Pipfile.lock") {
+            service.warn(
+                "the Pipfile has no Pipfile.lock beside it: each image build resolves its versions anew; \
+                 run `pipenv lock` and commit Pipfile.lock for repeatable images",
+            );
+        }
         (PackageManager::Pipenv, dir.rel("Pipfile"), "Pipfile present")
     } else if let Some(req) = m.requirements.first() {
         (PackageManager::Pip, req.clone(), "requirements file")

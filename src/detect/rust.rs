@@ -131,6 +131,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     runtime_version(dir, &cargo, &mut service)?;
     compile_time_sql(dir, &mut service)?;
+    cargo_linker(dir, &mut service)?;
 
     let mut found = port::search(dir, RS, &[&ADDR, &SOCKET_TUPLE])?;
     if found.is_none() && service.framework == Framework::Rocket && dir.has("Rocket.toml") {
@@ -243,6 +244,55 @@ fn compile_time_sql(dir: &Dir, service: &mut Service) -> Result<(), Error> {
                 used.line,
                 used.groups[0].trim()
             ));
+        }
+    }
+    Ok(())
+}
+
+/// The linker a repository's `.cargo/config.toml` asks for on Linux (`linker = "clang"`,
+/// `-fuse-ld=lld` or `mold` in rustflags): the slim Rust image has only gcc's, so the build
+/// stage gets the ones named, or every link fails with "linker `clang` not found".
+fn cargo_linker(dir: &Dir, service: &mut Service) -> Result<(), Error> {
+    for folder in dir.ancestors() {
+        for name in [".cargo/config.toml", ".cargo/config"] {
+            let rel = folder.rel(name);
+            let Some(file) = dir.snap.read(&rel)? else { continue };
+            let Ok(config) = file.text.parse::<toml::Table>() else { continue };
+            let linux = config
+                .get("target")
+                .and_then(|t| t.as_table())
+                .into_iter()
+                .flatten()
+                .filter(|(triple, _)| triple.contains("linux"))
+                .map(|(_, table)| table)
+                .chain(config.get("build"));
+            let mut words = Vec::new();
+            for table in linux {
+                if let Some(linker) = table.get("linker").and_then(|l| l.as_str()) {
+                    words.push(format!("linker={linker}"));
+                }
+                let flags = table.get("rustflags").and_then(|f| f.as_array()).into_iter().flatten();
+                words.extend(flags.filter_map(|f| f.as_str()).map(str::to_string));
+            }
+            // gcc's driver passes -fuse-ld=lld or mold on, so those need only their linker.
+            let mut packages: Vec<String> = Vec::new();
+            for (needle, package) in
+                [("linker=clang", "clang"), ("-fuse-ld=lld", "lld"), ("-fuse-ld=mold", "mold")]
+            {
+                if words.iter().any(|w| w.contains(needle)) && !packages.iter().any(|p| p == package) {
+                    packages.push(package.into());
+                }
+            }
+            if packages.is_empty() {
+                return Ok(());
+            }
+            service.system_packages.add(&packages, &[]);
+            service.found(
+                "system_packages",
+                &rel,
+                format!("the Linux target's linker settings; build: {}", packages.join(" ")),
+            );
+            return Ok(());
         }
     }
     Ok(())

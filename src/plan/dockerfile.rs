@@ -693,6 +693,16 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         ctx.lifecycle = Some(format!("pnpm rebuild{recursive}"));
     }
     ctx.install = Some(install);
+    // A native module compiled here leaves its object files beside the .node it built
+    // (better-sqlite3: 15 MB of them); only the .node is loaded.
+    let compiled = !service.build_packages.is_empty() && pm != PackageManager::Bun;
+    let prune = prune.map(|p| {
+        if compiled {
+            format!("{p} && find node_modules -path '*/build/Release/obj.target' -prune -exec rm -rf {{}} + && find node_modules -name '*.o' -type f -delete")
+        } else {
+            p
+        }
+    });
     ctx.prune = prune.filter(|_| service.static_output.is_none());
     ctx.cache = Some(cache.into());
     ctx.setup = node_setup(pm, manifest, snap, context_dir);
@@ -1100,9 +1110,13 @@ fn python(
                 "pip install --no-cache-dir pipenv=={}",
                 tool_release(PackageManager::Pipenv, service)
             ));
-            ctx.install = Some(
-                "pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into(),
-            );
+            // `pipenv requirements` reads Pipfile.lock: without one it lists nothing, so the
+            // lock is made first.
+            let lock =
+                if snap.has_file(&scan::join(context_dir, "Pipfile.lock")) { "" } else { "pipenv lock && " };
+            ctx.install = Some(format!(
+                "{lock}pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt"
+            ));
         }
         PackageManager::Pdm => {
             ctx.copies = copy_here(&["pyproject.toml", "pdm.lock"]);

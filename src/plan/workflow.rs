@@ -297,7 +297,15 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
                 ),
                 PackageManager::Pipenv => (
                     Some(pip("pipenv", PackageManager::Pipenv)),
-                    Some("pipenv install --dev --deploy".into()),
+                    // --deploy refuses a missing or stale Pipfile.lock; without one, pipenv locks.
+                    Some(
+                        if has("Pipfile.lock") {
+                            "pipenv install --dev --deploy"
+                        } else {
+                            "pipenv install --dev"
+                        }
+                        .into(),
+                    ),
                 ),
                 PackageManager::Pdm => (Some(pip("pdm", PackageManager::Pdm)), Some("pdm install".into())),
                 _ => {
