@@ -156,6 +156,10 @@ pub struct Pipeline {
     /// one image; empty builds for the runner's own (linux/amd64).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// Run each pushed image, by digest, and wait for it to answer before it deploys; on
+    /// unless `false` (an app that needs a real third-party key at start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke_test: Option<bool>,
 }
 
 /// The platforms GitHub has native runners for, and those runners.

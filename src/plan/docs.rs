@@ -143,6 +143,7 @@ struct ReadmeContext {
     registry_settings: Vec<Setting>,
     scan: bool,
     attest: bool,
+    smoke_test: bool,
     services: Vec<ReadmeService>,
 }
 
@@ -248,6 +249,7 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
         registry_settings,
         scan: config.pipeline.scan,
         attest: config.pipeline.attest,
+        smoke_test: config.pipeline.smoke_test != Some(false),
         services,
     };
     Ok(PlannedFile {

@@ -85,7 +85,7 @@ pub struct WorkflowContext {
 }
 
 /// One `NAME: value` of a job's `env:`.
-#[derive(Serialize)]
+#[derive(Serialize, Debug)]
 pub struct EnvSetting {
     name: String,
     value: String,
@@ -132,12 +132,26 @@ pub struct WorkflowService {
     release_command: Option<String>,
     /// The processes as a JSON object, for the deploy step's `jq --argjson`.
     processes: Option<String>,
+    /// The smoke test before the deploy: the port and path it waits on, and placeholders for
+    /// the settings a validator requires. `None` when bim.toml turns it off or the app needs
+    /// a backing service (those do not run beside it yet).
+    smoke: Option<Smoke>,
+}
+
+#[derive(Serialize)]
+pub struct Smoke {
+    port: u16,
+    path: String,
+    /// `NAME=value` lines.
+    settings: String,
 }
 
 pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
     let several = config.services.len() > 1;
     let mut context = shared_context(config);
-    context.services = config.services.iter().map(|s| service(s, &config.registry, several, snap)).collect();
+    let smoke_test = config.pipeline.smoke_test != Some(false);
+    context.services =
+        config.services.iter().map(|s| service(s, &config.registry, several, smoke_test, snap)).collect();
     context
 }
 
@@ -150,7 +164,8 @@ pub fn contexts_per_service(config: &Config, snap: &Snapshot) -> Vec<(String, Wo
         .map(|s| {
             let mut context = shared_context(config);
             context.name = format!("Deploy {}", s.app);
-            context.services = vec![service(s, &config.registry, true, snap)];
+            context.services =
+                vec![service(s, &config.registry, true, config.pipeline.smoke_test != Some(false), snap)];
             (s.app.clone(), context)
         })
         .collect()
@@ -199,7 +214,13 @@ fn shared_context(config: &Config) -> WorkflowContext {
     }
 }
 
-fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapshot) -> WorkflowService {
+fn service(
+    s: &ServiceConfig,
+    registry: &Registry,
+    several: bool,
+    smoke_test: bool,
+    snap: &Snapshot,
+) -> WorkflowService {
     let context = build_context(s).to_string();
     let has = |name: &str| snap.has_file(&scan::join(snapshot_path(&context), name));
     let suffix = if several { format!("/{}", s.app) } else { String::new() };
@@ -245,6 +266,20 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, snap: &Snapsho
         release_command: s.release_command.clone(),
         processes: (!s.processes.is_empty())
             .then(|| serde_json::Value::from_iter(s.processes.clone()).to_string()),
+        smoke: (smoke_test && s.backing_services.is_empty()).then(|| Smoke {
+            port: s.port,
+            path: s.healthcheck_path.clone().unwrap_or_else(|| "/".into()),
+            // The run-time settings a validator requires got build placeholders: the start
+            // needs the same.
+            settings: s
+                .build_env
+                .iter()
+                .filter_map(|e| e.split_once('='))
+                .filter(|(name, _)| s.env_vars.contains_key(*name))
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }),
     };
     if w.test_stage {
         // The stage installs and tests in the runtime's own image; nothing runs on the runner.

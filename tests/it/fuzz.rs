@@ -139,7 +139,7 @@ fn structure(text: &str, workflow: bool) -> Vec<String> {
         })
         // Job ids carry the app's (sanitised) name; their number and place are the structure.
         .map(|key| match key.strip_prefix("  ").and_then(|k| k.split_once('-')) {
-            Some((job, _)) if ["test", "image", "deploy"].contains(&job) => format!("  {job}-*"),
+            Some((job, _)) if ["test", "image", "smoke", "deploy"].contains(&job) => format!("  {job}-*"),
             _ => key,
         })
         .collect()

@@ -143,7 +143,7 @@ fn platforms_build_on_native_runners_and_the_manifest_job_joins_them() {
         "platforms: ${{ matrix.platform }}",
         "push-by-digest=true",
         "needs: [image-hello]",
-        "needs: [test-hello, image-hello, manifest-hello]",
+        "needs: [test-hello, image-hello, manifest-hello, smoke-hello]",
         "DIGEST: ${{ needs.manifest-hello.outputs.digest }}",
     ] {
         assert!(workflow.contains(needed), "{needed:?} missing:\n{workflow}");
@@ -224,4 +224,82 @@ fn the_image_ref_step_names_the_image_by_digest() {
     assert_eq!(code, 1, "no digest is an error");
     assert!(stdout.contains("::error::the image job gave no digest"), "{stdout}");
     assert!(out.is_empty());
+}
+
+/// A fake `docker` and `curl` in `dir/bin`: docker logs its calls and says the container is
+/// running while `running` holds; curl answers `status`.
+fn fake_engine(dir: &std::path::Path, status: &str, running: bool) {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let docker = format!(
+        "#!/usr/bin/env bash\necho \"$@\" >> {}/docker-calls\ncase \"$1\" in\n  inspect) echo {running} ;;\n  logs) echo 'Error: DATABASE_URL must be set' ;;\nesac\n",
+        dir.display()
+    );
+    let curl = format!("#!/usr/bin/env bash\nprintf '%s' {status}\n");
+    for (name, text) in [("docker", docker), ("curl", curl)] {
+        std::fs::write(bin.join(name), text).expect("fake");
+        std::fs::set_permissions(bin.join(name), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+    }
+}
+
+#[test]
+fn the_smoke_test_runs_the_image_by_digest_with_placeholders_and_gates_the_deploy() {
+    let run = Test::fixture("nextjs-envalid-no-switch").args(&["init", "--yes"]).run().code(0);
+    let workflow = run.read(WORKFLOW);
+    assert!(
+        workflow.contains("needs: [test-envalid-app, image-envalid-app, smoke-envalid-app]"),
+        "{workflow}"
+    );
+    let script = step_script(&workflow, "Run it and wait for an answer");
+    let env = [
+        ("REF", "ghcr.io/acme/shop@sha256:00"),
+        ("PORT", "3000"),
+        ("HEALTH_PATH", "/"),
+        ("ATTEMPTS", "2"),
+        ("SETTINGS", "DATABASE_URL=http://placeholder.invalid\nSESSION_SECRET=placeholder"),
+    ];
+
+    let dir = tempfile::tempdir().expect("dir");
+    fake_engine(dir.path(), "200", true);
+    let (code, printed, _) = run_script(&script, dir.path(), &env);
+    assert_eq!(code, 0, "{printed}");
+    let calls = std::fs::read_to_string(dir.path().join("docker-calls")).expect("docker ran");
+    assert!(
+        calls.starts_with("run --detach --name app --network host --env PORT=3000 --env DATABASE_URL=http://placeholder.invalid --env SESSION_SECRET=placeholder ghcr.io/acme/shop@sha256:00"),
+        "{calls}"
+    );
+
+    // An image that stops: the step fails with its logs.
+    let dir = tempfile::tempdir().expect("dir");
+    fake_engine(dir.path(), "000", false);
+    let (code, printed, _) = run_script(&script, dir.path(), &env);
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains("the image stopped before it answered")
+            && printed.contains("DATABASE_URL must be set"),
+        "{printed}"
+    );
+
+    // One that never answers: the step fails once its attempts are spent.
+    let dir = tempfile::tempdir().expect("dir");
+    fake_engine(dir.path(), "000", true);
+    let (code, printed, _) = run_script(&script, dir.path(), &env);
+    assert_eq!(code, 1, "{printed}");
+    assert!(printed.contains("did not answer on port 3000"), "{printed}");
+
+    // Off in bim.toml, and for an app that needs a backing service: no smoke job.
+    let root = run.dir.path();
+    let toml = std::fs::read_to_string(root.join("bim.toml")).expect("bim.toml");
+    std::fs::write(
+        root.join("bim.toml"),
+        toml.replacen("[files]", "[pipeline]\nsmoke_test = false\n\n[files]", 1),
+    )
+    .expect("write");
+    let (code, out, err) = run.again(&["init", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!run.read(WORKFLOW).contains("smoke-"), "turned off");
+    let backed = Test::fixture("env-example-and-compose").args(&["init", "--yes"]).run().code(0);
+    assert!(backed.read("bim.toml").contains("backing_services = ["));
+    assert!(!backed.read(WORKFLOW).contains("smoke-"), "a backing service does not run beside it yet");
 }
