@@ -436,7 +436,8 @@ mod tests {
 
     #[test]
     fn the_ports_a_containers_processes_listen_on_are_read_from_proc() {
-        let proc = tempfile_dir().join("proc");
+        let temp = tempfile::tempdir().expect("dir");
+        let proc = temp.path().join("proc");
         let write = |path: &str, text: &str| {
             let path = proc.join(path);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
