@@ -310,7 +310,9 @@ impl Config {
             version: FORMAT_VERSION,
             registry,
             branch,
-            rendered_by: Some(format!("bim {}", crate::render::version())),
+            // Set by the command that renders (see `commands::init`): the answers do not
+            // know which bim reads them.
+            rendered_by: None,
             api_url: None,
             files: Files::default(),
             pipeline: Pipeline::default(),

@@ -13,7 +13,6 @@ pub mod config;
 pub mod dependabot_merge;
 pub mod detect;
 pub mod diagnosis;
-pub mod envvars;
 pub mod error;
 pub mod interview;
 pub mod manifest;

@@ -227,7 +227,7 @@ pub fn version(value: &str, flag: &str) -> Result<(), Error> {
 }
 
 pub fn env_name(value: &str) -> Result<(), Error> {
-    if crate::envvars::is_env_name(value) && value.len() <= 128 {
+    if crate::detect::envvars::is_env_name(value) && value.len() <= 128 {
         Ok(())
     } else {
         Err(refuse("environment variable", value, "names are letters, digits and '_'", "--env"))

@@ -89,12 +89,13 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         }
         None => options.overrides.clone(),
     };
-    let (answers, skipped) = answers::resolve(
+    let (mut answers, skipped) = answers::resolve(
         &prepared.detection,
         prepared.existing.as_ref(),
         &overrides,
         prepared.snapshot.git_branch(),
     )?;
+    answers.rendered_by = Some(format!("bim {}", crate::render::version()));
     let files = decide(&prepared, &answers, options.force)?;
     let mut prepared = prepared;
     let workflows = files.iter().filter(|f| f.kind == crate::plan::FileKind::Workflow).count();

@@ -9,8 +9,8 @@
 use std::sync::LazyLock;
 
 use super::dir::Dir;
+use super::envvars::{SCHEMA_ENTRY as ENTRY, VALIDATES_ALL};
 use super::model::{Framework, Service};
-use crate::envvars::{SCHEMA_ENTRY as ENTRY, VALIDATES_ALL};
 use crate::error::Error;
 use crate::pattern::Pattern;
 

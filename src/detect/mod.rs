@@ -19,6 +19,7 @@ mod dockerfile;
 mod dotnet;
 mod elixir;
 mod env_validators;
+pub mod envvars;
 mod go;
 mod go_packages;
 mod health;
@@ -192,7 +193,7 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         service.start_command = Some(bound);
     }
     drop_unusable_values(service);
-    for (name, at) in crate::envvars::collect(dir)? {
+    for (name, at) in envvars::collect(dir)? {
         let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
         service.found("env_vars", file, format!("line {line}: reads {name}"));
         service.env_vars.push(name);

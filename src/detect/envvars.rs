@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
 
-use crate::detect::dir::Dir;
+use super::dir::Dir;
 use crate::error::Error;
 use crate::manifest::line_of;
 
