@@ -268,6 +268,24 @@ pub fn resolve(
         pipeline.scan_fail_on = level;
     }
 
+    // Building for arm64 too: a Python line whose lock has arm64 wheels (detection's, for
+    // answers it makes now, not ones kept in bim.toml or given by flag).
+    let mut services = services;
+    if pipeline.platforms.iter().any(|p| p == "linux/arm64")
+        && flags.runtime_version.is_none()
+        && existing.is_none()
+    {
+        for service in &mut services {
+            if let Some(line) = detection
+                .services
+                .iter()
+                .find(|d| d.path == service.path)
+                .and_then(|d| d.notes.arm64_python_line.clone())
+            {
+                service.runtime_version = line;
+            }
+        }
+    }
     let mut config = Config::new(registry, branch, services);
     config.files = files;
     config.pipeline = pipeline;

@@ -31,17 +31,18 @@ impl Compiled {
 /// Compiled packages by name.
 pub type Packages = BTreeMap<String, Compiled>;
 
-/// The compiled packages the first lockfile in `dir` lists, by name, and that file.
-pub fn read(dir: &Dir) -> Result<Option<(String, Packages)>, Error> {
+/// The compiled packages the first lockfile in `dir` lists, by name, for Linux on `arch`
+/// (`x86_64`, `aarch64`), and that file.
+pub fn read(dir: &Dir, arch: &str) -> Result<Option<(String, Packages)>, Error> {
     for lock in LOCKS {
         let rel = dir.rel(lock);
         let Some(table) = crate::manifest::toml(dir.snap, &rel)? else { continue };
-        return Ok(Some((rel, compiled(&table))));
+        return Ok(Some((rel, compiled(&table, arch))));
     }
     Ok(None)
 }
 
-fn compiled(lock: &toml::Table) -> BTreeMap<String, Compiled> {
+fn compiled(lock: &toml::Table, arch: &str) -> BTreeMap<String, Compiled> {
     let mut found = BTreeMap::new();
     let packages = lock.get("package").and_then(|p| p.as_array()).map(Vec::as_slice).unwrap_or_default();
     for package in packages {
@@ -61,7 +62,7 @@ fn compiled(lock: &toml::Table) -> BTreeMap<String, Compiled> {
         for wheel in names.filter(|n| n.ends_with(".whl")) {
             let Some(tags) = Tags::parse(&wheel) else { continue };
             // A free-threaded build's wheel (abi `cp313t`) is not the image's interpreter.
-            if !tags.linux_x86_64() || tags.abi == "none" || tags.abi.ends_with('t') {
+            if !tags.linux(arch) || tags.abi == "none" || tags.abi.ends_with('t') {
                 continue;
             }
             any_linux = true;
@@ -102,10 +103,10 @@ impl<'a> Tags<'a> {
         Some(Tags { python, abi, platform })
     }
 
-    fn linux_x86_64(&self) -> bool {
+    fn linux(&self, arch: &str) -> bool {
         self.platform
             .split('.')
-            .any(|p| (p.starts_with("manylinux") || p == "linux_x86_64") && p.ends_with("x86_64"))
+            .any(|p| (p.starts_with("manylinux") || p.starts_with("linux_")) && p.ends_with(arch))
     }
 }
 
@@ -138,6 +139,7 @@ wheels = [
     { url = "https://files.pythonhosted.org/packages/httptools-0.6.1-cp311-cp311-manylinux_2_5_x86_64.manylinux1_x86_64.manylinux_2_17_x86_64.manylinux2014_x86_64.whl" },
     { url = "https://files.pythonhosted.org/packages/httptools-0.6.1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" },
     { url = "https://files.pythonhosted.org/packages/httptools-0.6.1-cp313-cp313-win_amd64.whl" },
+    { url = "https://files.pythonhosted.org/packages/httptools-0.6.1-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl" },
 ]
 
 [[package]]
@@ -161,7 +163,7 @@ wheels = [{ url = "https://files.pythonhosted.org/packages/pywin32-306-cp312-cp3
     #[test]
     fn wheel_tags_say_which_lines_each_compiled_package_installs_on() {
         let lock: toml::Table = UV_LOCK.parse().expect("the test lock is TOML");
-        let packages = compiled(&lock);
+        let packages = compiled(&lock, "x86_64");
         assert_eq!(packages.keys().collect::<Vec<_>>(), ["cryptography", "httptools"]);
         assert_eq!(packages["httptools"].lines, BTreeSet::from([11, 12]));
         assert!(packages["cryptography"].covers(13) && !packages["cryptography"].covers(8));
@@ -170,6 +172,10 @@ wheels = [{ url = "https://files.pythonhosted.org/packages/pywin32-306-cp312-cp3
         assert_eq!(decider.map(|(n, c)| (n, c.version.as_str())), Some(("httptools", "0.6.1")));
         assert_eq!(newest_covered(&packages, 12, 11).1, None);
         assert_eq!(newest_covered(&packages, 13, 13).0, None);
+        // On arm64 the same lock has httptools wheels for 3.11 only (and none of cryptography).
+        let arm = compiled(&lock, "aarch64");
+        assert_eq!(arm.keys().collect::<Vec<_>>(), ["httptools"]);
+        assert_eq!(newest_covered(&arm, 12, 11).0, Some(11));
     }
 
     #[test]
@@ -185,6 +191,6 @@ files = [
 "#
         .parse()
         .expect("the test lock is TOML");
-        assert_eq!(compiled(&lock)["pyyaml"].lines, BTreeSet::from([12]));
+        assert_eq!(compiled(&lock, "x86_64")["pyyaml"].lines, BTreeSet::from([12]));
     }
 }

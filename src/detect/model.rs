@@ -154,6 +154,8 @@ pub struct Notes {
     pub dropped_start: Option<String>,
     pub other_languages: Option<String>,
     pub dev_start_skipped: bool,
+    /// The Python line whose lock has arm64 wheels, where it is older than the one chosen.
+    pub arm64_python_line: Option<String>,
 }
 
 /// One deployable app.

@@ -280,7 +280,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
     let chosen_by_bim =
         pin.as_ref().is_none_or(|p| !p.file.ends_with(".python-version") && !p.file.ends_with("runtime.txt"));
     let floor = pin.as_ref().and_then(|p| range_floor(&p.detail)).unwrap_or(8);
-    let locked = if chosen_by_bim { super::lock_wheels::read(dir)? } else { None };
+    let locked = if chosen_by_bim { super::lock_wheels::read(dir, "x86_64")? } else { None };
     match &locked {
         Some((lock, packages)) => {
             let chosen = pin.as_ref().map_or(defaults::PYTHON, |p| p.version.as_str());
@@ -315,6 +315,25 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
         None => {}
     }
     versions::apply(service, pin, defaults::PYTHON, "Python");
+    // An image for linux/arm64 too (`--platforms`) needs arm64 wheels on its line: the line
+    // for that case, which answers take when the platforms include arm64.
+    if chosen_by_bim
+        && let Some((lock, packages)) = super::lock_wheels::read(dir, "aarch64")?
+        && let Some(line) = service.runtime_version.as_deref().and_then(minor)
+        && let (Some(arm), Some((name, locked))) =
+            super::lock_wheels::newest_covered(&packages, line, floor.min(line))
+        && arm < line
+    {
+        service.found(
+            "runtime_version",
+            &lock,
+            format!(
+                "{name} {} has no linux/arm64 wheel for Python 3.{line}: an image for arm64 too uses 3.{arm}",
+                locked.version
+            ),
+        );
+        service.notes.arm64_python_line = Some(format!("3.{arm}"));
+    }
     Ok(())
 }
 

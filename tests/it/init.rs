@@ -97,6 +97,22 @@ fn a_second_init_changes_nothing_on_every_fixture() {
 }
 
 #[test]
+fn building_for_arm64_too_takes_the_python_line_the_lock_has_arm64_wheels_for() {
+    let amd = Test::fixture("python-uv-arm64-wheels").args(&["init", "--yes"]).run().code(0);
+    assert!(amd.read("bim.toml").contains("runtime_version = \"3.13\""), "{}", amd.read("bim.toml"));
+    let both = Test::fixture("python-uv-arm64-wheels")
+        .args(&["init", "--yes", "--platforms", "linux/amd64,linux/arm64"])
+        .run()
+        .code(0);
+    assert!(both.read("bim.toml").contains("runtime_version = \"3.11\""), "{}", both.read("bim.toml"));
+    let flagged = Test::fixture("python-uv-arm64-wheels")
+        .args(&["init", "--yes", "--platforms", "linux/amd64,linux/arm64", "--runtime-version", "3.12"])
+        .run()
+        .code(0);
+    assert!(flagged.read("bim.toml").contains("runtime_version = \"3.12\""), "a flag wins");
+}
+
+#[test]
 fn a_fixture_whose_build_cannot_pass_is_refused_with_the_step_that_fixes_it() {
     let refused: Vec<String> = fixture_names().into_iter().filter(|n| n.starts_with("refused-")).collect();
     assert!(!refused.is_empty(), "no refused- fixture");
