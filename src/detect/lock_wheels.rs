@@ -31,13 +31,24 @@ impl Compiled {
 /// Compiled packages by name.
 pub type Packages = BTreeMap<String, Compiled>;
 
-/// The compiled packages the first lockfile in `dir` lists, by name, for Linux on `arch`
-/// (`x86_64`, `aarch64`), and that file.
-pub fn read(dir: &Dir, arch: &str) -> Result<Option<(String, Packages)>, Error> {
+/// The first lockfile in `dir` that lists files, parsed once for every platform asked of it.
+pub struct Lock {
+    pub file: String,
+    table: toml::Table,
+}
+
+impl Lock {
+    /// Its compiled packages, by name, for Linux on `arch` (`x86_64`, `aarch64`).
+    pub fn packages(&self, arch: &str) -> Packages {
+        compiled(&self.table, arch)
+    }
+}
+
+pub fn read(dir: &Dir) -> Result<Option<Lock>, Error> {
     for lock in LOCKS {
-        let rel = dir.rel(lock);
-        let Some(table) = crate::manifest::toml(dir.snap, &rel)? else { continue };
-        return Ok(Some((rel, compiled(&table, arch))));
+        let file = dir.rel(lock);
+        let Some(table) = crate::manifest::toml(dir.snap, &file)? else { continue };
+        return Ok(Some(Lock { file, table }));
     }
     Ok(None)
 }

@@ -280,9 +280,10 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
     let chosen_by_bim =
         pin.as_ref().is_none_or(|p| !p.file.ends_with(".python-version") && !p.file.ends_with("runtime.txt"));
     let floor = pin.as_ref().and_then(|p| range_floor(&p.detail)).unwrap_or(8);
-    let locked = if chosen_by_bim { super::lock_wheels::read(dir, "x86_64")? } else { None };
-    match &locked {
-        Some((lock, packages)) => {
+    let lock_file = if chosen_by_bim { super::lock_wheels::read(dir)? } else { None };
+    match &lock_file {
+        Some(found) => {
+            let (lock, packages) = (&found.file, &found.packages("x86_64"));
             let chosen = pin.as_ref().map_or(defaults::PYTHON, |p| p.version.as_str());
             if let Some(newest) = minor(chosen) {
                 let (line, decider) = super::lock_wheels::newest_covered(packages, newest, floor.min(newest));
@@ -317,8 +318,8 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
     versions::apply(service, pin, defaults::PYTHON, "Python");
     // An image for linux/arm64 too (`--platforms`) needs arm64 wheels on its line: the line
     // for that case, which answers take when the platforms include arm64.
-    if chosen_by_bim
-        && let Some((lock, packages)) = super::lock_wheels::read(dir, "aarch64")?
+    if let Some(found) = &lock_file
+        && let packages = found.packages("aarch64")
         && let Some(line) = service.runtime_version.as_deref().and_then(minor)
         && let (Some(arm), Some((name, locked))) =
             super::lock_wheels::newest_covered(&packages, line, floor.min(line))
@@ -326,7 +327,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
     {
         service.found(
             "runtime_version",
-            &lock,
+            &found.file,
             format!(
                 "{name} {} has no linux/arm64 wheel for Python 3.{line}: an image for arm64 too uses 3.{arm}",
                 locked.version

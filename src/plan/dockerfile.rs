@@ -648,8 +648,15 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         }
         _ => prune,
     };
-    let scripted =
-        || lockfile.map(|l| scripted_packages(snap, &scan::join(context_dir, l))).unwrap_or_default();
+    // npm's lockfile names the packages with install scripts: parsed when first asked, once,
+    // for the closure's install and the deferred root scripts alike.
+    let scripted_once = std::cell::OnceCell::new();
+    let scripted = || -> &Vec<String> {
+        scripted_once.get_or_init(|| match (pm, lockfile) {
+            (PackageManager::Npm, Some(l)) => scripted_packages(snap, &scan::join(context_dir, l)),
+            _ => Vec::new(),
+        })
+    };
     let closure = (ctx.service_dir != ".")
         .then(|| crate::detect::workspace_build::closure(snap, context_dir, snapshot_path(&service.path)))
         .flatten();
@@ -742,13 +749,13 @@ fn build_step_env(service: &ServiceConfig) -> (Vec<String>, String) {
 /// The production install of a workspace app's closure only: the package manager's own
 /// filter installs the dependencies of the app and of the workspace packages it imports, and
 /// the members it does not import are removed. `None` where the manager has no such filter.
-fn closure_prune(
+fn closure_prune<'s>(
     pm: PackageManager,
     locked: bool,
     yarn_major: Option<u32>,
     service_dir: &str,
     closure: &crate::detect::workspace_build::Closure,
-    scripted: impl Fn() -> Vec<String>,
+    scripted: impl Fn() -> &'s Vec<String>,
 ) -> Option<String> {
     let name = &closure.name;
     // Every node_modules goes first: the filtered install then links the closure's alone.
@@ -756,11 +763,11 @@ fn closure_prune(
     let install = match (pm, locked) {
         // The root's own install scripts would run too; the dependencies' are rebuilt by name.
         (PackageManager::Npm, true) => {
-            let rebuild = scripted();
-            let rebuild = if rebuild.is_empty() {
+            let scripted = scripted();
+            let rebuild = if scripted.is_empty() {
                 String::new()
             } else {
-                format!(" && npm rebuild {}", rebuild.join(" "))
+                format!(" && npm rebuild {}", scripted.join(" "))
             };
             format!("npm ci --omit=dev --ignore-scripts --workspace {service_dir}{rebuild}")
         }
