@@ -99,6 +99,7 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         runtime_files: Vec::new(),
         frontend: None,
         env_vars: Default::default(),
+        facts: None,
     };
     apply_flags(&mut probe, flags)?;
     if let Some(registry) = &flags.registry {
@@ -332,6 +333,7 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         runtime_files: service.runtime_files.clone(),
         frontend: service.frontend.clone(),
         env_vars: env_reads(service),
+        facts: None,
     }
 }
 

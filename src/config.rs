@@ -258,6 +258,10 @@ pub struct ServiceConfig {
     /// The environment variables the service reads, each with the file that reads it.
     #[serde(default)]
     pub env_vars: std::collections::BTreeMap<String, String>,
+    /// What the files need to know of the repository for these answers: `bim init` reads
+    /// it anew each run; `bim check` renders from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<crate::detect::facts::Facts>,
 }
 
 impl ServiceConfig {
@@ -300,6 +304,10 @@ pub struct Config {
     pub files: Files,
     #[serde(default, skip_serializing_if = "Pipeline::is_default")]
     pub pipeline: Pipeline,
+    /// What the repository-wide files need to know of the repository; read anew by each
+    /// `bim init`, like each service's facts.
+    #[serde(default, skip_serializing_if = "crate::detect::facts::RepoFacts::is_default")]
+    pub facts: crate::detect::facts::RepoFacts,
     #[serde(rename = "service")]
     pub services: Vec<ServiceConfig>,
 }
@@ -316,6 +324,7 @@ impl Config {
             api_url: None,
             files: Files::default(),
             pipeline: Pipeline::default(),
+            facts: Default::default(),
             services,
         }
     }

@@ -14,12 +14,16 @@ pub use crate::report::CheckReport;
 pub fn run(path: &Path) -> Result<CheckReport, Error> {
     let snapshot = Snapshot::scan(path)?;
     let unfinished = crate::transaction::unfinished(path, "run `bim init` to finish it");
-    let (Some(answers), _) = init::read_config(&snapshot)? else {
+    let (Some(mut answers), _) = init::read_config(&snapshot)? else {
         return Err(Error::Usage {
             message: format!("{} has no bim.toml to check against", path.display()),
             flag: Some("`bim init` first".into()),
         });
     };
+    // bim.toml from before facts were recorded: read them, as the bim that wrote it did.
+    if answers.services.iter().any(|s| s.facts.is_none()) {
+        init::read_facts(&mut answers, &snapshot)?;
+    }
     let prepared = init::Prepared {
         snapshot,
         detection: Detection { services: Vec::new() },

@@ -63,7 +63,7 @@ pub fn prepare(path: &Path, write: bool) -> Result<Prepared, Error> {
 /// Plans the files for `answers` and decides what happens to each.
 pub fn decide(prepared: &Prepared, answers: &Config, force: bool) -> Result<Vec<Decision>, Error> {
     let templates = Templates::load().map_err(Error::Internal)?;
-    let planned = plan::plan(answers, &prepared.snapshot, &templates)?;
+    let planned = plan::plan(answers, &templates)?;
     apply::decide(prepared.snapshot.root(), &planned, force)
 }
 
@@ -96,6 +96,7 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         prepared.snapshot.git_branch(),
     )?;
     answers.rendered_by = Some(format!("bim {}", crate::render::version()));
+    read_facts(&mut answers, &prepared.snapshot)?;
     let files = decide(&prepared, &answers, options.force)?;
     let mut prepared = prepared;
     let workflows = files.iter().filter(|f| f.kind == crate::plan::FileKind::Workflow).count();
@@ -135,6 +136,27 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         dry_run: options.dry_run,
         declined,
     })
+}
+
+/// Reads the facts for every service's answers, and the repository's: each `bim init`
+/// does, and `bim check` where bim.toml was written before facts were recorded.
+pub fn read_facts(config: &mut Config, snap: &Snapshot) -> Result<(), Error> {
+    use crate::detect::facts;
+    config.facts = facts::read_repo(snap);
+    for s in &mut config.services {
+        let query = facts::Query {
+            path: &s.path,
+            context: s.context.as_deref().unwrap_or(&s.path),
+            language: s.language,
+            framework: s.framework,
+            package_manager: s.package_manager,
+            start_command: s.start_command.as_deref(),
+            frontend: s.frontend.as_ref(),
+            own_dockerfile: s.dockerfile.is_some(),
+        };
+        s.facts = Some(facts::read(snap, &query)?);
+    }
+    Ok(())
 }
 
 /// bim.toml, if the repository has one, and a note when git ignores it. An ignored

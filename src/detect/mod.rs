@@ -20,6 +20,7 @@ mod dotnet;
 mod elixir;
 mod env_validators;
 pub mod envvars;
+pub mod facts;
 mod go;
 mod go_packages;
 mod health;

@@ -10,13 +10,10 @@ use super::{FileKind, Ownership, PlannedFile, build_context, header, repo_join};
 use crate::config::{Config, ServiceConfig};
 use crate::error::Error;
 use crate::render::Templates;
-use crate::scan::Snapshot;
 
 pub const PATH: &str = "compose.yaml";
 
 /// Compose files a repository may already have; bim never writes beside one of them.
-const THEIRS: &[&str] = &["compose.yml", "docker-compose.yml", "docker-compose.yaml"];
-
 /// A backing service: its image, settings, health check and where it keeps its data.
 struct Kind {
     name: &'static str,
@@ -140,12 +137,12 @@ struct Backing {
 
 /// Whether bim writes compose.yaml: asked for, or (unless turned off) when an app talks to
 /// a backing service and the repository has no compose file of its own.
-pub fn wanted(config: &Config, snap: &Snapshot) -> bool {
+pub fn wanted(config: &Config) -> bool {
     match config.files.compose {
         Some(on) => on,
         None => {
             config.services.iter().any(|s| !s.backing_services.is_empty())
-                && !THEIRS.iter().any(|f| snap.has_file(f))
+                && config.facts.own_compose.is_none()
         }
     }
 }

@@ -5,12 +5,12 @@
 
 use serde::Serialize;
 
-use super::{build_context, header, service_dir_in_context, snapshot_path};
+use super::{build_context, facts_of, header, service_dir_in_context, snapshot_path};
 use crate::config::ServiceConfig;
-use crate::detect::start_script::{self, StartScript};
-use crate::detect::{Dir, Framework, Language, PackageManager};
+use crate::detect::facts::{Closure, Facts, PYTHON_SERVERS};
+use crate::detect::{Framework, Language, PackageManager};
 use crate::error::Error;
-use crate::scan::{self, Snapshot};
+use crate::scan;
 
 /// Pinned versions of the build tools the Dockerfiles install. Reviewed 2026-11.
 const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13";
@@ -18,8 +18,6 @@ const COREPACK: &str = "0.36.0";
 /// Installs the `project.dependencies` of pyproject.toml without the project (pip has no
 /// flag for that), reading the file with the standard library's tomllib.
 const PYPROJECT_DEPENDENCIES: &str = "python -c \"import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project'].get('dependencies', [])))\" > /tmp/requirements.txt && pip install -r /tmp/requirements.txt";
-/// Servers bim's Python start commands run, pinned for when the app does not depend on one.
-const PYTHON_SERVERS: &[(&str, &str)] = &[("gunicorn", "23.0.0"), ("uvicorn", "0.32.1")];
 
 #[derive(Serialize, Debug)]
 pub struct DockerfileContext {
@@ -180,7 +178,7 @@ fn runtime_copies(service: &ServiceConfig) -> Vec<CopyItem> {
 
 /// The front end's stage: what its own static image would build, copied from the
 /// service's context.
-fn frontend_stage(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<FrontendStage>, Error> {
+fn frontend_stage(service: &ServiceConfig) -> Result<Option<FrontendStage>, Error> {
     let Some(front) = &service.frontend else { return Ok(None) };
     let site = NodePackage {
         path: &front.path,
@@ -192,7 +190,7 @@ fn frontend_stage(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<Fro
         build_packages: &front.build_packages,
         build_env: &front.build_env,
     };
-    node_stage(service, snap, &site).map(Some)
+    node_stage(service, &site).map(Some)
 }
 
 /// A Node package built inside another language's image.
@@ -209,11 +207,7 @@ struct NodePackage<'a> {
 
 /// How a Node package inside the service's context installs and builds, as its own
 /// image would, with its files named from the service's context.
-fn node_stage(
-    service: &ServiceConfig,
-    snap: &Snapshot,
-    package: &NodePackage,
-) -> Result<FrontendStage, Error> {
+fn node_stage(service: &ServiceConfig, package: &NodePackage) -> Result<FrontendStage, Error> {
     let from = snapshot_path(build_context(service));
     let inner = snapshot_path(package.path).strip_prefix(from).unwrap_or(package.path);
     let dir = inner.trim_start_matches('/').to_string();
@@ -232,9 +226,10 @@ fn node_stage(
         build_env: package.build_env.to_vec(),
         runtime_packages: Vec::new(),
         env_vars: Default::default(),
+        facts: facts_of(service).assets.as_deref().cloned(),
         ..service.clone()
     };
-    let (_, mut built) = context_items(&site, snap)?;
+    let (_, mut built) = context_items(&site)?;
     // The package's own files, named from the service's context.
     prefix_sources(&mut built.copies, &dir);
     let image = match package.language {
@@ -263,21 +258,11 @@ fn node_stage(
 /// A Rails app whose package.json builds its assets (jsbundling-rails, cssbundling-rails):
 /// `assets:precompile` runs that build, so the Ruby build stage needs Node and the
 /// package's install.
-fn rails_node_assets(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<FrontendStage>, Error> {
-    let folder = snapshot_path(&service.path);
-    let manifest = crate::manifest::json(snap, &scan::join(folder, "package.json")).ok().flatten();
-    let builds = manifest
-        .as_ref()
-        .and_then(|m| m.get("scripts"))
-        .is_some_and(|s| s.get("build").is_some() || s.get("build:css").is_some());
-    if service.framework != Framework::Rails || !builds {
+fn rails_node_assets(service: &ServiceConfig) -> Result<Option<FrontendStage>, Error> {
+    let Some(package_manager) = facts_of(service).assets_manager else { return Ok(None) };
+    if service.framework != Framework::Rails {
         return Ok(None);
     }
-    // jsbundling runs yarn, pnpm or npm by the lockfile it finds.
-    let package_manager = crate::detect::node::locked_by(&Dir::new(snap, folder))
-        .map(|(_, pm)| pm)
-        .filter(|pm| matches!(pm, PackageManager::Yarn | PackageManager::Pnpm))
-        .unwrap_or(PackageManager::Npm);
     let package = NodePackage {
         path: &service.path,
         language: Language::Node,
@@ -288,23 +273,25 @@ fn rails_node_assets(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<
         build_packages: &[],
         build_env: &[],
     };
-    node_stage(service, snap, &package).map(Some)
+    node_stage(service, &package).map(Some)
 }
 
-/// The repository script the start command runs, as the image will run it.
-fn start_script(service: &ServiceConfig, snap: &Snapshot) -> Result<Option<StartScript>, Error> {
-    match service.start_command.as_deref() {
-        Some(start) => start_script::read(&Dir::new(snap, snapshot_path(&service.path)), start),
-        None => Ok(None),
-    }
-}
-
-/// The manifests in `dir` among `names`, copied to the working folder.
-fn copy_from(snap: &Snapshot, dir: &str, names: &[&str]) -> Vec<CopyItem> {
-    names
+/// The files and folders (ending in `/`) copied before the install, each to its own
+/// folder in the working folder.
+fn input_copies(inputs: &[String]) -> Vec<CopyItem> {
+    inputs
         .iter()
-        .filter(|n| snap.has_file(&scan::join(dir, n)))
-        .map(|n| CopyItem { src: n.to_string(), dest: "./".into() })
+        .map(|src| {
+            let folder = scan::parent(src.trim_end_matches('/'));
+            let dest = if src.ends_with('/') {
+                src.clone()
+            } else if folder.is_empty() {
+                "./".into()
+            } else {
+                format!("{folder}/")
+            };
+            CopyItem { src: src.clone(), dest }
+        })
         .collect()
 }
 
@@ -316,16 +303,15 @@ fn prefix_sources(copies: &mut [CopyItem], dir: &str) {
 }
 
 /// The template to use for a service, and its context.
-pub fn context(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, DockerfileContext), Error> {
-    let (template, mut ctx) = context_items(service, snap)?;
+pub fn context(service: &ServiceConfig) -> Result<(String, DockerfileContext), Error> {
+    let (template, mut ctx) = context_items(service)?;
     ctx.manifests = copy_lines(std::mem::take(&mut ctx.copies));
     Ok((template, ctx))
 }
 
 /// The context, with the files copied before the install still as items (`copies`).
-fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, DockerfileContext), Error> {
-    let context_dir = snapshot_path(build_context(service)).to_string();
-    let exists = |name: &str| snap.has_file(&scan::join(&context_dir, name));
+fn context_items(service: &ServiceConfig) -> Result<(String, DockerfileContext), Error> {
+    let facts = facts_of(service);
     let (step_env, step_note) = build_step_env(service);
     let mut ctx = DockerfileContext {
         header: header("#"),
@@ -346,13 +332,13 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
         cmd: exec_form(service.start_command.as_deref().unwrap_or("")),
         healthcheck: None,
         static_output: service.static_output.clone(),
-        test: test_stage(service, snap),
+        test: test_stage(service),
         build_args: service.build_time_vars().into_iter().map(str::to_string).collect(),
         // A built SPA routes in the browser; a plain site's missing page is a 404.
         spa_fallback: matches!(service.language, Language::Node | Language::Bun)
             && service.static_output.is_some(),
         entrypoint: service.entrypoint.clone(),
-        has_public: snap.has_dir(&scan::join(snapshot_path(&service.path), "public")),
+        has_public: facts.public_dir,
         nextjs_standalone: service.nextjs_standalone,
         uv_image: UV_IMAGE,
         server_install: None,
@@ -368,24 +354,24 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
         runtime: if service.language == Language::Bun { "bun" } else { "node" },
         start_env: Vec::new(),
         writable_dirs: Vec::new(),
-        frontend: frontend_stage(service, snap)?,
+        frontend: frontend_stage(service)?,
         install_dir: ".".into(),
     };
     ctx.start_env = crate::detect::bind::framework_env(service.framework, service.port);
-    let script = start_script(service, snap)?;
-    let script_server = script.as_ref().and_then(|s| s.server.as_ref()).map(|(_, server)| server.as_str());
-    if let Some(script) = &script {
-        ctx.start_env = script_server
+    if let Some(script) = &facts.start_script {
+        ctx.start_env = script
+            .server
+            .as_deref()
             .map(|server| crate::detect::bind::listen_env(server, service.port))
             .unwrap_or_default();
         ctx.writable_dirs = script.writes.clone();
     }
-    let copy_here = |names: &[&str]| copy_from(snap, &context_dir, names);
+    let inputs = input_copies(&facts.inputs);
     let health_url =
         service.healthcheck_path.as_ref().map(|p| format!("http://127.0.0.1:{}{p}", service.port));
     let template = match service.language {
         Language::Node | Language::Bun => {
-            node(service, &mut ctx, snap, &context_dir);
+            node(service, &mut ctx, facts);
             let runner = if service.language == Language::Bun { "bun" } else { "node" };
             ctx.healthcheck = health_url.map(|url| {
                 let script =
@@ -400,7 +386,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             }
         }
         Language::Deno => {
-            ctx.copies = copy_here(&["deno.json", "deno.jsonc", "deno.lock"]);
+            ctx.copies = inputs;
             ctx.cache = Some("/deno-dir".into());
             ctx.healthcheck = health_url.map(|url| {
                 json(&["deno", "eval", &format!("const r = await fetch('{url}'); Deno.exit(r.ok ? 0 : 1)")])
@@ -408,19 +394,11 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             "docker/deno.Dockerfile.tera"
         }
         Language::Python => {
-            // A context widened to hold a front end, not a workspace: the install reads the
-            // service's own manifests, from its own folder.
-            let own = ["pyproject.toml", "requirements.txt", "requirements", "Pipfile"];
-            if ctx.service_dir != "."
-                && !own.iter().any(|f| exists(f) || snap.has_dir(&scan::join(&context_dir, f)))
-            {
-                let inner = scan::join(&context_dir, &ctx.service_dir);
-                python(service, &mut ctx, snap, &inner, script_server);
-                let dir = ctx.service_dir.clone();
-                prefix_sources(&mut ctx.copies, &dir);
-                ctx.install_dir = dir;
-            } else {
-                python(service, &mut ctx, snap, &context_dir, script_server);
+            python(service, &mut ctx, facts);
+            // A context widened to hold a front end: the install runs in the service's folder.
+            if let Some(dir) = &facts.install_dir {
+                prefix_sources(&mut ctx.copies, dir);
+                ctx.install_dir = dir.clone();
             }
             ctx.healthcheck = health_url.map(|url| {
                 json(&[
@@ -432,7 +410,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             "docker/python.Dockerfile.tera"
         }
         Language::Go => {
-            ctx.copies = copy_here(&["go.mod", "go.sum"]);
+            ctx.copies = inputs;
             ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| ".".into()));
             "docker/go.Dockerfile.tera"
         }
@@ -442,24 +420,8 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
         }
         Language::Java => {
             let maven = service.package_manager == PackageManager::Maven;
-            let wrapper = if maven { exists("mvnw") } else { exists("gradlew") };
-            ctx.copies = if maven {
-                copy_here(&["pom.xml", "mvnw"])
-            } else {
-                copy_here(&[
-                    "build.gradle",
-                    "build.gradle.kts",
-                    "settings.gradle",
-                    "settings.gradle.kts",
-                    "gradle.properties",
-                    "gradlew",
-                ])
-            };
-            // The wrapper scripts need their folder (and Gradle its version catalog there).
-            let wrapper_dir = if maven { ".mvn" } else { "gradle" };
-            if snap.has_dir(&scan::join(&context_dir, wrapper_dir)) {
-                ctx.copies.push(CopyItem { src: wrapper_dir.into(), dest: format!("{wrapper_dir}/") });
-            }
+            let wrapper = facts.has_input(if maven { "mvnw" } else { "gradlew" });
+            ctx.copies = inputs;
             let tool = match (maven, wrapper) {
                 (true, true) => "./mvnw",
                 (true, false) => "mvn",
@@ -481,7 +443,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             "docker/java.Dockerfile.tera"
         }
         Language::Ruby => {
-            ctx.copies = copy_here(&["Gemfile", "Gemfile.lock"]);
+            ctx.copies = inputs;
             ctx.cache = Some("/usr/local/bundle/cache".into());
             ctx.healthcheck = health_url.map(|url| {
                 json(&[
@@ -491,7 +453,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
                     &format!("exit Net::HTTP.get_response(URI('{url}')).is_a?(Net::HTTPSuccess)"),
                 ])
             });
-            ctx.frontend = rails_node_assets(service, snap)?;
+            ctx.frontend = rails_node_assets(service)?;
             if service.framework == Framework::Jekyll {
                 "docker/jekyll.Dockerfile.tera"
             } else {
@@ -499,12 +461,12 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             }
         }
         Language::Php => {
-            ctx.copies = copy_here(&["composer.json", "composer.lock"]);
+            ctx.copies = inputs;
             ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| "public".into()));
             "docker/php.Dockerfile.tera"
         }
         Language::Dotnet => {
-            ctx.copies = dotnet_manifests(snap, &context_dir);
+            ctx.copies = inputs;
             let project_dir = service_dir_in_context(service);
             let project = service.entrypoint.clone().unwrap_or_default();
             ctx.entrypoint =
@@ -512,14 +474,7 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
             "docker/dotnet.Dockerfile.tera"
         }
         Language::Elixir => {
-            ctx.copies = copy_here(&["mix.exs", "mix.lock"]);
-            // Dependencies may read compile-time config, so it comes before they compile.
-            ctx.copies.extend(
-                ["config/config.exs", "config/prod.exs", "config/test.exs"]
-                    .into_iter()
-                    .filter(|f| exists(f))
-                    .map(|f| CopyItem { src: f.into(), dest: "config/".into() }),
-            );
+            ctx.copies = inputs;
             ctx.entrypoint =
                 Some(service.entrypoint.clone().unwrap_or_else(|| service.app.replace('-', "_")));
             "docker/elixir.Dockerfile.tera"
@@ -533,78 +488,25 @@ fn context_items(service: &ServiceConfig, snap: &Snapshot) -> Result<(String, Do
 /// writes (`docker build --target test`). That is so for the languages with no setup action
 /// whose commit could be verified (see `workflow.rs`): the stage's dependency layer, built
 /// without cache mounts, is what the workflow's build cache keeps between runs.
-pub fn test_stage(service: &ServiceConfig, snap: &Snapshot) -> Option<String> {
+pub fn test_stage(service: &ServiceConfig) -> Option<String> {
     if service.dockerfile.is_some() {
         return None;
     }
     let test = service.test_command.clone()?;
-    let context_dir = snapshot_path(build_context(service));
     match service.language {
         // Plain PHP has no composer.json, and so no dependencies to install or cache.
-        Language::Php => snap.has_file(&scan::join(context_dir, "composer.json")).then_some(test),
+        Language::Php => facts_of(service).has_input("composer.json").then_some(test),
         // Bun has no setup action whose commit could be verified: its tests run in its own image.
         Language::Java | Language::Dotnet | Language::Elixir | Language::Deno | Language::Bun => Some(test),
         _ => None,
     }
 }
 
-/// The files `dotnet restore` reads, copied before the source so the restore stays cached.
-fn dotnet_manifests(snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
-    const NAMES: &[&str] = &[
-        "Directory.Build.props",
-        "Directory.Build.targets",
-        "Directory.Packages.props",
-        "NuGet.Config",
-        "nuget.config",
-        "global.json",
-    ];
-    const ENDINGS: &[&str] = &[".csproj", ".fsproj", ".sln", ".slnx"];
-    let mut items = Vec::new();
-    for rel in snap.files_under(context_dir) {
-        let inner = rel.strip_prefix(context_dir).unwrap_or(rel).trim_start_matches('/');
-        let name = scan::file_name(inner);
-        if !NAMES.contains(&name) && !ENDINGS.iter().any(|e| name.ends_with(e)) {
-            continue;
-        }
-        let folder = scan::parent(inner);
-        items.push(CopyItem {
-            src: inner.to_string(),
-            dest: if folder.is_empty() { "./".into() } else { format!("{folder}/") },
-        });
-    }
-    items
-}
-
-fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, context_dir: &str) {
-    let has = |name: &str| snap.has_file(&scan::join(context_dir, name));
-    // The build context's package.json, parsed once for everything below. Detection already
-    // parsed it; a broken one stopped it before planning.
-    let manifest = crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok().flatten();
-    let manifest = manifest.as_ref();
+fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, facts: &Facts) {
     let pm = service.package_manager;
-    let lockfile = crate::detect::node::lockfiles_of(pm).find(|f| has(f));
-    let locked = lockfile.is_some();
-    let berry = pm == PackageManager::Yarn && has(".yarnrc.yml");
-    let mut manifests: Vec<CopyItem> = ["package.json", ".npmrc", ".yarnrc.yml", "pnpm-workspace.yaml"]
-        .into_iter()
-        .chain(lockfile)
-        .filter(|f| has(f))
-        .map(|f| CopyItem { src: f.into(), dest: "./".into() })
-        .collect();
-    if ctx.service_dir != "." {
-        // A workspace: every member's package.json, so the install links them all.
-        for rel in snap.files_under(context_dir) {
-            let inner = rel.strip_prefix(context_dir).unwrap_or(rel).trim_start_matches('/');
-            if scan::file_name(inner) == "package.json"
-                && inner.contains('/')
-                && !inner.split('/').any(|p| crate::detect::dir::NON_APP_DIRS.contains(&p))
-            {
-                let folder = scan::parent(inner);
-                manifests.push(CopyItem { src: inner.to_string(), dest: format!("{folder}/") });
-            }
-        }
-    }
-    ctx.copies = manifests;
+    let locked = facts.lockfile.is_some();
+    let berry = pm == PackageManager::Yarn && facts.has_input(".yarnrc.yml");
+    ctx.copies = input_copies(&facts.inputs);
     let install = node_install(pm, locked, berry);
     let (prune, cache) = match (pm, locked) {
         (PackageManager::Pnpm, _) => {
@@ -612,7 +514,7 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         }
         // `workspaces focus` ships with Yarn from 4 on; Yarn 2 and 3 import its plugin first.
         (PackageManager::Yarn, _) if berry => (
-            match manifest.and_then(yarn_major) {
+            match facts.yarn_major {
                 Some(2 | 3) => {
                     Some("yarn plugin import workspace-tools && yarn workspaces focus --all --production")
                 }
@@ -638,7 +540,7 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     // `pnpm prune` in a workspace drops the members' own dependencies (their node_modules
     // are links into the root's store); a production install from the same store keeps
     // every member's runtime dependencies and drops the rest.
-    let workspace = has("pnpm-workspace.yaml") || ctx.service_dir != ".";
+    let workspace = facts.has_input("pnpm-workspace.yaml") || ctx.service_dir != ".";
     let prune = match pm {
         PackageManager::Pnpm if workspace && locked => Some(
             "pnpm install --prod --frozen-lockfile --offline --ignore-scripts --config.confirmModulesPurge=false",
@@ -648,50 +550,31 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
         }
         _ => prune,
     };
-    // npm's lockfile names the packages with install scripts: parsed when first asked, once,
-    // for the closure's install and the deferred root scripts alike.
-    let scripted_once = std::cell::OnceCell::new();
-    let scripted = || -> &Vec<String> {
-        scripted_once.get_or_init(|| match (pm, lockfile) {
-            (PackageManager::Npm, Some(l)) => scripted_packages(snap, &scan::join(context_dir, l)),
-            _ => Vec::new(),
-        })
-    };
-    let closure = (ctx.service_dir != ".")
-        .then(|| crate::detect::workspace_build::closure(snap, context_dir, snapshot_path(&service.path)))
-        .flatten();
-    let prune = match &closure {
+    let prune = match &facts.closure {
         Some(closure) => {
-            closure_prune(pm, locked, manifest.and_then(yarn_major), &ctx.service_dir, closure, scripted)
+            closure_prune(pm, locked, facts.yarn_major, &ctx.service_dir, closure, &facts.rebuild)
                 .or_else(|| prune.map(str::to_string))
         }
         None => prune.map(str::to_string),
     };
     let mut install = install.to_string();
-    if pm == PackageManager::Npm
-        && let Some(manifest) = manifest
-    {
-        let (deferred, dropped) = lifecycle_scripts(manifest);
+    if pm == PackageManager::Npm {
         // Without a lockfile nothing says which dependencies have scripts to rebuild, so a
         // dropped git-hook setup alone does not justify skipping theirs.
-        if !deferred.is_empty() || (dropped && lockfile.is_some()) {
+        if !facts.after_copy.is_empty() || (facts.git_hooks_dropped && locked) {
             // The dependencies' own install scripts (native builds) still run in the cached
             // layer, by name: a bare `npm rebuild` runs the root's scripts too.
             install = format!("{install} --ignore-scripts");
-            let scripted = scripted();
-            if !scripted.is_empty() {
-                install = format!("{install} && npm rebuild {}", scripted.join(" "));
+            if !facts.rebuild.is_empty() {
+                install = format!("{install} && npm rebuild {}", facts.rebuild.join(" "));
             }
         }
-        if !deferred.is_empty() {
-            let runs: Vec<String> = deferred.iter().map(|s| format!("npm run {s}")).collect();
+        if !facts.after_copy.is_empty() {
+            let runs: Vec<String> = facts.after_copy.iter().map(|s| format!("npm run {s}")).collect();
             ctx.lifecycle = Some(runs.join(" && "));
         }
     }
-    if pm == PackageManager::Pnpm
-        && let Some(manifest) = manifest
-        && !lifecycle_scripts(manifest).0.is_empty()
-    {
+    if pm == PackageManager::Pnpm && !facts.after_copy.is_empty() {
         // pnpm 9's lockfile no longer marks the packages that build, so they cannot be
         // rebuilt by name in the cached layer as npm's are: `pnpm rebuild` after the full
         // copy runs theirs, the root's and the members' scripts, the order an install would.
@@ -712,8 +595,7 @@ fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, snap: &Snapshot, c
     });
     ctx.prune = prune.filter(|_| service.static_output.is_none());
     ctx.cache = Some(cache.into());
-    ctx.setup = node_setup(pm, manifest, snap, context_dir);
-    ctx.copies.extend(manifest.map(|m| install_inputs(m, snap, context_dir)).unwrap_or_default());
+    ctx.setup = node_setup(pm, facts);
 }
 
 /// The packaging tool's release that runs on the service's Python line.
@@ -749,13 +631,13 @@ fn build_step_env(service: &ServiceConfig) -> (Vec<String>, String) {
 /// The production install of a workspace app's closure only: the package manager's own
 /// filter installs the dependencies of the app and of the workspace packages it imports, and
 /// the members it does not import are removed. `None` where the manager has no such filter.
-fn closure_prune<'s>(
+fn closure_prune(
     pm: PackageManager,
     locked: bool,
     yarn_major: Option<u32>,
     service_dir: &str,
-    closure: &crate::detect::workspace_build::Closure,
-    scripted: impl Fn() -> &'s Vec<String>,
+    closure: &Closure,
+    scripted: &[String],
 ) -> Option<String> {
     let name = &closure.name;
     // Every node_modules goes first: the filtered install then links the closure's alone.
@@ -763,7 +645,6 @@ fn closure_prune<'s>(
     let install = match (pm, locked) {
         // The root's own install scripts would run too; the dependencies' are rebuilt by name.
         (PackageManager::Npm, true) => {
-            let scripted = scripted();
             let rebuild = if scripted.is_empty() {
                 String::new()
             } else {
@@ -792,30 +673,6 @@ fn closure_prune<'s>(
     Some(format!("{install} && rm -rf {}", closure.unneeded.join(" ")))
 }
 
-/// The plain values of a top-level YAML map `key:` (`name: value` lines indented under it),
-/// as pnpm-workspace.yaml writes its settings.
-fn yaml_map_values(text: &str, key: &str) -> Vec<String> {
-    let mut values = Vec::new();
-    let mut inside = false;
-    for line in text.lines() {
-        if !line.starts_with([' ', '\t']) {
-            inside = line.trim_end() == format!("{key}:");
-            continue;
-        }
-        let entry = line.trim();
-        if inside
-            && !entry.starts_with('#')
-            && let Some((_, value)) = entry.rsplit_once(": ")
-        {
-            let value = value.trim().trim_matches(|c| c == '\'' || c == '"').trim_start_matches("./");
-            if !value.is_empty() {
-                values.push(value.to_string());
-            }
-        }
-    }
-    values
-}
-
 /// The dependency install for a Node package manager: the one command the image and the
 /// workflow's test job both run.
 pub(super) fn node_install(pm: PackageManager, locked: bool, berry: bool) -> &'static str {
@@ -837,262 +694,38 @@ pub(super) fn node_install(pm: PackageManager, locked: bool, berry: bool) -> &'s
 /// ones reject the registry's newer signing keys. Where package.json pins no version, the
 /// lockfile's format names one, installed from the registry with its integrity checked
 /// (corepack would want a pin's hash).
-pub(super) fn node_setup(
-    pm: PackageManager,
-    manifest: Option<&serde_json::Value>,
-    snap: &Snapshot,
-    context_dir: &str,
-) -> Option<String> {
+pub(super) fn node_setup(pm: PackageManager, facts: &Facts) -> Option<String> {
     if !matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
         return None;
     }
-    Some(match manifest.and_then(|m| package_manager_pin(m, snap, context_dir, pm)) {
+    Some(match &facts.manager_pin {
         Some(version) => format!("npm install --global --force {pm}@{version}"),
         None => format!("npm install --global corepack@{COREPACK} && corepack enable"),
     })
 }
 
-/// A root install script that reads more than the dependency layer holds: a workspace
-/// tool or a build. Those named by path are copied in with the manifests instead.
-static READS_THE_TREE: std::sync::LazyLock<crate::pattern::Pattern> = std::sync::LazyLock::new(|| {
-    crate::pattern::Pattern::new(
-        r"\b(?:turbo|nx|lerna|tsc|tsup|vite|next|nuxt|nuxi|svelte-kit|astro|npm run|npm exec|npx|pnpm|yarn|bun)\b",
-    )
-});
-/// Git hooks, which an image never runs: a script that only sets them up is dropped.
-static ONLY_GIT_HOOKS: std::sync::LazyLock<crate::pattern::Pattern> = std::sync::LazyLock::new(|| {
-    crate::pattern::Pattern::new(
-        r"^\s*(?:npx\s+)?(?:husky(?:\s+install)?|simple-git-hooks|lefthook install)\s*$",
-    )
-});
-
-/// The dependencies a package-lock.json marks `hasInstallScript`, by name, for a rebuild
-/// of those alone.
-fn scripted_packages(snap: &Snapshot, lockfile: &str) -> Vec<String> {
-    let Ok(Some(lock)) = crate::manifest::json(snap, lockfile) else { return Vec::new() };
-    let Some(packages) = lock.get("packages").and_then(|p| p.as_object()) else { return Vec::new() };
-    let mut names: Vec<String> = packages
-        .iter()
-        .filter(|(_, entry)| entry.get("hasInstallScript").and_then(|h| h.as_bool()) == Some(true))
-        .filter_map(|(key, _)| key.rsplit_once("node_modules/").map(|(_, name)| name.to_string()))
-        .filter(|name| name.chars().all(|c| c.is_ascii_alphanumeric() || "@/._-".contains(c)))
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// The root package's install scripts that must run after the source is copied, in the
-/// order npm runs them, and whether one that only sets up git hooks was dropped.
-fn lifecycle_scripts(manifest: &serde_json::Value) -> (Vec<&'static str>, bool) {
-    let mut deferred = Vec::new();
-    let mut dropped = false;
-    for name in ["preinstall", "install", "postinstall", "prepare"] {
-        let Some(script) = manifest.get("scripts").and_then(|s| s.get(name)).and_then(|s| s.as_str()) else {
-            continue;
-        };
-        if ONLY_GIT_HOOKS.is_match(script) {
-            dropped = true;
-        } else if READS_THE_TREE.is_match(script) {
-            deferred.push(name);
-        }
-    }
-    (deferred, dropped)
-}
-
-/// Pinned releases for a lockfile format, when package.json has no `packageManager`.
-const YARN_CLASSIC: &str = "1.22.22";
-const PNPM_FOR_LOCKFILE: &[(&str, &str)] =
-    &[("9", "9.15.9"), ("6", "8.15.9"), ("5.4", "7.33.7"), ("5.3", "6.35.1")];
-
-/// The version corepack should use, where package.json does not pin one: Yarn 1 for a
-/// classic yarn.lock, berry's own release from .yarnrc.yml, the pnpm major whose
-/// `lockfileVersion` the lockfile has.
-fn package_manager_pin(
-    manifest: &serde_json::Value,
-    snap: &Snapshot,
-    context_dir: &str,
-    pm: PackageManager,
-) -> Option<String> {
-    if manifest.get("packageManager").is_some() {
-        return None;
-    }
-    let read = |name: &str| snap.read(&scan::join(context_dir, name)).ok().flatten();
-    match pm {
-        PackageManager::Yarn => match read(".yarnrc.yml") {
-            Some(rc) => YARN_PATH.captures(&rc.text).map(|c| c[1].to_string()),
-            None => Some(YARN_CLASSIC.into()),
-        },
-        PackageManager::Pnpm => {
-            let lock = read("pnpm-lock.yaml")?;
-            let version = LOCKFILE_VERSION.captures(&lock.text)?[1].to_string();
-            PNPM_FOR_LOCKFILE
-                .iter()
-                .find(|(format, _)| version == *format || version.starts_with(&format!("{format}.")))
-                .map(|(_, pnpm)| pnpm.to_string())
-        }
-        _ => None,
-    }
-}
-
-static YARN_PATH: std::sync::LazyLock<crate::pattern::Pattern> = std::sync::LazyLock::new(|| {
-    crate::pattern::Pattern::new(r"(?m)^yarnPath:\s*['\x22]?\.yarn/releases/yarn-(\d+\.\d+\.\d+)\.c?js")
-});
-static LOCKFILE_VERSION: std::sync::LazyLock<crate::pattern::Pattern> =
-    std::sync::LazyLock::new(|| crate::pattern::Pattern::new(r"(?m)^lockfileVersion:\s*['\x22]?([\d.]+)"));
-
-/// What an install reads beyond the manifests, copied with them so the dependency layer is
-/// complete: Yarn berry's release and plugins, patch-package's patches, the Prisma schema
-/// (@prisma/client generates from it when it installs), and files the install scripts name.
-fn install_inputs(manifest: &serde_json::Value, snap: &Snapshot, context_dir: &str) -> Vec<CopyItem> {
-    let mut paths: Vec<String> = Vec::new();
-    let deps = |name: &str| {
-        ["dependencies", "devDependencies"]
-            .iter()
-            .any(|k| manifest.get(*k).and_then(|d| d.get(name)).is_some())
-    };
-    // .yarn is pruned from the scan (it holds caches), so the rc file says what is there.
-    if let Ok(Some(rc)) = snap.read(&scan::join(context_dir, ".yarnrc.yml")) {
-        for folder in [".yarn/releases", ".yarn/plugins"] {
-            if rc.text.contains(folder) {
-                paths.push(format!("{folder}/"));
-            }
-        }
-    }
-    let scripts: Vec<&str> = ["preinstall", "install", "postinstall", "prepare"]
-        .iter()
-        .filter_map(|k| manifest.get("scripts")?.get(*k)?.as_str())
-        .collect();
-    if deps("patch-package") || scripts.iter().any(|s| s.contains("patch-package")) {
-        paths.push("patches/".into());
-    }
-    // pnpm applies each patch its settings name while it installs: package.json's
-    // `pnpm.patchedDependencies`, or (pnpm 10) pnpm-workspace.yaml's.
-    if let Some(patches) =
-        manifest.get("pnpm").and_then(|p| p.get("patchedDependencies")).and_then(|p| p.as_object())
-    {
-        paths.extend(
-            patches.values().filter_map(|v| v.as_str()).map(|v| v.trim_start_matches("./").to_string()),
-        );
-    }
-    if let Ok(Some(workspace)) = snap.read(&scan::join(context_dir, "pnpm-workspace.yaml")) {
-        paths.extend(yaml_map_values(&workspace.text, "patchedDependencies"));
-    }
-    if deps("@prisma/client") || deps("prisma") {
-        let schema = manifest.get("prisma").and_then(|p| p.get("schema")).and_then(|s| s.as_str());
-        match schema {
-            Some(file) => paths.push(file.trim_start_matches("./").to_string()),
-            None => paths.push("prisma/".into()),
-        }
-    }
-    for script in scripts {
-        for word in script.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|') {
-            let word = word.trim_start_matches("./");
-            if word.contains('/')
-                || word.ends_with(".js")
-                || word.ends_with(".mjs")
-                || word.ends_with(".cjs")
-                || word.ends_with(".sh")
-            {
-                paths.push(word.to_string());
-            }
-        }
-    }
-    let mut items = Vec::new();
-    for path in paths {
-        let bare = path.trim_end_matches('/');
-        let rel = scan::join(context_dir, bare);
-        let is_dir = path.ends_with('/') && (snap.has_dir(&rel) || bare.starts_with(".yarn/"));
-        let known = is_dir || snap.has_file(&rel);
-        if !known
-            || crate::validate::repo_path("path", bare, "").is_err()
-            || items.iter().any(|i: &CopyItem| i.src == path)
-        {
-            continue;
-        }
-        let folder = scan::parent(bare);
-        let dest = if is_dir {
-            format!("{bare}/")
-        } else if folder.is_empty() {
-            "./".into()
-        } else {
-            format!("{folder}/")
-        };
-        items.push(CopyItem { src: if is_dir { format!("{bare}/") } else { bare.to_string() }, dest });
-    }
-    items
-}
-
-/// Yarn's major version from the `packageManager` field (`yarn@4.5.0`), if pinned there.
-fn yarn_major(manifest: &serde_json::Value) -> Option<u32> {
-    let pinned = manifest.get("packageManager")?.as_str()?.strip_prefix("yarn@")?;
-    pinned.split('.').next()?.parse().ok()
-}
-
-/// The pinned server to install when the start command runs one that no manifest names:
-/// without it the image could not start.
-/// A start script's server (`script_server`) is the one the image must have.
-fn missing_python_server(
-    service: &ServiceConfig,
-    snap: &Snapshot,
-    context_dir: &str,
-    script_server: Option<&str>,
-) -> Option<String> {
-    let start = script_server.or(service.start_command.as_deref())?;
-    let (server, version) = PYTHON_SERVERS.iter().find(|(name, _)| {
-        start.split("&&").flat_map(|p| p.split(';')).any(|part| part.split_whitespace().next() == Some(name))
-    })?;
-    let manifests = snap.files_under(context_dir).filter(|f| {
-        let name = scan::file_name(f);
-        !f[context_dir.len()..].trim_start_matches('/').contains('/')
-            && (name.ends_with(".txt")
-                || name.ends_with(".toml")
-                || name.ends_with(".lock")
-                || name == "Pipfile")
-            || f.contains("requirements/")
-    });
-    for file in manifests {
-        // bim's own answers name the server too, once written: they are not a manifest,
-        // or a second run would drop the install the first one added.
-        if scan::file_name(file) == crate::config::FILE_NAME {
-            continue;
-        }
-        if let Ok(Some(text)) = snap.read(file)
-            && text.text.to_ascii_lowercase().contains(server)
-        {
-            return None;
-        }
-    }
-    let install =
+/// The Python install, from the manifests in the folder it runs in.
+fn python(service: &ServiceConfig, ctx: &mut DockerfileContext, facts: &Facts) {
+    let installer =
         if service.package_manager == PackageManager::Uv { "uv pip install" } else { "pip install" };
-    Some(format!("{install} {server}=={version}"))
-}
-
-/// The Python install, reading the manifests in `context_dir` (the context, or the
-/// service's own folder when the context was widened for a front end).
-fn python(
-    service: &ServiceConfig,
-    ctx: &mut DockerfileContext,
-    snap: &Snapshot,
-    context_dir: &str,
-    script_server: Option<&str>,
-) {
-    let copy_here = |names: &[&str]| copy_from(snap, context_dir, names);
-    ctx.server_install = missing_python_server(service, snap, context_dir, script_server);
+    ctx.server_install = facts
+        .missing_server
+        .as_deref()
+        .and_then(|server| PYTHON_SERVERS.iter().find(|(name, _)| *name == server))
+        .map(|(server, version)| format!("{installer} {server}=={version}"));
     ctx.cache = Some(match service.package_manager {
         PackageManager::Uv => "/root/.cache/uv".into(),
         PackageManager::Poetry => "/root/.cache/pypoetry".into(),
         _ => "/root/.cache/pip".into(),
     });
+    ctx.copies = input_copies(&facts.inputs);
     match service.package_manager {
         PackageManager::Uv => {
-            ctx.copies = copy_here(&["pyproject.toml", "uv.lock"]);
-            let frozen = if ctx.copies.iter().any(|m| m.src == "uv.lock") { "--frozen " } else { "" };
-            match uv_member(service, snap, context_dir) {
+            let frozen = if facts.has_input("uv.lock") { "--frozen " } else { "" };
+            match &facts.uv_package {
                 // A workspace member: every member's pyproject.toml resolves the workspace;
                 // only this member and what it needs are installed.
-                Some((package, members)) => {
-                    ctx.copies.extend(members);
+                Some(package) => {
                     ctx.install =
                         Some(format!("uv sync {frozen}--no-dev --no-install-workspace --package {package}"));
                     ctx.prune = Some(format!("uv sync {frozen}--no-dev --package {package}"));
@@ -1104,7 +737,6 @@ fn python(
             }
         }
         PackageManager::Poetry => {
-            ctx.copies = copy_here(&["pyproject.toml", "poetry.lock"]);
             ctx.setup = Some(format!(
                 "pip install --no-cache-dir poetry=={}",
                 tool_release(PackageManager::Poetry, service)
@@ -1112,77 +744,39 @@ fn python(
             ctx.install = Some("poetry install --only main --no-root --no-interaction".into());
         }
         PackageManager::Pipenv => {
-            ctx.copies = copy_here(&["Pipfile", "Pipfile.lock"]);
             ctx.setup = Some(format!(
                 "pip install --no-cache-dir pipenv=={}",
                 tool_release(PackageManager::Pipenv, service)
             ));
             // `pipenv requirements` reads Pipfile.lock: without one it lists nothing, so the
             // lock is made first.
-            let lock =
-                if snap.has_file(&scan::join(context_dir, "Pipfile.lock")) { "" } else { "pipenv lock && " };
+            let lock = if facts.has_input("Pipfile.lock") { "" } else { "pipenv lock && " };
             ctx.install = Some(format!(
                 "{lock}pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt"
             ));
         }
         PackageManager::Pdm => {
-            ctx.copies = copy_here(&["pyproject.toml", "pdm.lock"]);
             ctx.setup = Some(format!(
                 "pip install --no-cache-dir pdm=={}",
                 tool_release(PackageManager::Pdm, service)
             ));
             ctx.install = Some("pdm export --prod --without-hashes -o /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into());
         }
-        _ => {
-            let requirement = [
-                "requirements.txt",
-                "requirements/production.txt",
-                "requirements/prod.txt",
-                "requirements/base.txt",
-            ]
-            .into_iter()
-            .find(|f| snap.has_file(&scan::join(context_dir, f)));
-            match requirement {
-                Some(file) => {
-                    let inputs = requirement_inputs(snap, context_dir, file);
-                    if inputs.local {
-                        // A local path (`-e .`, `./libs/x`) needs the source: install after it is copied.
-                        ctx.copies = Vec::new();
-                        ctx.install = None;
-                        ctx.prune = Some(format!("pip install -r {file}"));
-                    } else {
-                        ctx.copies = inputs
-                            .files
-                            .into_iter()
-                            .map(|f| {
-                                let folder = scan::parent(&f);
-                                let dest = if folder.is_empty() { "./".into() } else { format!("{folder}/") };
-                                CopyItem { src: f.clone(), dest }
-                            })
-                            .collect();
-                        ctx.install = Some(format!("pip install -r {file}"));
-                    }
-                }
-                None => {
-                    // Building the project needs its source (a build backend looks for its
-                    // package), so the cached layer installs only the dependencies that
-                    // pyproject.toml lists, and the project itself goes in after the source.
-                    let declared = crate::manifest::toml(snap, &scan::join(context_dir, "pyproject.toml"))
-                        .ok()
-                        .flatten()
-                        .is_some_and(|p| crate::manifest::toml_get(&p, "project.dependencies").is_some());
-                    if declared {
-                        ctx.copies = copy_here(&["pyproject.toml"]);
-                        ctx.install = Some(PYPROJECT_DEPENDENCIES.into());
-                        ctx.prune = Some("pip install --no-deps .".into());
-                    } else {
-                        ctx.copies = Vec::new();
-                        ctx.install = None;
-                        ctx.prune = Some("pip install .".into());
-                    }
-                }
+        _ => match &facts.requirements {
+            // A local path (`-e .`, `./libs/x`) needs the source: install after it is copied.
+            Some(file) if facts.local_requirements => {
+                ctx.prune = Some(format!("pip install -r {file}"));
             }
-        }
+            Some(file) => ctx.install = Some(format!("pip install -r {file}")),
+            // Building the project needs its source (a build backend looks for its
+            // package), so the cached layer installs only the dependencies that
+            // pyproject.toml lists, and the project itself goes in after the source.
+            None if facts.pyproject_dependencies => {
+                ctx.install = Some(PYPROJECT_DEPENDENCIES.into());
+                ctx.prune = Some("pip install --no-deps .".into());
+            }
+            None => ctx.prune = Some("pip install .".into()),
+        },
     }
 }
 
@@ -1200,90 +794,6 @@ pub fn apt_install(packages: &[String]) -> Option<String> {
          && rm -rf /var/lib/apt/lists/*",
         packages.join(" ")
     ))
-}
-
-/// For a service inside a uv workspace (built from the workspace root): its package name,
-/// and every member's pyproject.toml, copied before the install.
-fn uv_member(service: &ServiceConfig, snap: &Snapshot, context_dir: &str) -> Option<(String, Vec<CopyItem>)> {
-    let inner = service_dir_in_context(service);
-    if inner == "." {
-        return None;
-    }
-    let own =
-        crate::manifest::toml(snap, &scan::join(snapshot_path(&service.path), "pyproject.toml")).ok()??;
-    let package = crate::manifest::toml_str(&own, "project.name")?.to_string();
-    crate::validate::app_name(&package.to_ascii_lowercase().replace('_', "-"), "").ok()?;
-    let members = snap
-        .files_under(context_dir)
-        .filter_map(|rel| {
-            let inner = rel.strip_prefix(context_dir).unwrap_or(rel).trim_start_matches('/');
-            (scan::file_name(inner) == "pyproject.toml"
-                && inner.contains('/')
-                && !inner.split('/').any(crate::detect::dir::is_non_app_dir))
-            .then(|| CopyItem { src: inner.to_string(), dest: format!("{}/", scan::parent(inner)) })
-        })
-        .collect();
-    Some((package, members))
-}
-
-/// What a pip install from a requirements file reads.
-struct RequirementInputs {
-    /// The file and every file it includes (`-r`, `-c`), relative to the build context.
-    files: Vec<String>,
-    /// Some requirement is a local path, so the install needs the source.
-    local: bool,
-}
-
-/// Follows `-r`/`--requirement` and `-c`/`--constraint` includes from `file`, recursively,
-/// so every file the install reads is copied before it runs.
-fn requirement_inputs(snap: &Snapshot, context_dir: &str, file: &str) -> RequirementInputs {
-    let mut inputs = RequirementInputs { files: Vec::new(), local: false };
-    let mut queue = vec![file.to_string()];
-    while let Some(current) = queue.pop() {
-        if inputs.files.contains(&current) || inputs.files.len() > 50 {
-            continue;
-        }
-        let Ok(Some(text)) = snap.read(&scan::join(context_dir, &current)) else { continue };
-        inputs.files.push(current.clone());
-        for line in text.text.lines() {
-            let line = line.split(" #").next().unwrap_or("").trim();
-            let mut words = line.split_whitespace();
-            let (flag, rest) = (words.next().unwrap_or(""), words.next());
-            let include = match (flag, rest) {
-                ("-r" | "--requirement" | "-c" | "--constraint", Some(path)) => Some(path),
-                _ => ["-r", "--requirement=", "-c", "--constraint="]
-                    .iter()
-                    .find_map(|f| flag.strip_prefix(f).filter(|p| !p.is_empty() && !p.starts_with('-'))),
-            };
-            if let Some(path) = include {
-                if let Some(resolved) = resolve_relative(scan::parent(&current), path) {
-                    queue.push(resolved);
-                }
-                continue;
-            }
-            let target = line.strip_prefix("-e").map_or(line, str::trim_start);
-            if target.starts_with('.') || target.starts_with('/') || target.starts_with("file:") {
-                inputs.local = true;
-            }
-        }
-    }
-    inputs.files.sort();
-    inputs
-}
-
-/// `folder/path` with `..` and `.` resolved; `None` when it leaves the build context.
-fn resolve_relative(folder: &str, path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// COPY arguments for `items`, one line per destination. A path with a space or a quote
@@ -1328,30 +838,6 @@ fn json(words: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn pnpm_workspace_settings_name_their_patch_files() {
-        let yaml = "packages:\n  - 'apps/*'\npatchedDependencies:\n  scimmy@1.3.5: patches/scimmy@1.3.5.patch\n  '@a/b@2.0.0': \"./patches/@a__b.patch\"\n  # a note\noverrides:\n  glob: 13.0.6\n";
-        assert_eq!(
-            super::yaml_map_values(yaml, "patchedDependencies"),
-            ["patches/scimmy@1.3.5.patch", "patches/@a__b.patch"]
-        );
-    }
-
-    #[test]
-    fn root_install_scripts_that_read_the_tree_wait_for_it_and_git_hooks_are_dropped() {
-        let scripts =
-            |value: serde_json::Value| super::lifecycle_scripts(&serde_json::json!({ "scripts": value }));
-        assert_eq!(
-            scripts(
-                serde_json::json!({"postinstall": "turbo run build --filter=@acme/ui", "prepare": "husky"})
-            ),
-            (vec!["postinstall"], true)
-        );
-        assert_eq!(scripts(serde_json::json!({"postinstall": "node scripts/setup.js"})), (vec![], false));
-        assert_eq!(scripts(serde_json::json!({"prepare": "npm run build"})), (vec!["prepare"], false));
-        assert_eq!(scripts(serde_json::json!({"test": "vitest"})), (vec![], false));
-    }
 
     use super::exec_form;
 

@@ -1,5 +1,5 @@
-//! Planning: from the answers (and the snapshot, for which files exist), every file bim
-//! will write, rendered in memory. Pure: nothing here touches the disk.
+//! Planning: from the answers alone (bim.toml, with the facts read for them), every file
+//! bim will write, rendered in memory. Pure: nothing here reads the repository or the disk.
 
 pub mod compose;
 mod dockerfile;
@@ -7,9 +7,10 @@ pub mod docs;
 mod workflow;
 
 use crate::config::{Config, ServiceConfig};
+use crate::detect::facts::Facts;
 use crate::error::Error;
 use crate::render::Templates;
-use crate::scan::{self, Snapshot};
+use crate::scan;
 
 pub use crate::ownership::{FileKind, Ownership};
 
@@ -42,13 +43,13 @@ pub fn repo_join(folder: &str, name: &str) -> String {
 }
 
 /// Every file for the answers.
-pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<Vec<PlannedFile>, Error> {
+pub fn plan(config: &Config, templates: &Templates) -> Result<Vec<PlannedFile>, Error> {
     let mut files = Vec::new();
     let files_on = &config.files;
     for service in &config.services {
         if service.dockerfile.is_none() {
             if files_on.dockerfile {
-                let (name, context) = dockerfile::context(service, snap)?;
+                let (name, context) = dockerfile::context(service)?;
                 files.push(PlannedFile {
                     path: repo_join(&service.path, "Dockerfile"),
                     kind: FileKind::Dockerfile,
@@ -64,12 +65,12 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
             files.push(docs::env_example(service));
         }
     }
-    let mut workflow_named = workflow_path(snap);
+    let mut workflow_named = workflow_path(config);
     if files_on.workflow {
-        let whole = templates.render(WORKFLOW_TEMPLATE, &workflow::context(config, snap))?;
+        let whole = templates.render(WORKFLOW_TEMPLATE, &workflow::context(config))?;
         if whole.len() <= WORKFLOW_LIMIT {
             files.push(PlannedFile {
-                path: workflow_path(snap),
+                path: workflow_path(config),
                 kind: FileKind::Workflow,
                 ownership: Ownership::Whole,
                 contents: whole,
@@ -77,7 +78,7 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
         } else {
             // GitHub would not run it at all: one workflow per service instead.
             workflow_named = format!("{WORKFLOW_DIR}/backend-im-<app>.yml");
-            for (app, context) in workflow::contexts_per_service(config, snap) {
+            for (app, context) in workflow::contexts_per_service(config) {
                 files.push(PlannedFile {
                     path: format!("{WORKFLOW_DIR}/backend-im-{app}.yml"),
                     kind: FileKind::Workflow,
@@ -95,7 +96,7 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
             contents: templates.render("github/dependabot.yml.tera", &workflow::dependabot_context())?,
         });
     }
-    if compose::wanted(config, snap) {
+    if compose::wanted(config) {
         files.push(compose::plan(config, templates)?);
     }
     if files_on.readme {
@@ -134,21 +135,22 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
     Ok(files)
 }
 
-/// The workflow bim writes: `backend-im.yml`, a name of its own, so a repository's own
-/// `deploy.yml` never blocks it. A repository bim set up before, under `deploy.yml`, keeps
-/// that file, so it never runs two deploy workflows.
-pub const WORKFLOW: &str = ".github/workflows/backend-im.yml";
+pub use crate::ownership::WORKFLOW;
 const WORKFLOW_DIR: &str = ".github/workflows";
 const WORKFLOW_TEMPLATE: &str = "github/deploy.yml.tera";
 /// The largest workflow file bim writes as one: GitHub refuses to run one over 512 KiB,
 /// and this keeps a margin for a person's additions.
 pub const WORKFLOW_LIMIT: usize = 500 * 1000;
-const OLD_WORKFLOW: &str = ".github/workflows/deploy.yml";
 
-pub fn workflow_path(snap: &Snapshot) -> String {
-    let old_is_bims =
-        snap.read(OLD_WORKFLOW).ok().flatten().is_some_and(|f| crate::ownership::made_by_bim(&f.text));
-    if old_is_bims && !snap.has_file(WORKFLOW) { OLD_WORKFLOW.into() } else { WORKFLOW.into() }
+/// The workflow's path: bim's own name, or the one an earlier bim wrote and the repository keeps.
+pub fn workflow_path(config: &Config) -> String {
+    config.facts.workflow.clone().unwrap_or_else(|| WORKFLOW.into())
+}
+
+/// A service's facts; none for answers that have not had them read.
+pub fn facts_of(service: &ServiceConfig) -> &Facts {
+    static NONE: std::sync::LazyLock<Facts> = std::sync::LazyLock::new(Facts::default);
+    service.facts.as_ref().unwrap_or(&NONE)
 }
 
 /// The folder (relative to the root, `.` for the root) an image is built from.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{build_context, header, repo_join, snapshot_path};
 use crate::config::{Config, Registry, ServiceConfig};
 use crate::detect::{Language, PackageManager};
-use crate::scan::{self, Snapshot};
+use crate::scan;
 
 /// Actions the workflow uses, pinned by full commit SHA with the release in a comment.
 /// Dependabot (`.github/dependabot.yml`) keeps them current.
@@ -146,18 +146,18 @@ pub struct Smoke {
     settings: String,
 }
 
-pub fn context(config: &Config, snap: &Snapshot) -> WorkflowContext {
+pub fn context(config: &Config) -> WorkflowContext {
     let several = config.services.len() > 1;
     let mut context = shared_context(config);
     let smoke_test = config.pipeline.smoke_test != Some(false);
     context.services =
-        config.services.iter().map(|s| service(s, &config.registry, several, smoke_test, snap)).collect();
+        config.services.iter().map(|s| service(s, &config.registry, several, smoke_test)).collect();
     context
 }
 
 /// One workflow per service, each named for its app: for a repository whose one workflow
 /// would be too large for GitHub to run. Images keep the names they have in one workflow.
-pub fn contexts_per_service(config: &Config, snap: &Snapshot) -> Vec<(String, WorkflowContext)> {
+pub fn contexts_per_service(config: &Config) -> Vec<(String, WorkflowContext)> {
     config
         .services
         .iter()
@@ -165,7 +165,7 @@ pub fn contexts_per_service(config: &Config, snap: &Snapshot) -> Vec<(String, Wo
             let mut context = shared_context(config);
             context.name = format!("Deploy {}", s.app);
             context.services =
-                vec![service(s, &config.registry, true, config.pipeline.smoke_test != Some(false), snap)];
+                vec![service(s, &config.registry, true, config.pipeline.smoke_test != Some(false))];
             (s.app.clone(), context)
         })
         .collect()
@@ -214,25 +214,22 @@ fn shared_context(config: &Config) -> WorkflowContext {
     }
 }
 
-fn service(
-    s: &ServiceConfig,
-    registry: &Registry,
-    several: bool,
-    smoke_test: bool,
-    snap: &Snapshot,
-) -> WorkflowService {
+fn service(s: &ServiceConfig, registry: &Registry, several: bool, smoke_test: bool) -> WorkflowService {
     let context = build_context(s).to_string();
-    let has = |name: &str| snap.has_file(&scan::join(snapshot_path(&context), name));
+    let facts = super::facts_of(s);
     let suffix = if several { format!("/{}", s.app) } else { String::new() };
     let image = s.image.clone().unwrap_or_else(|| match registry {
         Registry::Ghcr => format!("ghcr.io/${{{{ github.repository }}}}{suffix}"),
         Registry::Dockerhub => format!("${{{{ vars.DOCKERHUB_USERNAME }}}}/{}", s.app),
         Registry::Host(host) => format!("{host}/${{{{ github.repository }}}}{suffix}"),
     });
-    let lockfile = ["package-lock.json", "yarn.lock", "pnpm-lock.yaml", "go.sum", "requirements.txt"]
-        .into_iter()
-        .find(|f| has(f))
-        .map(|f| repo_join(&context, f));
+    // The file the setup action keys its cache on.
+    let lockfile = match s.language {
+        Language::Node | Language::Bun => facts.lockfile.as_deref(),
+        Language::Go => facts.has_input("go.sum").then_some("go.sum"),
+        _ => None,
+    }
+    .map(|f| repo_join(&context, f));
     let mut w = WorkflowService {
         id: s.app.clone(),
         app: s.app.clone(),
@@ -258,7 +255,7 @@ fn service(
         node_cache: None,
         lockfile: lockfile.clone(),
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
-        test_stage: super::dockerfile::test_stage(s, snap).is_some(),
+        test_stage: super::dockerfile::test_stage(s).is_some(),
         frontend_output: s.frontend.as_ref().map(|f| {
             let joined = scan::join(snapshot_path(&f.path), &f.output);
             scan::normalize(&joined).unwrap_or(joined)
@@ -288,21 +285,17 @@ fn service(
     }
     match s.language {
         Language::Node | Language::Bun => {
-            let has_bun_lock = has("bun.lock") || has("bun.lockb");
             // The same install and package manager setup as the image's (see dockerfile.rs).
-            let locked = lockfile.is_some() || (s.package_manager == PackageManager::Bun && has_bun_lock);
-            w.install =
-                Some(super::dockerfile::node_install(s.package_manager, locked, has(".yarnrc.yml")).into());
-            let context_dir = snapshot_path(&context);
-            let manifest =
-                crate::manifest::json(snap, &scan::join(context_dir, "package.json")).ok().flatten();
+            let locked = facts.lockfile.is_some();
+            let berry = facts.has_input(".yarnrc.yml");
+            w.install = Some(super::dockerfile::node_install(s.package_manager, locked, berry).into());
             w.setup = match s.package_manager {
                 PackageManager::Bun => Some(format!("npm install --global bun@{}", s.runtime_version)),
-                pm => super::dockerfile::node_setup(pm, manifest.as_ref(), snap, context_dir),
+                pm => super::dockerfile::node_setup(pm, facts),
             };
             w.node_cache = match (s.package_manager, locked) {
                 (PackageManager::Npm, true) => Some("npm"),
-                (PackageManager::Yarn, true) if !has(".yarnrc.yml") => Some("yarn"),
+                (PackageManager::Yarn, true) if !berry => Some("yarn"),
                 _ => None,
             };
             w.adhoc_install = match s.package_manager {
@@ -334,7 +327,7 @@ fn service(
                     Some(pip("pipenv", PackageManager::Pipenv)),
                     // --deploy refuses a missing or stale Pipfile.lock; without one, pipenv locks.
                     Some(
-                        if has("Pipfile.lock") {
+                        if facts.has_input("Pipfile.lock") {
                             "pipenv install --dev --deploy"
                         } else {
                             "pipenv install --dev"
@@ -344,26 +337,8 @@ fn service(
                 ),
                 PackageManager::Pdm => (Some(pip("pdm", PackageManager::Pdm)), Some("pdm install".into())),
                 _ => {
-                    let requirements: Vec<&str> = snap
-                        .files_under(snapshot_path(&s.path))
-                        .filter(|p| {
-                            let name = scan::file_name(p);
-                            name.starts_with("requirements") && name.ends_with(".txt")
-                                || scan::file_name(scan::parent(p)) == "requirements"
-                                    && name.ends_with(".txt")
-                        })
-                        .collect();
-                    let inner: Vec<String> = requirements
-                        .iter()
-                        .map(|p| {
-                            p.strip_prefix(snapshot_path(&s.path))
-                                .unwrap_or(p)
-                                .trim_start_matches('/')
-                                .to_string()
-                        })
-                        .filter(|p| p.split('/').count() <= 2)
-                        .map(|p| format!("-r {p}"))
-                        .collect();
+                    let inner: Vec<String> =
+                        facts.test_requirements.iter().map(|p| format!("-r {p}")).collect();
                     let install = if inner.is_empty() {
                         "python -m pip install .".into()
                     } else {
@@ -389,7 +364,7 @@ fn service(
         Language::Java | Language::Ruby => {}
         Language::Php => {
             w.container = Some("composer:2".into());
-            if has("composer.json") {
+            if facts.has_input("composer.json") {
                 w.install = Some("composer install --no-interaction --prefer-dist".into());
             }
         }

@@ -148,9 +148,10 @@ fn structure(text: &str, workflow: bool) -> Vec<String> {
 fn render(dir: &std::path::Path) -> Option<(String, String)> {
     let snapshot = Snapshot::scan(dir).ok()?;
     let detection = detect::detect(&snapshot).ok()?;
-    let (config, _) = answers::resolve(&detection, None, &answers::Overrides::default(), None).ok()?;
+    let (mut config, _) = answers::resolve(&detection, None, &answers::Overrides::default(), None).ok()?;
+    bim::commands::init::read_facts(&mut config, &snapshot).ok()?;
     let templates = Templates::load().expect("templates");
-    let files = plan::plan(&config, &snapshot, &templates).expect("a valid answer always renders");
+    let files = plan::plan(&config, &templates).expect("a valid answer always renders");
     let find = |path: &str| files.iter().find(|f| f.path == path).map(|f| f.contents.clone());
     Some((find("Dockerfile")?, find(".github/workflows/backend-im.yml")?))
 }

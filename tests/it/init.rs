@@ -96,6 +96,47 @@ fn a_second_init_changes_nothing_on_every_fixture() {
     assert!(changed.is_empty(), "a second init changed files:\n{}", changed.join("\n"));
 }
 
+/// The plan reads bim.toml alone: with every file of the repository's own removed (its
+/// manifests, lockfiles, source), `bim check` still finds every generated file in sync.
+#[test]
+fn check_renders_every_file_from_bim_toml_alone_on_every_fixture() {
+    let names = deployable();
+    assert!(names.len() >= 40, "expected at least 40 deployable fixtures, found {}", names.len());
+    let mut drifted = Vec::new();
+    for name in &names {
+        let run = Test::fixture(name).args(&["init", "--yes", "--json"]).run();
+        assert_eq!(run.code, 0, "{name}: init failed:\n{}{}", run.stdout, run.stderr);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        // bim's own paths stay, even where it left a person's file there alone.
+        let planned: Vec<&str> =
+            report["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
+        let theirs: Vec<String> =
+            tree(&fixtures_dir().join(name)).into_keys().filter(|k| !planned.contains(&k.as_str())).collect();
+        assert!(!theirs.is_empty(), "{name}: no file of the repository's own to remove");
+        for rel in theirs {
+            std::fs::remove_file(run.dir.path().join(rel)).expect("remove");
+        }
+        let (code, stdout, stderr) = run.again(&["check", "--color", "never"]);
+        if code != 0 {
+            drifted.push(format!("{name}:\n{stdout}{stderr}"));
+        }
+    }
+    assert!(drifted.is_empty(), "bim check read the repository:\n{}", drifted.join("\n"));
+}
+
+/// A bim.toml written before facts were recorded still checks: bim reads them, as the bim
+/// that wrote it did.
+#[test]
+fn check_reads_the_facts_a_bim_toml_from_before_them_lacks() {
+    let run = Test::fixture("node-pnpm-hono").args(&["init", "--yes"]).run().code(0);
+    let answers = run.read("bim.toml");
+    let old: String = answers.split("\n[service.facts").next().expect("answers").to_string();
+    assert!(old.len() < answers.len(), "facts were recorded:\n{answers}");
+    std::fs::write(run.dir.path().join("bim.toml"), old).expect("write");
+    let (code, stdout, stderr) = run.again(&["check", "--color", "never"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
 #[test]
 fn building_for_arm64_too_takes_the_python_line_the_lock_has_arm64_wheels_for() {
     let amd = Test::fixture("python-uv-arm64-wheels").args(&["init", "--yes"]).run().code(0);

@@ -1,0 +1,253 @@
+//! Facts: what the generated files need to know of the repository for a service's answers
+//! (which manifests exist, what the lockfile pins, which root scripts read the tree), read
+//! once here and recorded in bim.toml as `[service.facts]`. Planning reads them from there
+//! and never the repository, so `bim check` renders every file from bim.toml alone.
+//!
+//! Facts follow the answers (the package manager chosen, the start command), so they are
+//! read after the answers are resolved, and `bim init` reads them anew on every run: they
+//! are the repository's, not choices to keep.
+
+mod node;
+mod python;
+
+use serde::{Deserialize, Serialize};
+
+use super::dir::Dir;
+use super::start_script;
+use super::{Framework, Frontend, Language, PackageManager};
+use crate::error::Error;
+use crate::scan::{self, Snapshot};
+
+pub use python::PYTHON_SERVERS;
+
+/// What a service's files need to know of the repository. Paths are relative to the
+/// folder the install runs in (the build context, or `install_dir` inside it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Facts {
+    /// Files, and folders ending in `/`, copied before the install so its layer stays
+    /// cached: the manifests, the lockfile and what the install reads besides.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<String>,
+    /// Where the install runs, from the build context, when not at its root (a Python
+    /// service whose context was widened for its front end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub install_dir: Option<String>,
+    /// The lockfile the install is held to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lockfile: Option<String>,
+    /// The Yarn or pnpm release to install, where package.json pins none: the lockfile's
+    /// format or .yarnrc.yml names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager_pin: Option<String>,
+    /// Yarn's major version, where package.json's `packageManager` pins it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yarn_major: Option<u32>,
+    /// Dependencies whose install scripts are rebuilt by name (package-lock.json marks them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rebuild: Vec<String>,
+    /// The root package's install scripts that read more of the tree than the dependency
+    /// layer holds, run once the source is in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after_copy: Vec<String>,
+    /// A root install script that only set up git hooks was dropped.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub git_hooks_dropped: bool,
+    /// A workspace app's package name, and the members it does not import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closure: Option<Closure>,
+    /// The app has a `public/` folder (Next.js serves it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub public_dir: bool,
+    /// The requirements file pip installs from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<String>,
+    /// A requirement is a local path (`-e .`), so the install needs the source.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub local_requirements: bool,
+    /// pyproject.toml lists `project.dependencies`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pyproject_dependencies: bool,
+    /// The server the start command runs that no manifest names (`uvicorn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_server: Option<String>,
+    /// The uv workspace member's package name, for a service inside a uv workspace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uv_package: Option<String>,
+    /// The requirements files the workflow's test job installs, from the service's folder.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub test_requirements: Vec<String>,
+    /// The repository script the start command runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_script: Option<ScriptFacts>,
+    /// A Rails app whose package.json builds its assets: the package manager its lockfile names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assets_manager: Option<PackageManager>,
+    /// The facts of the Node package built in a stage of this image (the front end, or a
+    /// Rails app's assets), from that package's own folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assets: Option<Box<Facts>>,
+}
+
+/// A workspace app's closure: see `workspace_build::closure`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unneeded: Vec<String>,
+}
+
+/// A start script: the server it runs (its `exec`, or last command), and the folders
+/// outside the app that it writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScriptFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<String>,
+}
+
+impl Facts {
+    pub fn has_input(&self, name: &str) -> bool {
+        self.inputs.iter().any(|i| i == name)
+    }
+}
+
+/// What the repository-wide files need to know of the repository.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepoFacts {
+    /// The repository's own compose file, which bim's compose.yaml would stand beside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_compose: Option<String>,
+    /// The workflow an earlier bim wrote, under a name bim no longer uses, which it keeps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
+}
+
+impl RepoFacts {
+    pub fn is_default(&self) -> bool {
+        *self == RepoFacts::default()
+    }
+}
+
+/// Reads the repository-wide facts.
+pub fn read_repo(snap: &Snapshot) -> RepoFacts {
+    use crate::ownership::{OLD_WORKFLOW, OTHER_COMPOSE_FILES, WORKFLOW, made_by_bim};
+    let old_is_bims = snap.read(OLD_WORKFLOW).ok().flatten().is_some_and(|f| made_by_bim(&f.text));
+    RepoFacts {
+        own_compose: OTHER_COMPOSE_FILES.iter().find(|f| snap.has_file(f)).map(|f| f.to_string()),
+        workflow: (old_is_bims && !snap.has_file(WORKFLOW)).then(|| OLD_WORKFLOW.to_string()),
+    }
+}
+
+/// The answers the facts depend on.
+pub struct Query<'a> {
+    /// The service's folder and its build context, relative to the root (`.` for it).
+    pub path: &'a str,
+    pub context: &'a str,
+    pub language: Language,
+    pub framework: Framework,
+    pub package_manager: PackageManager,
+    pub start_command: Option<&'a str>,
+    pub frontend: Option<&'a Frontend>,
+    /// bim builds the image (the repository's own Dockerfile needs no facts).
+    pub own_dockerfile: bool,
+}
+
+/// Reads the facts for a service's answers.
+pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
+    let mut facts = Facts::default();
+    if query.own_dockerfile {
+        return Ok(facts);
+    }
+    let context = scan::snapshot_path(query.context);
+    let folder = scan::snapshot_path(query.path);
+    let service_dir = folder.strip_prefix(context).unwrap_or(folder).trim_start_matches('/');
+    if let Some(start) = query.start_command
+        && let Some(script) = start_script::read(&Dir::new(snap, folder), start)?
+    {
+        facts.start_script =
+            Some(ScriptFacts { server: script.server.map(|(_, server)| server), writes: script.writes });
+    }
+    let copy_here = |names: &[&str]| -> Vec<String> {
+        names.iter().filter(|n| snap.has_file(&scan::join(context, n))).map(|n| n.to_string()).collect()
+    };
+    match query.language {
+        Language::Node | Language::Bun => {
+            node::read(snap, query, context, service_dir, &mut facts);
+            facts.public_dir = snap.has_dir(&scan::join(folder, "public"));
+        }
+        Language::Python => python::read(snap, query, context, service_dir, &mut facts)?,
+        Language::Deno => facts.inputs = copy_here(&["deno.json", "deno.jsonc", "deno.lock"]),
+        Language::Go => facts.inputs = copy_here(&["go.mod", "go.sum"]),
+        Language::Java => {
+            facts.inputs = if query.package_manager == PackageManager::Maven {
+                copy_here(&["pom.xml", "mvnw"])
+            } else {
+                copy_here(&[
+                    "build.gradle",
+                    "build.gradle.kts",
+                    "settings.gradle",
+                    "settings.gradle.kts",
+                    "gradle.properties",
+                    "gradlew",
+                ])
+            };
+            // The wrapper scripts need their folder (and Gradle its version catalog there).
+            let wrapper_dir = if query.package_manager == PackageManager::Maven { ".mvn" } else { "gradle" };
+            if snap.has_dir(&scan::join(context, wrapper_dir)) {
+                facts.inputs.push(format!("{wrapper_dir}/"));
+            }
+        }
+        Language::Ruby => {
+            facts.inputs = copy_here(&["Gemfile", "Gemfile.lock"]);
+            node::rails_assets(snap, query, folder, &mut facts)?;
+        }
+        Language::Php => facts.inputs = copy_here(&["composer.json", "composer.lock"]),
+        Language::Dotnet => facts.inputs = dotnet_inputs(snap, context),
+        Language::Elixir => {
+            facts.inputs = copy_here(&["mix.exs", "mix.lock"]);
+            // Dependencies may read compile-time config, so it comes before they compile.
+            facts.inputs.extend(copy_here(&["config/config.exs", "config/prod.exs", "config/test.exs"]));
+        }
+        Language::Rust | Language::Static => {}
+    }
+    if let Some(front) = query.frontend {
+        let package = Query {
+            path: &front.path,
+            context: &front.path,
+            language: front.language,
+            framework: Framework::None,
+            package_manager: front.package_manager,
+            start_command: None,
+            frontend: None,
+            own_dockerfile: false,
+        };
+        facts.assets = Some(Box::new(read(snap, &package)?));
+    }
+    Ok(facts)
+}
+
+/// The files `dotnet restore` reads, copied before the source so the restore stays cached.
+fn dotnet_inputs(snap: &Snapshot, context: &str) -> Vec<String> {
+    const NAMES: &[&str] = &[
+        "Directory.Build.props",
+        "Directory.Build.targets",
+        "Directory.Packages.props",
+        "NuGet.Config",
+        "nuget.config",
+        "global.json",
+    ];
+    const ENDINGS: &[&str] = &[".csproj", ".fsproj", ".sln", ".slnx"];
+    snap.files_under(context)
+        .map(|rel| rel.strip_prefix(context).unwrap_or(rel).trim_start_matches('/'))
+        .filter(|inner| {
+            let name = scan::file_name(inner);
+            NAMES.contains(&name) || ENDINGS.iter().any(|e| name.ends_with(e))
+        })
+        .map(str::to_string)
+        .collect()
+}
