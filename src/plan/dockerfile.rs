@@ -1,23 +1,19 @@
-//! The typed context every Dockerfile template is filled from, and the per-stack choices
-//! behind it: which manifests are copied before the source, how dependencies install, how
-//! the app starts. Commands are built here, where they can be tested, so the templates
-//! stay readable.
+//! The typed context every Dockerfile template is filled from: the service's recipe (see
+//! `recipe`), with the settings, stages and start the image needs around it. Commands are
+//! assembled here and in the recipes, where they can be tested, so the templates stay
+//! readable.
 
 use serde::Serialize;
 
+use super::recipe::{CopyItem, json};
 use super::{build_context, facts_of, header, service_dir_in_context, snapshot_path};
 use crate::config::ServiceConfig;
-use crate::detect::facts::{Closure, Facts, PYTHON_SERVERS};
 use crate::detect::{Framework, Language, PackageManager};
 use crate::error::Error;
 use crate::scan;
 
-/// Pinned versions of the build tools the Dockerfiles install. Reviewed 2026-11.
+/// The uv image the Python Dockerfile copies uv from, pinned. Reviewed 2026-11.
 const UV_IMAGE: &str = "ghcr.io/astral-sh/uv:0.13";
-const COREPACK: &str = "0.36.0";
-/// Installs the `project.dependencies` of pyproject.toml without the project (pip has no
-/// flag for that), reading the file with the standard library's tomllib.
-const PYPROJECT_DEPENDENCIES: &str = "python -c \"import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project'].get('dependencies', [])))\" > /tmp/requirements.txt && pip install -r /tmp/requirements.txt";
 
 #[derive(Serialize, Debug)]
 pub struct DockerfileContext {
@@ -119,12 +115,6 @@ pub struct FrontendStage {
     /// Where the build wrote it in its own stage, as an absolute path (the output may
     /// climb out of the front end's folder: `../backend/app/static`).
     pub built: String,
-}
-
-#[derive(Serialize, Debug)]
-pub struct CopyItem {
-    pub src: String,
-    pub dest: String,
 }
 
 /// The `-tags` a Go build command passes, for the image's own `go build`.
@@ -276,25 +266,6 @@ fn rails_node_assets(service: &ServiceConfig) -> Result<Option<FrontendStage>, E
     node_stage(service, &package).map(Some)
 }
 
-/// The files and folders (ending in `/`) copied before the install, each to its own
-/// folder in the working folder.
-fn input_copies(inputs: &[String]) -> Vec<CopyItem> {
-    inputs
-        .iter()
-        .map(|src| {
-            let folder = scan::parent(src.trim_end_matches('/'));
-            let dest = if src.ends_with('/') {
-                src.clone()
-            } else if folder.is_empty() {
-                "./".into()
-            } else {
-                format!("{folder}/")
-            };
-            CopyItem { src: src.clone(), dest }
-        })
-        .collect()
-}
-
 /// Names each copy's source from a folder above: `package.json` → `client/package.json`.
 fn prefix_sources(copies: &mut [CopyItem], dir: &str) {
     for copy in copies {
@@ -366,121 +337,22 @@ fn context_items(service: &ServiceConfig) -> Result<(String, DockerfileContext),
             .unwrap_or_default();
         ctx.writable_dirs = script.writes.clone();
     }
-    let inputs = input_copies(&facts.inputs);
-    let health_url =
-        service.healthcheck_path.as_ref().map(|p| format!("http://127.0.0.1:{}{p}", service.port));
-    let template = match service.language {
-        Language::Node | Language::Bun => {
-            node(service, &mut ctx, facts);
-            let runner = if service.language == Language::Bun { "bun" } else { "node" };
-            ctx.healthcheck = health_url.map(|url| {
-                let script =
-                    format!("fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))");
-                json(&[runner, "-e", &script])
-            });
-            match (service.language, service.framework, &service.static_output) {
-                (_, _, Some(_)) => "docker/node-static.Dockerfile.tera",
-                (Language::Bun, _, None) => "docker/bun.Dockerfile.tera",
-                (_, Framework::Nextjs, None) => "docker/nextjs.Dockerfile.tera",
-                _ => "docker/node.Dockerfile.tera",
-            }
-        }
-        Language::Deno => {
-            ctx.copies = inputs;
-            ctx.cache = Some("/deno-dir".into());
-            ctx.healthcheck = health_url.map(|url| {
-                json(&["deno", "eval", &format!("const r = await fetch('{url}'); Deno.exit(r.ok ? 0 : 1)")])
-            });
-            "docker/deno.Dockerfile.tera"
-        }
-        Language::Python => {
-            python(service, &mut ctx, facts);
-            // A context widened to hold a front end: the install runs in the service's folder.
-            if let Some(dir) = &facts.install_dir {
-                prefix_sources(&mut ctx.copies, dir);
-                ctx.install_dir = dir.clone();
-            }
-            ctx.healthcheck = health_url.map(|url| {
-                json(&[
-                    "python",
-                    "-c",
-                    &format!("import urllib.request; urllib.request.urlopen('{url}', timeout=3)"),
-                ])
-            });
-            "docker/python.Dockerfile.tera"
-        }
-        Language::Go => {
-            ctx.copies = inputs;
-            ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| ".".into()));
-            "docker/go.Dockerfile.tera"
-        }
-        Language::Rust => {
-            ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| service.app.clone()));
-            "docker/rust.Dockerfile.tera"
-        }
-        Language::Java => {
-            let maven = service.package_manager == PackageManager::Maven;
-            let wrapper = facts.has_input(if maven { "mvnw" } else { "gradlew" });
-            ctx.copies = inputs;
-            let tool = match (maven, wrapper) {
-                (true, true) => "./mvnw",
-                (true, false) => "mvn",
-                (false, true) => "./gradlew",
-                (false, false) => "gradle",
-            };
-            ctx.setup = Some(tool.to_string());
-            ctx.cache = Some(if maven { "/root/.m2".into() } else { "/root/.gradle".into() });
-            ctx.install = Some(if maven {
-                format!("{tool} -B -q dependency:go-offline")
-            } else {
-                format!("{tool} --no-daemon dependencies")
-            });
-            ctx.build = Some(if maven {
-                format!("{tool} -B package -DskipTests")
-            } else {
-                format!("{tool} --no-daemon build -x test")
-            });
-            "docker/java.Dockerfile.tera"
-        }
-        Language::Ruby => {
-            ctx.copies = inputs;
-            ctx.cache = Some("/usr/local/bundle/cache".into());
-            ctx.healthcheck = health_url.map(|url| {
-                json(&[
-                    "ruby",
-                    "-rnet/http",
-                    "-e",
-                    &format!("exit Net::HTTP.get_response(URI('{url}')).is_a?(Net::HTTPSuccess)"),
-                ])
-            });
-            ctx.frontend = rails_node_assets(service)?;
-            if service.framework == Framework::Jekyll {
-                "docker/jekyll.Dockerfile.tera"
-            } else {
-                "docker/ruby.Dockerfile.tera"
-            }
-        }
-        Language::Php => {
-            ctx.copies = inputs;
-            ctx.entrypoint = Some(service.entrypoint.clone().unwrap_or_else(|| "public".into()));
-            "docker/php.Dockerfile.tera"
-        }
-        Language::Dotnet => {
-            ctx.copies = inputs;
-            let project_dir = service_dir_in_context(service);
-            let project = service.entrypoint.clone().unwrap_or_default();
-            ctx.entrypoint =
-                Some(if project_dir == "." { project } else { format!("{project_dir}/{project}") });
-            "docker/dotnet.Dockerfile.tera"
-        }
-        Language::Elixir => {
-            ctx.copies = inputs;
-            ctx.entrypoint =
-                Some(service.entrypoint.clone().unwrap_or_else(|| service.app.replace('-', "_")));
-            "docker/elixir.Dockerfile.tera"
-        }
-        Language::Static => "docker/static.Dockerfile.tera",
-    };
+    let recipe = super::recipe::of(service);
+    ctx.copies = recipe.copies;
+    ctx.install_dir = recipe.install_dir.unwrap_or_else(|| ".".into());
+    ctx.setup = recipe.setup;
+    ctx.install = recipe.install;
+    ctx.prune = recipe.prune;
+    ctx.lifecycle = recipe.lifecycle;
+    ctx.cache = recipe.cache;
+    ctx.server_install = recipe.server_install;
+    ctx.healthcheck = recipe.healthcheck;
+    ctx.build = recipe.build.or(ctx.build);
+    ctx.entrypoint = recipe.entrypoint.or(ctx.entrypoint);
+    if service.language == Language::Ruby {
+        ctx.frontend = rails_node_assets(service)?;
+    }
+    let template = recipe.template;
     Ok((template.to_string(), ctx))
 }
 
@@ -500,108 +372,6 @@ pub fn test_stage(service: &ServiceConfig) -> Option<String> {
         Language::Java | Language::Dotnet | Language::Elixir | Language::Deno | Language::Bun => Some(test),
         _ => None,
     }
-}
-
-fn node(service: &ServiceConfig, ctx: &mut DockerfileContext, facts: &Facts) {
-    let pm = service.package_manager;
-    let locked = facts.lockfile.is_some();
-    let berry = pm == PackageManager::Yarn && facts.has_input(".yarnrc.yml");
-    ctx.copies = input_copies(&facts.inputs);
-    let install = node_install(pm, locked, berry);
-    let (prune, cache) = match (pm, locked) {
-        (PackageManager::Pnpm, _) => {
-            (Some("pnpm prune --prod --ignore-scripts"), "/root/.local/share/pnpm/store")
-        }
-        // `workspaces focus` ships with Yarn from 4 on; Yarn 2 and 3 import its plugin first.
-        (PackageManager::Yarn, _) if berry => (
-            match facts.yarn_major {
-                Some(2 | 3) => {
-                    Some("yarn plugin import workspace-tools && yarn workspaces focus --all --production")
-                }
-                Some(4..) => Some("yarn workspaces focus --all --production"),
-                _ => None,
-            },
-            "/root/.yarn/berry/cache",
-        ),
-        (PackageManager::Yarn, _) => (
-            Some("yarn install --production --ignore-scripts --prefer-offline"),
-            "/usr/local/share/.cache/yarn",
-        ),
-        // Bun has no prune: a fresh production install, from the cache, leaves dev dependencies out.
-        (PackageManager::Bun, true) => (
-            Some("rm -rf node_modules && bun install --production --frozen-lockfile"),
-            "/root/.bun/install/cache",
-        ),
-        (PackageManager::Bun, false) => {
-            (Some("rm -rf node_modules && bun install --production"), "/root/.bun/install/cache")
-        }
-        _ => (Some("npm prune --omit=dev"), "/root/.npm"),
-    };
-    // `pnpm prune` in a workspace drops the members' own dependencies (their node_modules
-    // are links into the root's store); a production install from the same store keeps
-    // every member's runtime dependencies and drops the rest.
-    let workspace = facts.has_input("pnpm-workspace.yaml") || ctx.service_dir != ".";
-    let prune = match pm {
-        PackageManager::Pnpm if workspace && locked => Some(
-            "pnpm install --prod --frozen-lockfile --offline --ignore-scripts --config.confirmModulesPurge=false",
-        ),
-        PackageManager::Pnpm if workspace => {
-            Some("pnpm install --prod --offline --ignore-scripts --config.confirmModulesPurge=false")
-        }
-        _ => prune,
-    };
-    let prune = match &facts.closure {
-        Some(closure) => {
-            closure_prune(pm, locked, facts.yarn_major, &ctx.service_dir, closure, &facts.rebuild)
-                .or_else(|| prune.map(str::to_string))
-        }
-        None => prune.map(str::to_string),
-    };
-    let mut install = install.to_string();
-    if pm == PackageManager::Npm {
-        // Without a lockfile nothing says which dependencies have scripts to rebuild, so a
-        // dropped git-hook setup alone does not justify skipping theirs.
-        if !facts.after_copy.is_empty() || (facts.git_hooks_dropped && locked) {
-            // The dependencies' own install scripts (native builds) still run in the cached
-            // layer, by name: a bare `npm rebuild` runs the root's scripts too.
-            install = format!("{install} --ignore-scripts");
-            if !facts.rebuild.is_empty() {
-                install = format!("{install} && npm rebuild {}", facts.rebuild.join(" "));
-            }
-        }
-        if !facts.after_copy.is_empty() {
-            let runs: Vec<String> = facts.after_copy.iter().map(|s| format!("npm run {s}")).collect();
-            ctx.lifecycle = Some(runs.join(" && "));
-        }
-    }
-    if pm == PackageManager::Pnpm && !facts.after_copy.is_empty() {
-        // pnpm 9's lockfile no longer marks the packages that build, so they cannot be
-        // rebuilt by name in the cached layer as npm's are: `pnpm rebuild` after the full
-        // copy runs theirs, the root's and the members' scripts, the order an install would.
-        install = format!("{install} --ignore-scripts");
-        let recursive = if workspace { " --recursive" } else { "" };
-        ctx.lifecycle = Some(format!("pnpm rebuild{recursive}"));
-    }
-    ctx.install = Some(install);
-    // A native module compiled here leaves its object files beside the .node it built
-    // (better-sqlite3: 15 MB of them); only the .node is loaded.
-    let compiled = !service.build_packages.is_empty() && pm != PackageManager::Bun;
-    let prune = prune.map(|p| {
-        if compiled {
-            format!("{p} && find node_modules -path '*/build/Release/obj.target' -prune -exec rm -rf {{}} + && find node_modules -name '*.o' -type f -delete")
-        } else {
-            p
-        }
-    });
-    ctx.prune = prune.filter(|_| service.static_output.is_none());
-    ctx.cache = Some(cache.into());
-    ctx.setup = node_setup(pm, facts);
-}
-
-/// The packaging tool's release that runs on the service's Python line.
-fn tool_release(tool: PackageManager, service: &ServiceConfig) -> &'static str {
-    let line = service.runtime_version.as_str();
-    crate::detect::python_tools::release(tool, line).unwrap_or_default()
 }
 
 /// A build setting that names a variable the app reads at run time: a placeholder that
@@ -626,158 +396,6 @@ fn build_step_env(service: &ServiceConfig) -> (Vec<String>, String) {
         why.push(format!("the standalone server, with only the modules it uses, traced from {root} root"));
     }
     (env, why.join("; "))
-}
-
-/// The production install of a workspace app's closure only: the package manager's own
-/// filter installs the dependencies of the app and of the workspace packages it imports, and
-/// the members it does not import are removed. `None` where the manager has no such filter.
-fn closure_prune(
-    pm: PackageManager,
-    locked: bool,
-    yarn_major: Option<u32>,
-    service_dir: &str,
-    closure: &Closure,
-    scripted: &[String],
-) -> Option<String> {
-    let name = &closure.name;
-    // Every node_modules goes first: the filtered install then links the closure's alone.
-    let fresh = "find . -name node_modules -type d -prune -exec rm -rf {} +";
-    let install = match (pm, locked) {
-        // The root's own install scripts would run too; the dependencies' are rebuilt by name.
-        (PackageManager::Npm, true) => {
-            let rebuild = if scripted.is_empty() {
-                String::new()
-            } else {
-                format!(" && npm rebuild {}", scripted.join(" "))
-            };
-            format!("npm ci --omit=dev --ignore-scripts --workspace {service_dir}{rebuild}")
-        }
-        (PackageManager::Pnpm, true) => format!(
-            "{fresh} && pnpm install --prod --frozen-lockfile --offline --ignore-scripts --filter '{name}...'"
-        ),
-        (PackageManager::Yarn, _) => match yarn_major {
-            Some(2 | 3) => {
-                format!("yarn plugin import workspace-tools && yarn workspaces focus --production {name}")
-            }
-            Some(4..) => format!("yarn workspaces focus --production {name}"),
-            _ => return None,
-        },
-        (PackageManager::Bun, true) => {
-            format!("{fresh} && bun install --production --frozen-lockfile --filter '{name}'")
-        }
-        _ => return None,
-    };
-    if closure.unneeded.is_empty() {
-        return Some(install);
-    }
-    Some(format!("{install} && rm -rf {}", closure.unneeded.join(" ")))
-}
-
-/// The dependency install for a Node package manager: the one command the image and the
-/// workflow's test job both run.
-pub(super) fn node_install(pm: PackageManager, locked: bool, berry: bool) -> &'static str {
-    match (pm, locked) {
-        (PackageManager::Pnpm, true) => "pnpm install --frozen-lockfile",
-        (PackageManager::Pnpm, false) => "pnpm install",
-        (PackageManager::Yarn, _) if berry => "yarn install --immutable",
-        (PackageManager::Yarn, true) => "yarn install --frozen-lockfile",
-        (PackageManager::Yarn, false) => "yarn install",
-        (PackageManager::Bun, true) => "bun install --frozen-lockfile",
-        (PackageManager::Bun, false) => "bun install",
-        (_, true) => "npm ci",
-        (_, false) => "npm install",
-    }
-}
-
-/// What puts Yarn or pnpm on the path, in the image and on the workflow's runner alike. A
-/// pinned corepack: the one bundled with Node is missing from Node 25 on, and older bundled
-/// ones reject the registry's newer signing keys. Where package.json pins no version, the
-/// lockfile's format names one, installed from the registry with its integrity checked
-/// (corepack would want a pin's hash).
-pub(super) fn node_setup(pm: PackageManager, facts: &Facts) -> Option<String> {
-    if !matches!(pm, PackageManager::Yarn | PackageManager::Pnpm) {
-        return None;
-    }
-    Some(match &facts.manager_pin {
-        Some(version) => format!("npm install --global --force {pm}@{version}"),
-        None => format!("npm install --global corepack@{COREPACK} && corepack enable"),
-    })
-}
-
-/// The Python install, from the manifests in the folder it runs in.
-fn python(service: &ServiceConfig, ctx: &mut DockerfileContext, facts: &Facts) {
-    let installer =
-        if service.package_manager == PackageManager::Uv { "uv pip install" } else { "pip install" };
-    ctx.server_install = facts
-        .missing_server
-        .as_deref()
-        .and_then(|server| PYTHON_SERVERS.iter().find(|(name, _)| *name == server))
-        .map(|(server, version)| format!("{installer} {server}=={version}"));
-    ctx.cache = Some(match service.package_manager {
-        PackageManager::Uv => "/root/.cache/uv".into(),
-        PackageManager::Poetry => "/root/.cache/pypoetry".into(),
-        _ => "/root/.cache/pip".into(),
-    });
-    ctx.copies = input_copies(&facts.inputs);
-    match service.package_manager {
-        PackageManager::Uv => {
-            let frozen = if facts.has_input("uv.lock") { "--frozen " } else { "" };
-            match &facts.uv_package {
-                // A workspace member: every member's pyproject.toml resolves the workspace;
-                // only this member and what it needs are installed.
-                Some(package) => {
-                    ctx.install =
-                        Some(format!("uv sync {frozen}--no-dev --no-install-workspace --package {package}"));
-                    ctx.prune = Some(format!("uv sync {frozen}--no-dev --package {package}"));
-                }
-                None => {
-                    ctx.install = Some(format!("uv sync {frozen}--no-dev --no-install-project"));
-                    ctx.prune = Some(format!("uv sync {frozen}--no-dev"));
-                }
-            }
-        }
-        PackageManager::Poetry => {
-            ctx.setup = Some(format!(
-                "pip install --no-cache-dir poetry=={}",
-                tool_release(PackageManager::Poetry, service)
-            ));
-            ctx.install = Some("poetry install --only main --no-root --no-interaction".into());
-        }
-        PackageManager::Pipenv => {
-            ctx.setup = Some(format!(
-                "pip install --no-cache-dir pipenv=={}",
-                tool_release(PackageManager::Pipenv, service)
-            ));
-            // `pipenv requirements` reads Pipfile.lock: without one it lists nothing, so the
-            // lock is made first.
-            let lock = if facts.has_input("Pipfile.lock") { "" } else { "pipenv lock && " };
-            ctx.install = Some(format!(
-                "{lock}pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt"
-            ));
-        }
-        PackageManager::Pdm => {
-            ctx.setup = Some(format!(
-                "pip install --no-cache-dir pdm=={}",
-                tool_release(PackageManager::Pdm, service)
-            ));
-            ctx.install = Some("pdm export --prod --without-hashes -o /tmp/requirements.txt && pip install -r /tmp/requirements.txt".into());
-        }
-        _ => match &facts.requirements {
-            // A local path (`-e .`, `./libs/x`) needs the source: install after it is copied.
-            Some(file) if facts.local_requirements => {
-                ctx.prune = Some(format!("pip install -r {file}"));
-            }
-            Some(file) => ctx.install = Some(format!("pip install -r {file}")),
-            // Building the project needs its source (a build backend looks for its
-            // package), so the cached layer installs only the dependencies that
-            // pyproject.toml lists, and the project itself goes in after the source.
-            None if facts.pyproject_dependencies => {
-                ctx.install = Some(PYPROJECT_DEPENDENCIES.into());
-                ctx.prune = Some("pip install --no-deps .".into());
-            }
-            None => ctx.prune = Some("pip install .".into()),
-        },
-    }
 }
 
 /// A `RUN` that installs Debian packages and leaves no package lists behind. Versions are
@@ -830,10 +448,6 @@ pub fn exec_form(command: &str) -> String {
         Some(words) => serde_json::to_string(&words).unwrap_or_default(),
         None => json(&["sh", "-c", command]),
     }
-}
-
-fn json(words: &[&str]) -> String {
-    serde_json::to_string(words).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod compose;
 mod dockerfile;
 pub mod docs;
+mod recipe;
 mod workflow;
 
 use crate::config::{Config, ServiceConfig};

@@ -216,46 +216,41 @@ fn shared_context(config: &Config) -> WorkflowContext {
 
 fn service(s: &ServiceConfig, registry: &Registry, several: bool, smoke_test: bool) -> WorkflowService {
     let context = build_context(s).to_string();
-    let facts = super::facts_of(s);
+    let test_stage = super::dockerfile::test_stage(s).is_some();
+    // A test stage installs and tests in the runtime's own image: nothing runs on the runner.
+    let ci = if test_stage { super::recipe::Ci::default() } else { super::recipe::of(s).ci };
     let suffix = if several { format!("/{}", s.app) } else { String::new() };
     let image = s.image.clone().unwrap_or_else(|| match registry {
         Registry::Ghcr => format!("ghcr.io/${{{{ github.repository }}}}{suffix}"),
         Registry::Dockerhub => format!("${{{{ vars.DOCKERHUB_USERNAME }}}}/{}", s.app),
         Registry::Host(host) => format!("{host}/${{{{ github.repository }}}}{suffix}"),
     });
-    // The file the setup action keys its cache on.
-    let lockfile = match s.language {
-        Language::Node | Language::Bun => facts.lockfile.as_deref(),
-        Language::Go => facts.has_input("go.sum").then_some("go.sum"),
-        _ => None,
-    }
-    .map(|f| repo_join(&context, f));
     let mut w = WorkflowService {
         id: s.app.clone(),
         app: s.app.clone(),
         language: s.language,
         package_manager: s.package_manager,
-        version: s.runtime_version.clone(),
-        path: s.path.clone(),
+        version: ci.version.unwrap_or_else(|| s.runtime_version.clone()),
+        path: ci.working_dir.unwrap_or_else(|| s.path.clone()),
         context: context.clone(),
         dockerfile: s.dockerfile.clone().unwrap_or_else(|| repo_join(&s.path, "Dockerfile")),
         image,
-        container: None,
+        container: ci.container,
         build_env: s
             .build_env
             .iter()
             .filter_map(|e| e.split_once('='))
             .map(|(name, value)| EnvSetting { name: name.into(), value: value.into() })
             .collect(),
-        adhoc_install: None,
-        setup: None,
-        install: None,
+        adhoc_install: ci.adhoc_install,
+        setup: ci.setup,
+        install: ci.install,
         test: s.test_command.clone(),
         note: None,
-        node_cache: None,
-        lockfile: lockfile.clone(),
+        node_cache: ci.node_cache,
+        lockfile: ci.lockfile.map(|f| repo_join(&context, &f)),
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
-        test_stage: super::dockerfile::test_stage(s).is_some(),
+        test_stage,
         frontend_output: s.frontend.as_ref().map(|f| {
             let joined = scan::join(snapshot_path(&f.path), &f.output);
             scan::normalize(&joined).unwrap_or(joined)
@@ -279,104 +274,8 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, smoke_test: bo
         }),
     };
     if w.test_stage {
-        // The stage installs and tests in the runtime's own image; nothing runs on the runner.
         w.test = None;
         return w;
-    }
-    match s.language {
-        Language::Node | Language::Bun => {
-            // The same install and package manager setup as the image's (see dockerfile.rs).
-            let locked = facts.lockfile.is_some();
-            let berry = facts.has_input(".yarnrc.yml");
-            w.install = Some(super::dockerfile::node_install(s.package_manager, locked, berry).into());
-            w.setup = match s.package_manager {
-                PackageManager::Bun => Some(format!("npm install --global bun@{}", s.runtime_version)),
-                pm => super::dockerfile::node_setup(pm, facts),
-            };
-            w.node_cache = match (s.package_manager, locked) {
-                (PackageManager::Npm, true) => Some("npm"),
-                (PackageManager::Yarn, true) if !berry => Some("yarn"),
-                _ => None,
-            };
-            w.adhoc_install = match s.package_manager {
-                PackageManager::Bun => Some(
-                    "Bun has no setup action whose commit could be verified; npm checks the package's integrity",
-                ),
-                PackageManager::Pnpm | PackageManager::Yarn => Some(
-                    "the release the image installs too, pinned by package.json or the lockfile; npm checks the package's integrity",
-                ),
-                _ => None,
-            };
-            if s.language == Language::Bun {
-                w.version = crate::detect::defaults::NODE.into();
-            }
-        }
-        Language::Python => {
-            let line = s.runtime_version.as_str();
-            let pip = |tool: &str, pm: PackageManager| {
-                let release = crate::detect::python_tools::release(pm, line).unwrap_or_default();
-                format!("python -m pip install {tool}=={release}")
-            };
-            (w.setup, w.install) = match s.package_manager {
-                PackageManager::Uv => (None, Some("uv sync --frozen".into())),
-                PackageManager::Poetry => (
-                    Some(pip("poetry", PackageManager::Poetry)),
-                    Some("poetry install --no-interaction --no-root".into()),
-                ),
-                PackageManager::Pipenv => (
-                    Some(pip("pipenv", PackageManager::Pipenv)),
-                    // --deploy refuses a missing or stale Pipfile.lock; without one, pipenv locks.
-                    Some(
-                        if facts.has_input("Pipfile.lock") {
-                            "pipenv install --dev --deploy"
-                        } else {
-                            "pipenv install --dev"
-                        }
-                        .into(),
-                    ),
-                ),
-                PackageManager::Pdm => (Some(pip("pdm", PackageManager::Pdm)), Some("pdm install".into())),
-                _ => {
-                    let inner: Vec<String> =
-                        facts.test_requirements.iter().map(|p| format!("-r {p}")).collect();
-                    let install = if inner.is_empty() {
-                        "python -m pip install .".into()
-                    } else {
-                        format!("python -m pip install {}", inner.join(" "))
-                    };
-                    let pytest = s.test_command.as_deref().is_some_and(|t| t.contains("pytest"));
-                    (None, Some(if pytest { format!("{install} pytest") } else { install }))
-                }
-            };
-        }
-        Language::Go => {
-            // A Go program is built and tested from its module, wherever its main package is.
-            w.path = context.clone();
-            w.install = Some("go mod download".into());
-        }
-        Language::Rust => {
-            let toolchain = if s.runtime_version == "1" { "stable" } else { s.runtime_version.as_str() };
-            w.setup = Some(format!(
-                "rustup toolchain install {toolchain} --profile minimal && rustup default {toolchain}"
-            ));
-        }
-        // setup-ruby installs the runtime and caches the gems; Java tests in its test stage.
-        Language::Java | Language::Ruby => {}
-        Language::Php => {
-            w.container = Some("composer:2".into());
-            if facts.has_input("composer.json") {
-                w.install = Some("composer install --no-interaction --prefer-dist".into());
-            }
-        }
-        Language::Dotnet => {
-            w.container = Some(format!("mcr.microsoft.com/dotnet/sdk:{}", s.runtime_version));
-        }
-        Language::Elixir => {
-            w.container = Some(format!("elixir:{}", s.runtime_version));
-            w.install = Some("mix local.hex --force && mix local.rebar --force && mix deps.get".into());
-        }
-        Language::Deno => w.container = Some(format!("denoland/deno:{}", s.runtime_version)),
-        Language::Static => {}
     }
     if w.test.is_none() {
         match (&s.build_command, s.language) {
@@ -396,9 +295,6 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, smoke_test: bo
                 )
             }
         }
-    }
-    if w.language == Language::Static {
-        w.install = None;
     }
     w
 }
