@@ -15,6 +15,7 @@ pub mod detect;
 pub mod diagnosis;
 pub mod error;
 pub mod interview;
+pub mod lockfiles;
 pub mod manifest;
 pub mod mcp;
 pub mod output;
@@ -30,5 +31,6 @@ pub mod scrub;
 pub mod transaction;
 pub mod trust;
 pub mod validate;
+pub mod vocabulary;
 
 pub use error::Error;

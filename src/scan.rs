@@ -64,34 +64,17 @@ pub const MAX_READ_BYTES: u64 = 1024 * 1024;
 /// against hostile input, far above any of them.
 pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The files parsed whole: manifests and lockfiles, which real repositories grow large.
-const MANIFESTS: &[&str] = &[
-    "package.json",
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "pnpm-lock.yaml",
-    "yarn.lock",
-    "bun.lock",
-    "deno.lock",
-    "Cargo.lock",
-    "Cargo.toml",
-    "pyproject.toml",
-    "poetry.lock",
-    "uv.lock",
-    "Pipfile.lock",
-    "pdm.lock",
-    "composer.json",
-    "composer.lock",
-    "Gemfile.lock",
-    "mix.lock",
-    "go.mod",
-    "go.sum",
-    "packages.lock.json",
-];
+/// The files parsed whole, with the lockfiles: manifests, which real repositories grow large.
+const MANIFESTS: &[&str] = &["package.json", "Cargo.toml", "pyproject.toml", "composer.json", "go.mod"];
 
 /// How much of `rel` is read.
 pub fn read_cap(rel: &str) -> u64 {
-    if MANIFESTS.contains(&file_name(rel)) { MAX_MANIFEST_BYTES } else { MAX_READ_BYTES }
+    let name = file_name(rel);
+    if MANIFESTS.contains(&name) || crate::lockfiles::is_lockfile(name) {
+        MAX_MANIFEST_BYTES
+    } else {
+        MAX_READ_BYTES
+    }
 }
 /// Most source files and manifests fit in one read of this size.
 const INITIAL_READ_BYTES: usize = 16 * 1024;

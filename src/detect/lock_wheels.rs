@@ -11,7 +11,9 @@ use super::dir::Dir;
 use crate::error::Error;
 
 /// The lockfiles that list each release's files.
-pub const LOCKS: &[&str] = &["uv.lock", "poetry.lock", "pdm.lock"];
+pub fn locks() -> impl Iterator<Item = &'static str> {
+    crate::lockfiles::LOCKFILES.iter().filter(|l| l.wheels).map(|l| l.name)
+}
 
 /// A locked compiled package: the Python minor versions (3.x) its Linux x86-64 wheels
 /// cover, and the first of a stable-ABI (abi3) wheel's lines, which covers every later one.
@@ -45,7 +47,7 @@ impl Lock {
 }
 
 pub fn read(dir: &Dir) -> Result<Option<Lock>, Error> {
-    for lock in LOCKS {
+    for lock in locks() {
         let file = dir.rel(lock);
         let Some(table) = crate::manifest::toml(dir.snap, &file)? else { continue };
         return Ok(Some(Lock { file, table }));

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::dir::Dir;
 use crate::error::Error;
+use crate::lockfiles;
 
 /// The lockfile, and the `name@range`s it does not lock, when it is out of date.
 pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
@@ -24,7 +25,7 @@ pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
     if wanted.is_empty() || package.get("workspaces").is_some() {
         return Ok(None);
     }
-    if let Some(lock) = dir.text("yarn.lock")?
+    if let Some(lock) = dir.text(lockfiles::YARN)?
         && lock.text.contains("# yarn lockfile v1")
     {
         let keys: BTreeSet<&str> = lock
@@ -38,9 +39,9 @@ pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
             .map(|(name, range)| format!("{name}@{range}"))
             .filter(|key| !keys.contains(key.as_str()))
             .collect();
-        return Ok((!missing.is_empty()).then(|| (dir.rel("yarn.lock"), missing)));
+        return Ok((!missing.is_empty()).then(|| (dir.rel(lockfiles::YARN), missing)));
     }
-    if let Some(lock) = dir.json("package-lock.json")?
+    if let Some(lock) = dir.json(lockfiles::NPM)?
         && let Some(root) = lock.pointer("/packages/").and_then(|r| r.as_object())
     {
         let locked = |name: &str, range: &str| {
@@ -54,7 +55,7 @@ pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
             .filter(|(name, range)| !locked(name, range))
             .map(|(name, range)| format!("{name}@{range}"))
             .collect();
-        return Ok((!missing.is_empty()).then(|| (dir.rel("package-lock.json"), missing)));
+        return Ok((!missing.is_empty()).then(|| (dir.rel(lockfiles::NPM), missing)));
     }
     Ok(None)
 }

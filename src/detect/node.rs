@@ -12,6 +12,7 @@ use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
 use super::{app_name, defaults, health, port, versions};
 use crate::error::Error;
+use crate::lockfiles;
 
 pub const JS_SOURCES: &[&str] = &[".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"];
 
@@ -30,21 +31,10 @@ const FRAMEWORKS: &[(&str, Framework)] = &[
     ("vite", Framework::Vite),
 ];
 
-/// Each Node package manager's lockfiles: the one list detection, the image and the
-/// workflow read.
-pub const LOCKFILES: &[(&str, PackageManager)] = &[
-    ("bun.lock", PackageManager::Bun),
-    ("bun.lockb", PackageManager::Bun),
-    ("pnpm-lock.yaml", PackageManager::Pnpm),
-    ("yarn.lock", PackageManager::Yarn),
-    ("package-lock.json", PackageManager::Npm),
-    ("npm-shrinkwrap.json", PackageManager::Npm),
-];
-
 /// The lockfile names of `pm` (npm's for a manager that has none of its own).
 pub fn lockfiles_of(pm: PackageManager) -> impl Iterator<Item = &'static str> {
-    let pm = if LOCKFILES.iter().any(|(_, m)| *m == pm) { pm } else { PackageManager::Npm };
-    LOCKFILES.iter().filter(move |(_, m)| *m == pm).map(|(name, _)| *name)
+    let pm = if lockfiles::of_manager(pm).next().is_some() { pm } else { PackageManager::Npm };
+    lockfiles::of_manager(pm)
 }
 
 const ENTRY_FILES: &[&str] = &[
@@ -160,7 +150,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
              exactly, so its build fails until you run `{}` and commit {lockfile}",
             missing.join(", "),
             if missing.len() == 1 { "it" } else { "them" },
-            if lockfile.ends_with("yarn.lock") { "yarn install" } else { "npm install" },
+            if lockfile.ends_with(lockfiles::YARN) { "yarn install" } else { "npm install" },
         );
         service.warn(reason.clone());
         service.refusal = Some(reason);
@@ -295,7 +285,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
 
 /// The lockfile in this folder, and the package manager that writes it.
 pub fn locked_by(folder: &Dir) -> Option<(&'static str, PackageManager)> {
-    LOCKFILES.iter().find(|(lockfile, _)| folder.has(lockfile)).copied()
+    lockfiles::of_language(Language::Node).find(|l| folder.has(l.name)).map(|l| (l.name, l.manager))
 }
 
 fn package_manager(dir: &Dir, pkg: &Package) -> Result<(PackageManager, Option<(String, String)>), Error> {

@@ -7,6 +7,7 @@ use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
 use super::{app_name, defaults, versions};
 use crate::error::Error;
+use crate::lockfiles;
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let composer = dir.json("composer.json")?;
@@ -135,9 +136,9 @@ fn entry_scripts_folder(dir: &Dir) -> Option<(String, String)> {
 fn assets_build(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let Some(package) = dir.json("package.json")? else { return Ok(()) };
     let Some(script) = package.pointer("/scripts/build").and_then(Value::as_str) else { return Ok(()) };
-    let install = if dir.has("package-lock.json") {
+    let install = if dir.has(lockfiles::NPM) {
         "npm ci"
-    } else if dir.has("yarn.lock") || dir.has("pnpm-lock.yaml") {
+    } else if dir.has(lockfiles::YARN) || dir.has(lockfiles::PNPM) {
         service.warn("the front-end assets are locked with yarn or pnpm; their build installs with npm");
         "npm install"
     } else {

@@ -11,6 +11,7 @@ use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
 use super::{app_name, defaults, health, port, versions};
 use crate::error::Error;
+use crate::lockfiles;
 use crate::manifest::toml_get;
 
 const PY: &[&str] = &[".py"];
@@ -200,15 +201,15 @@ fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
     let has_tool = |tool: &str| py.and_then(|p| toml_get(p, &format!("tool.{tool}"))).is_some();
     // A uv workspace member: the lockfile sits at the workspace root, which the image builds from.
     let workspace_root = dir.ancestors().skip(1).find(|folder| {
-        folder.has("uv.lock")
+        folder.has(lockfiles::UV)
             && folder
                 .toml("pyproject.toml")
                 .ok()
                 .flatten()
                 .is_some_and(|p| toml_get(&p, "tool.uv.workspace").is_some())
     });
-    let (pm, file, detail) = if dir.has("uv.lock") {
-        (PackageManager::Uv, dir.rel("uv.lock"), "uv.lock present")
+    let (pm, file, detail) = if dir.has(lockfiles::UV) {
+        (PackageManager::Uv, dir.rel(lockfiles::UV), "uv.lock present")
     } else if let Some(root) = workspace_root {
         service.found(
             "build_context",
@@ -216,14 +217,15 @@ fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
             "the uv workspace's root; the image builds from it",
         );
         service.build_context = Some(if root.path.is_empty() { ".".into() } else { root.path.to_string() });
-        (PackageManager::Uv, root.rel("uv.lock"), "a member of the uv workspace whose lockfile is there")
-    } else if dir.has("poetry.lock") || has_tool("poetry") {
-        let file = if dir.has("poetry.lock") { dir.rel("poetry.lock") } else { dir.rel("pyproject.toml") };
+        (PackageManager::Uv, root.rel(lockfiles::UV), "a member of the uv workspace whose lockfile is there")
+    } else if dir.has(lockfiles::POETRY) || has_tool("poetry") {
+        let file =
+            if dir.has(lockfiles::POETRY) { dir.rel(lockfiles::POETRY) } else { dir.rel("pyproject.toml") };
         (PackageManager::Poetry, file, "Poetry project")
-    } else if dir.has("pdm.lock") || has_tool("pdm") {
+    } else if dir.has(lockfiles::PDM) || has_tool("pdm") {
         (PackageManager::Pdm, dir.rel("pyproject.toml"), "PDM project")
     } else if m.pipfile.is_some() {
-        if !dir.has("Pipfile.lock") {
+        if !dir.has(lockfiles::PIPENV) {
             service.warn(
                 "the Pipfile has no Pipfile.lock beside it: each image build resolves its versions anew; \
                  run `pipenv lock` and commit Pipfile.lock for repeatable images",

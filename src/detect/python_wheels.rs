@@ -63,7 +63,7 @@ pub fn cap(dir: &Dir, requirement_files: &[String], current: &str) -> Result<Opt
     for rel in requirement_files {
         collect(dir, rel, &EXACT_PIN, &mut pins)?;
     }
-    for lock in ["poetry.lock", "uv.lock", "pdm.lock"] {
+    for lock in super::lock_wheels::locks() {
         collect(dir, &dir.rel(lock), &LOCKED, &mut pins)?;
     }
     let mut best: Option<Pin> = None;

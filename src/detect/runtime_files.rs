@@ -13,6 +13,7 @@ use crate::scan;
 
 use super::dir::Dir;
 use super::model::Service;
+use crate::lockfiles;
 
 /// Go calls that open a path given as a string literal (html/template, net/http, os, gin,
 /// echo, fiber, viper, golang-migrate, goose).
@@ -46,7 +47,8 @@ static GO_EMBED: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"(?m)^//go:e
 static QUOTED: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#""([^"\n]+)""#));
 
 /// Names that are the program's own build inputs, never something it reads at run time.
-const BUILD_INPUTS: &[&str] = &["go.mod", "go.sum", "Cargo.toml", "Cargo.lock", "src", "vendor", "target"];
+const BUILD_INPUTS: &[&str] =
+    &["go.mod", lockfiles::GO, "Cargo.toml", lockfiles::CARGO, "src", "vendor", "target"];
 
 /// Records, on `service`, each top-level path of `dir` that `files` open at run time.
 pub fn apply(dir: &Dir, service: &mut Service, files: &[&str], reads: &Pattern) -> Result<(), Error> {

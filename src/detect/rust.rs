@@ -10,6 +10,7 @@ use super::dir::Dir;
 use super::model::{Framework, Language, PackageManager, Service};
 use super::{app_name, build_variants, defaults, health, port, runtime_files, versions};
 use crate::error::Error;
+use crate::lockfiles;
 use crate::manifest::toml_str;
 
 const RS: &[&str] = &[".rs"];
@@ -104,12 +105,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         ));
     }
     service.found("entrypoint", &rel, format!("bin {chosen}"));
-    let lock_folder = dir.ancestors().find(|d| d.has("Cargo.lock"));
+    let lock_folder = dir.ancestors().find(|d| d.has(lockfiles::CARGO));
     let locked = lock_folder.is_some();
     if let Some(folder) = lock_folder.filter(|f| f.path != dir.path) {
         service.found(
             "build_context",
-            &folder.rel("Cargo.lock"),
+            &folder.rel(lockfiles::CARGO),
             "the workspace's lockfile is here; the image builds from this folder",
         );
         service.build_context =

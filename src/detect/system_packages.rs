@@ -48,22 +48,11 @@ fn ecosystem(language: Language) -> Option<&'static str> {
     }
 }
 
-/// Lockfiles and how each names a locked package, so that a native dependency pulled in
-/// by another package is found too.
-const LOCKFILES: &[(&str, &str)] = &[
-    ("package-lock.json", r#""node_modules/((?:@[\w.-]+/)?[\w.-]+)""#),
-    ("yarn.lock", r#"(?m)^"?((?:@[\w.-]+/)?[\w.-]+)@"#),
-    ("pnpm-lock.yaml", r"(?m)^  /?((?:@[\w.-]+/)?[\w.-]+)[@/]\d"),
-    ("bun.lock", r#"(?m)^    "((?:@[\w.-]+/)?[\w.-]+)": \["#),
-    ("poetry.lock", r#"(?m)^name = "([\w.-]+)""#),
-    ("uv.lock", r#"(?m)^name = "([\w.-]+)""#),
-    ("pdm.lock", r#"(?m)^name = "([\w.-]+)""#),
-    ("Cargo.lock", r#"(?m)^name = "([\w.-]+)""#),
-    ("Gemfile.lock", r"(?m)^    ([\w.-]+) \("),
-];
-
-static LOCK_PATTERNS: LazyLock<Vec<(&'static str, Pattern)>> =
-    LazyLock::new(|| LOCKFILES.iter().map(|(file, re)| (*file, Pattern::new(re))).collect());
+/// Each lockfile's pattern for a locked package's name (see `lockfiles`), so that a native
+/// dependency pulled in by another package is found too.
+static LOCK_PATTERNS: LazyLock<Vec<(&'static str, Pattern)>> = LazyLock::new(|| {
+    crate::lockfiles::LOCKFILES.iter().filter_map(|l| Some((l.name, Pattern::new(l.packages?)))).collect()
+});
 
 /// Looks the service's dependencies (and its lockfile's) up in the table and records the
 /// packages they need, with evidence naming each dependency.
@@ -109,13 +98,7 @@ fn locked<'t>(
     language: Language,
     rows: &'t BTreeMap<String, Need>,
 ) -> Result<Vec<(&'t str, String)>, Error> {
-    let wanted: &[&str] = match language {
-        Language::Node | Language::Bun => &["package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock"],
-        Language::Python => &["poetry.lock", "uv.lock", "pdm.lock"],
-        Language::Rust => &["Cargo.lock"],
-        Language::Ruby => &["Gemfile.lock"],
-        _ => &[],
-    };
+    let wanted: Vec<&str> = crate::lockfiles::of_language(language).map(|l| l.name).collect();
     for folder in dir.ancestors() {
         for (name, pattern) in LOCK_PATTERNS.iter().filter(|(name, _)| wanted.contains(name)) {
             let rel = folder.rel(name);
@@ -170,14 +153,15 @@ mod tests {
 
     #[test]
     fn lockfile_patterns_find_locked_names() {
+        use crate::lockfiles::*;
         let cases = [
-            ("package-lock.json", "\"node_modules/@louislam/sqlite3\": {", "@louislam/sqlite3"),
-            ("yarn.lock", "\nbcrypt@^5.0.0:\n  version", "bcrypt"),
-            ("yarn.lock", "\n\"@prisma/client@5.1.0\":\n", "@prisma/client"),
-            ("pnpm-lock.yaml", "packages:\n  better-sqlite3@11.1.2:\n", "better-sqlite3"),
-            ("pnpm-lock.yaml", "packages:\n  /bcrypt@5.1.1:\n", "bcrypt"),
-            ("Cargo.lock", "[[package]]\nname = \"openssl-sys\"\n", "openssl-sys"),
-            ("Gemfile.lock", "GEM\n  specs:\n    pg (1.5.4)\n", "pg"),
+            (NPM, "\"node_modules/@louislam/sqlite3\": {", "@louislam/sqlite3"),
+            (YARN, "\nbcrypt@^5.0.0:\n  version", "bcrypt"),
+            (YARN, "\n\"@prisma/client@5.1.0\":\n", "@prisma/client"),
+            (PNPM, "packages:\n  better-sqlite3@11.1.2:\n", "better-sqlite3"),
+            (PNPM, "packages:\n  /bcrypt@5.1.1:\n", "bcrypt"),
+            (CARGO, "[[package]]\nname = \"openssl-sys\"\n", "openssl-sys"),
+            (BUNDLER, "GEM\n  specs:\n    pg (1.5.4)\n", "pg"),
         ];
         for (file, text, name) in cases {
             let (_, pattern) = LOCK_PATTERNS.iter().find(|(f, _)| *f == file).expect("pattern");

@@ -12,25 +12,22 @@ use super::model::{Language, Service};
 use crate::error::Error;
 use crate::pattern::Pattern;
 
-/// (language, file, how a git source is spelled in it). The first capture is the URL.
-const SOURCES: &[(Language, &str, &str)] = &[
-    (Language::Python, "Pipfile.lock", r#""git"\s*:\s*"([^"]+)""#),
+/// Manifests that name a git source: (language, file, how it is spelled). The first
+/// capture is the URL. The lockfiles' spellings are in `lockfiles`.
+const MANIFESTS: &[(Language, &str, &str)] = &[
     (Language::Python, "Pipfile", r#"(?m)\bgit\s*=\s*"([^"]+)""#),
-    (Language::Python, "poetry.lock", r#"(?m)^type = "git"\s*\nurl = "([^"]+)""#),
-    (Language::Python, "uv.lock", r#"source = \{ git = "([^"]+)""#),
-    (Language::Python, "pdm.lock", r#"(?m)^git = "([^"]+)""#),
     (
         Language::Python,
         "pyproject.toml",
         r#"(?:@ ?|\bgit\s*=\s*")(git\+[^"\s,]+|(?:https|ssh)://[^"\s,]+\.git)"#,
     ),
-    (Language::Node, "package-lock.json", r#""resolved"\s*:\s*"(git\+[^"]+)""#),
-    (Language::Node, "yarn.lock", r#"(?m)^\s+resolved "?(git\+[^"\s]+|[^"\s]+\.git#[^"\s]+)"#),
-    (Language::Ruby, "Gemfile.lock", r"(?m)^GIT\n\s+remote: (\S+)"),
 ];
 
-static PATTERNS: LazyLock<Vec<(Language, &'static str, Pattern)>> =
-    LazyLock::new(|| SOURCES.iter().map(|(l, f, re)| (*l, *f, Pattern::new(re))).collect());
+/// Every file that can name a git source, the lockfiles first, and its pattern.
+static PATTERNS: LazyLock<Vec<(Language, &'static str, Pattern)>> = LazyLock::new(|| {
+    let locks = crate::lockfiles::LOCKFILES.iter().filter_map(|l| Some((l.language, l.name, l.git?)));
+    locks.chain(MANIFESTS.iter().copied()).map(|(l, f, re)| (l, f, Pattern::new(re))).collect()
+});
 
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     let language = if service.language == Language::Bun { Language::Node } else { service.language };
@@ -110,6 +107,7 @@ fn without_credentials(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lockfiles::*;
 
     fn url(file: &str, text: &str) -> Option<String> {
         let (_, _, pattern) = PATTERNS.iter().find(|(_, f, _)| *f == file)?;
@@ -119,33 +117,32 @@ mod tests {
     #[test]
     fn each_lock_spells_a_git_source_its_own_way() {
         assert_eq!(
-            url("Pipfile.lock", r#""mylib": {"git": "https://github.com/acme/mylib.git", "ref": "abc"}"#)
-                .as_deref(),
+            url(PIPENV, r#""mylib": {"git": "https://github.com/acme/mylib.git", "ref": "abc"}"#).as_deref(),
             Some("https://github.com/acme/mylib.git")
         );
         assert_eq!(
-            url("poetry.lock", "[package.source]\ntype = \"git\"\nurl = \"https://github.com/a/b.git\"\n")
+            url(POETRY, "[package.source]\ntype = \"git\"\nurl = \"https://github.com/a/b.git\"\n")
                 .as_deref(),
             Some("https://github.com/a/b.git")
         );
         assert_eq!(
-            url("uv.lock", r#"source = { git = "https://github.com/a/b?rev=1#abc" }"#).as_deref(),
+            url(UV, r#"source = { git = "https://github.com/a/b?rev=1#abc" }"#).as_deref(),
             Some("https://github.com/a/b?rev=1#abc")
         );
         assert_eq!(
-            url("pdm.lock", "git = \"https://github.com/a/b.git\"\n").as_deref(),
+            url(PDM, "git = \"https://github.com/a/b.git\"\n").as_deref(),
             Some("https://github.com/a/b.git")
         );
         assert_eq!(
-            url("package-lock.json", r#""resolved": "git+ssh://git@github.com/a/b.git#abc","#).as_deref(),
+            url(NPM, r#""resolved": "git+ssh://git@github.com/a/b.git#abc","#).as_deref(),
             Some("git+ssh://git@github.com/a/b.git#abc")
         );
         assert_eq!(
-            url("Gemfile.lock", "GIT\n  remote: https://github.com/a/b.git\n  revision: 1\n").as_deref(),
+            url(BUNDLER, "GIT\n  remote: https://github.com/a/b.git\n  revision: 1\n").as_deref(),
             Some("https://github.com/a/b.git")
         );
-        assert_eq!(url("package-lock.json", r#""resolved": "https://registry.npmjs.org/a/-/a-1.tgz""#), None);
-        assert_eq!(url("uv.lock", r#"source = { registry = "https://pypi.org/simple" }"#), None);
+        assert_eq!(url(NPM, r#""resolved": "https://registry.npmjs.org/a/-/a-1.tgz""#), None);
+        assert_eq!(url(UV, r#"source = { registry = "https://pypi.org/simple" }"#), None);
         assert_eq!(
             without_credentials("https://bot:ghp_x@github.com/a/b.git"),
             "https://…@github.com/a/b.git"

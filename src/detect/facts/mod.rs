@@ -16,6 +16,7 @@ use super::dir::Dir;
 use super::start_script;
 use super::{Framework, Frontend, Language, PackageManager};
 use crate::error::Error;
+use crate::lockfiles;
 use crate::scan::{self, Snapshot};
 
 pub use python::PYTHON_SERVERS;
@@ -181,8 +182,8 @@ pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
             facts.public_dir = snap.has_dir(&scan::join(folder, "public"));
         }
         Language::Python => python::read(snap, query, context, service_dir, &mut facts)?,
-        Language::Deno => facts.inputs = copy_here(&["deno.json", "deno.jsonc", "deno.lock"]),
-        Language::Go => facts.inputs = copy_here(&["go.mod", "go.sum"]),
+        Language::Deno => facts.inputs = copy_here(&["deno.json", "deno.jsonc", lockfiles::DENO]),
+        Language::Go => facts.inputs = copy_here(&["go.mod", lockfiles::GO]),
         Language::Java => {
             facts.inputs = if query.package_manager == PackageManager::Maven {
                 copy_here(&["pom.xml", "mvnw"])
@@ -203,13 +204,13 @@ pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
             }
         }
         Language::Ruby => {
-            facts.inputs = copy_here(&["Gemfile", "Gemfile.lock"]);
+            facts.inputs = copy_here(&["Gemfile", lockfiles::BUNDLER]);
             node::rails_assets(snap, query, folder, &mut facts)?;
         }
-        Language::Php => facts.inputs = copy_here(&["composer.json", "composer.lock"]),
+        Language::Php => facts.inputs = copy_here(&["composer.json", lockfiles::COMPOSER]),
         Language::Dotnet => facts.inputs = dotnet_inputs(snap, context),
         Language::Elixir => {
-            facts.inputs = copy_here(&["mix.exs", "mix.lock"]);
+            facts.inputs = copy_here(&["mix.exs", lockfiles::MIX]);
             // Dependencies may read compile-time config, so it comes before they compile.
             facts.inputs.extend(copy_here(&["config/config.exs", "config/prod.exs", "config/test.exs"]));
         }

@@ -6,6 +6,7 @@ use super::{Closure, Facts, Query};
 use crate::detect::dir::{Dir, NON_APP_DIRS};
 use crate::detect::{Framework, Language, PackageManager, node, workspace_build};
 use crate::error::Error;
+use crate::lockfiles;
 use crate::scan::{self, Snapshot};
 
 pub(super) fn read(snap: &Snapshot, query: &Query, context: &str, service_dir: &str, facts: &mut Facts) {
@@ -161,7 +162,7 @@ fn manager_pin(snap: &Snapshot, context: &str, pm: PackageManager) -> Option<Str
             None => Some(YARN_CLASSIC.into()),
         },
         PackageManager::Pnpm => {
-            let lock = read("pnpm-lock.yaml")?;
+            let lock = read(lockfiles::PNPM)?;
             let version = LOCKFILE_VERSION.captures(&lock.text)?[1].to_string();
             PNPM_FOR_LOCKFILE
                 .iter()

@@ -5,6 +5,7 @@
 use super::{Facts, Query};
 use crate::detect::PackageManager;
 use crate::error::Error;
+use crate::lockfiles;
 use crate::scan::{self, Snapshot};
 
 /// Servers bim's Python start commands run, pinned for when the app does not depend on one.
@@ -40,7 +41,7 @@ pub(super) fn read(
         missing_server(snap, query, dir, facts.start_script.as_ref().and_then(|s| s.server.as_deref()));
     match query.package_manager {
         PackageManager::Uv => {
-            facts.inputs = copy_here(&["pyproject.toml", "uv.lock"]);
+            facts.inputs = copy_here(&["pyproject.toml", lockfiles::UV]);
             if !service_dir.is_empty()
                 && let Some((package, members)) = uv_member(snap, query, dir)
             {
@@ -48,9 +49,9 @@ pub(super) fn read(
                 facts.inputs.extend(members);
             }
         }
-        PackageManager::Poetry => facts.inputs = copy_here(&["pyproject.toml", "poetry.lock"]),
-        PackageManager::Pipenv => facts.inputs = copy_here(&["Pipfile", "Pipfile.lock"]),
-        PackageManager::Pdm => facts.inputs = copy_here(&["pyproject.toml", "pdm.lock"]),
+        PackageManager::Poetry => facts.inputs = copy_here(&["pyproject.toml", lockfiles::POETRY]),
+        PackageManager::Pipenv => facts.inputs = copy_here(&["Pipfile", lockfiles::PIPENV]),
+        PackageManager::Pdm => facts.inputs = copy_here(&["pyproject.toml", lockfiles::PDM]),
         _ => match REQUIREMENTS.iter().find(|f| snap.has_file(&scan::join(dir, f))) {
             Some(file) => {
                 facts.requirements = Some(file.to_string());

@@ -6,6 +6,7 @@ use super::{Ci, Recipe};
 use crate::config::ServiceConfig;
 use crate::detect::PackageManager;
 use crate::detect::facts::{Facts, PYTHON_SERVERS};
+use crate::lockfiles;
 
 /// Installs the `project.dependencies` of pyproject.toml without the project (pip has no
 /// flag for that), reading the file with the standard library's tomllib.
@@ -33,7 +34,7 @@ fn ci(service: &ServiceConfig, facts: &Facts) -> Ci {
         PackageManager::Pipenv => (
             Some(pip("pipenv", PackageManager::Pipenv)),
             // --deploy refuses a missing or stale Pipfile.lock; without one, pipenv locks.
-            if facts.has_input("Pipfile.lock") {
+            if facts.has_input(lockfiles::PIPENV) {
                 "pipenv install --dev --deploy"
             } else {
                 "pipenv install --dev"
@@ -71,7 +72,7 @@ fn image(service: &ServiceConfig, facts: &Facts, r: &mut Recipe) {
     });
     match service.package_manager {
         PackageManager::Uv => {
-            let frozen = if facts.has_input("uv.lock") { "--frozen " } else { "" };
+            let frozen = if facts.has_input(lockfiles::UV) { "--frozen " } else { "" };
             match &facts.uv_package {
                 // A workspace member: every member's pyproject.toml resolves the workspace;
                 // only this member and what it needs are installed.
@@ -100,7 +101,7 @@ fn image(service: &ServiceConfig, facts: &Facts, r: &mut Recipe) {
             ));
             // `pipenv requirements` reads Pipfile.lock: without one it lists nothing, so the
             // lock is made first.
-            let lock = if facts.has_input("Pipfile.lock") { "" } else { "pipenv lock && " };
+            let lock = if facts.has_input(lockfiles::PIPENV) { "" } else { "pipenv lock && " };
             r.install = Some(format!(
                 "{lock}pipenv requirements > /tmp/requirements.txt && pip install -r /tmp/requirements.txt"
             ));
