@@ -337,18 +337,16 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
     }
 }
 
-/// Each variable the service reads, with the first file that reads it (from the evidence).
+/// Each variable the service reads, with the first file that reads it.
 fn env_reads(service: &Service) -> std::collections::BTreeMap<String, String> {
     service
         .env_vars
         .iter()
         .map(|name| {
-            let suffix = format!("reads {name}");
             let file = service
-                .evidence
-                .iter()
-                .find(|e| e.field == "env_vars" && e.detail.ends_with(&suffix))
-                .and_then(|e| e.file.clone())
+                .env_files
+                .get(name)
+                .cloned()
                 // A file name bim could not write safely is left out; the variable stays.
                 .filter(|file| validate::repo_path("file", file, "--env").is_ok())
                 .unwrap_or_default();

@@ -108,12 +108,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     }
     for (name, kind) in VARIABLES {
         if service.env_vars.iter().any(|v| v == name) && !found.iter().any(|(k, ..)| k == kind) {
-            let file = service
-                .evidence
-                .iter()
-                .find(|e| e.field == "env_vars" && e.detail.ends_with(&format!("reads {name}")))
-                .and_then(|e| e.file.clone())
-                .unwrap_or_else(|| manifest.clone());
+            let file = service.env_files.get(*name).cloned().unwrap_or_else(|| manifest.clone());
             found.push((kind, file, format!("reads {name}")));
         }
     }

@@ -197,6 +197,7 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     for (name, at) in envvars::collect(dir)? {
         let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
         service.found("env_vars", file, format!("line {line}: reads {name}"));
+        service.env_files.entry(name.clone()).or_insert_with(|| file.to_string());
         service.env_vars.push(name);
     }
     backing::apply(dir, service)?;

@@ -114,6 +114,9 @@ pub struct Service {
     pub port: Option<u16>,
     pub healthcheck_path: Option<String>,
     pub env_vars: Vec<String>,
+    /// The first file that reads each of `env_vars` (not serialized: the evidence says it).
+    #[serde(skip)]
+    pub env_files: std::collections::BTreeMap<String, String>,
     /// What the image needs from the operating system, each with evidence naming the
     /// dependency that needs it.
     pub system_packages: SystemPackages,
@@ -180,6 +183,7 @@ impl Service {
             port: None,
             healthcheck_path: None,
             env_vars: Vec::new(),
+            env_files: Default::default(),
             system_packages: SystemPackages::default(),
             build_env: Vec::new(),
             dependencies: Default::default(),
