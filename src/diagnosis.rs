@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::pattern::Pattern;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Table {
+    /// Lines that are warnings, never a failure's cause.
+    noise: Vec<String>,
     row: Vec<Row>,
 }
 
@@ -24,18 +27,28 @@ struct Row {
     fix: String,
 }
 
-static ROWS: LazyLock<Vec<(Row, Pattern)>> = LazyLock::new(|| {
-    let table: Table = toml::from_str(include_str!("diagnosis.toml"))
-        .unwrap_or_else(|e| panic!("diagnosis.toml is part of bim and must parse: {e}"));
-    table
-        .row
-        .into_iter()
-        .map(|row| {
-            let pattern = Pattern::new(&row.signature);
-            (row, pattern)
-        })
-        .collect()
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    toml::from_str(include_str!("diagnosis.toml"))
+        .unwrap_or_else(|e| panic!("diagnosis.toml is part of bim and must parse: {e}"))
 });
+
+static ROWS: LazyLock<Vec<(&'static Row, Pattern)>> =
+    LazyLock::new(|| TABLE.row.iter().map(|row| (row, Pattern::new(&row.signature))).collect());
+
+static NOISE: LazyLock<Vec<Pattern>> =
+    LazyLock::new(|| TABLE.noise.iter().map(|n| Pattern::new(n)).collect());
+
+/// The log without its warning lines (a build log's prefix, `#7 12.3 ` or `| `, kept aside
+/// when a line is tested).
+fn without_noise(log: &str) -> String {
+    log.lines()
+        .filter(|line| {
+            let bare = line.trim_start_matches(|c: char| c == '|' || c == ' ');
+            !NOISE.iter().any(|n| n.is_match(bare))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// Every row's id, in the table's order.
 pub fn ids() -> Vec<&'static str> {
@@ -56,6 +69,8 @@ pub struct Diagnosis {
 /// The first known cause `log` shows, for a failure at `stage` (`build`, `start`, or
 /// `any` for a log whose stage is not known).
 pub fn diagnose(stage: &str, log: &str) -> Option<Diagnosis> {
+    let log = without_noise(log);
+    let log = log.as_str();
     ROWS.iter().filter(|(row, _)| stage == "any" || row.stage == "any" || row.stage == stage).find_map(
         |(row, pattern)| {
             let caps = pattern.captures(log)?;
@@ -80,7 +95,7 @@ mod tests {
 
     #[test]
     fn every_row_has_a_stage_bim_knows_and_a_signature_that_compiles() {
-        assert!(ROWS.len() >= 10);
+        assert!(ROWS.len() >= 10 && !NOISE.is_empty());
         for (row, _) in ROWS.iter() {
             assert!(["build", "start", "any"].contains(&row.stage.as_str()), "{}", row.id);
         }

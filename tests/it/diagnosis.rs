@@ -33,3 +33,37 @@ fn a_log_with_no_known_cause_says_so() {
     let run = Test::new().args(&["doctor", "--json"]).stdin("nothing to see\n").run().code(0);
     assert!(run.json()["diagnosis"].is_null());
 }
+
+/// Warnings are never the cause: debconf's unset TERM, npm's engine notices and Node's
+/// deprecations come before the real failure in many logs, and are left out.
+#[test]
+fn warnings_in_a_log_are_never_its_cause() {
+    let log = "debconf: (TERM is not set, so the dialog frontend is not usable.)\n\
+               npm warn EBADENGINE Unsupported engine {\n\
+               npm warn EBADENGINE   required: { node: '>= 20' },\n\
+               (node:142) [DEP0060] DeprecationWarning: The `util._extend` API is deprecated.\n\
+               npm error network request to https://codeload.github.com/a/b/tar.gz/1 failed, reason: getaddrinfo ENOTFOUND codeload.github.com\n";
+    let run = Test::new().args(&["doctor", "--json"]).stdin(log).run().code(0);
+    assert_eq!(run.json()["diagnosis"]["id"], "unreachable-host", "{}", run.stdout);
+}
+
+/// The same causes, as other tools spell them at start: a Joi schema's quoted name, a zod
+/// schema's report, a MongoDB driver with no host.
+#[test]
+fn start_failures_are_named_however_the_tool_spells_them() {
+    let cases = [
+        ("Error: Config validation error: \"MONGODB_URL\" is required\n", "missing-setting", "MONGODB_URL"),
+        (
+            "❌ Invalid env:\n{\n  \"LOG_LEVEL\": [\n    \"Invalid option: expected one of \\\"fatal\\\"|\\\"error\\\"|\\\"warn\\\"|\\\"info\\\"|\\\"debug\\\"\"\n  ],\n  \"DATABASE_URL\": [\n    \"Invalid input: expected string, received undefined\"\n  ]\n}\n",
+            "missing-setting",
+            "DATABASE_URL",
+        ),
+        ("MongoParseError: No hostname or hostnames provided in connection string\n", "needs-database", ""),
+    ];
+    for (log, id, name) in cases {
+        let run = Test::new().args(&["doctor", "--json"]).stdin(log).run().code(0);
+        let found = &run.json()["diagnosis"];
+        assert_eq!(found["id"], id, "{log}: {found}");
+        assert!(found["cause"].as_str().unwrap_or("").contains(name), "{log}: {found}");
+    }
+}
