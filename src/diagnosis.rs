@@ -43,7 +43,7 @@ static NOISE: LazyLock<Vec<Pattern>> =
 fn without_noise(log: &str) -> String {
     log.lines()
         .filter(|line| {
-            let bare = line.trim_start_matches(|c: char| c == '|' || c == ' ');
+            let bare = line.trim_start_matches(['|', ' ']);
             !NOISE.iter().any(|n| n.is_match(bare))
         })
         .collect::<Vec<_>>()
