@@ -29,6 +29,42 @@ fn every_example_is_in_sync_with_its_bim_toml() {
     }
 }
 
+/// Every file under `root`, by path, with its bytes.
+fn tree(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(root).expect("inside").display().to_string();
+                files.insert(rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+/// As a user would: the committed example, `bim init --yes`, and again: neither run
+/// changes a byte.
+#[test]
+fn init_twice_on_every_example_changes_nothing() {
+    let examples = examples();
+    assert!(examples.len() >= 8, "expected at least 8 examples");
+    for example in examples {
+        let name = example.file_name().expect("name").to_string_lossy().to_string();
+        let run = Test::example(&name).args(&["init", "--yes", "--color", "never"]).run();
+        assert_eq!(run.code, 0, "{name}: {}{}", run.stdout, run.stderr);
+        let first = tree(run.dir.path());
+        assert_eq!(first, tree(&example), "{name}: init changed the committed example");
+        let (code, stdout, stderr) = run.again(&["init", "--yes", "--color", "never"]);
+        assert_eq!(code, 0, "{name}: {stdout}{stderr}");
+        assert_eq!(first, tree(run.dir.path()), "{name}: the second init changed files");
+    }
+}
+
 #[test]
 fn every_example_lints_clean() {
     let mut findings = Vec::new();

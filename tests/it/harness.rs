@@ -72,6 +72,13 @@ impl Test {
         test
     }
 
+    /// Starts from a copy of `examples/NAME`, in a folder of the same name.
+    pub fn example(name: &str) -> Test {
+        let test = Test::named(name);
+        copy_tree(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples").join(name), &test.root);
+        test
+    }
+
     pub fn file(self, path: &str, contents: &str) -> Test {
         let path = self.root.join(path);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
