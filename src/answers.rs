@@ -28,6 +28,8 @@ pub struct Overrides {
     /// Debian packages added to the build stage and to the final image.
     pub build_packages: Vec<String>,
     pub runtime_packages: Vec<String>,
+    /// Credentials the install reads (build secrets), added to the detected ones.
+    pub build_secrets: Vec<String>,
     pub registry: Option<String>,
     pub image: Option<String>,
     pub app: Option<String>,
@@ -61,6 +63,7 @@ impl Overrides {
             (self.entrypoint.is_some(), "--entrypoint"),
             (!self.build_packages.is_empty(), "--build-package"),
             (!self.runtime_packages.is_empty(), "--runtime-package"),
+            (!self.build_secrets.is_empty(), "--build-secret"),
             (self.image.is_some(), "--image"),
             (self.app.is_some(), "--app"),
         ]
@@ -96,6 +99,7 @@ pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
         build_packages: Vec::new(),
         runtime_packages: Vec::new(),
         build_env: Vec::new(),
+        build_secrets: Vec::new(),
         runtime_files: Vec::new(),
         frontend: None,
         env_vars: Default::default(),
@@ -330,6 +334,7 @@ pub fn from_detected(service: &Service) -> ServiceConfig {
         build_packages: service.system_packages.build.clone(),
         runtime_packages: service.system_packages.runtime.clone(),
         build_env: service.build_env.clone(),
+        build_secrets: service.build_secrets.clone(),
         runtime_files: service.runtime_files.clone(),
         frontend: service.frontend.clone(),
         env_vars: env_reads(service),
@@ -442,6 +447,15 @@ fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Err
             if !list.contains(package) {
                 list.push(package.clone());
             }
+        }
+    }
+    for name in &flags.build_secrets {
+        validate::env_name(name).map_err(|e| Error::Usage {
+            message: e.to_string(),
+            flag: Some("--build-secret NAME (an environment variable's name)".into()),
+        })?;
+        if !service.build_secrets.contains(name) {
+            service.build_secrets.push(name.clone());
         }
     }
     if let Some(app) = &flags.app {

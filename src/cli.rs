@@ -212,6 +212,10 @@ pub struct InitArgs {
     /// A Debian package the final image installs (e.g. libpq5); repeatable
     #[arg(long = "runtime-package", value_name = "PACKAGE")]
     pub runtime_packages: Vec<String>,
+    /// A credential the dependency install reads from the environment (a private
+    /// registry's token, e.g. NPM_TOKEN): a build secret of the install alone; repeatable
+    #[arg(long = "build-secret", value_name = "NAME")]
+    pub build_secrets: Vec<String>,
     /// Where images go: ghcr (default), dockerhub, or a registry host
     #[arg(long, value_name = "ghcr|dockerhub|HOST")]
     pub registry: Option<String>,
@@ -355,6 +359,7 @@ impl InitArgs {
                 entrypoint: self.entrypoint.clone(),
                 build_packages: self.build_packages.clone(),
                 runtime_packages: self.runtime_packages.clone(),
+                build_secrets: self.build_secrets.clone(),
                 registry: self.registry.clone(),
                 image: self.image.clone(),
                 app: self.app.clone(),

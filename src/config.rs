@@ -247,6 +247,10 @@ pub struct ServiceConfig {
     /// `NAME=value` settings for the build stage (a test tool's download skipped ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub build_env: Vec<String>,
+    /// Credentials the dependency install reads (a private registry's token): each a
+    /// BuildKit secret of the install step alone, from the GitHub secret of the same name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_secrets: Vec<String>,
     /// Paths a compiled program opens at run time, relative to the folder it runs from
     /// (the Go module, the Rust crate, the .NET project): copied beside the binary.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -409,6 +413,9 @@ impl Config {
             }
             for setting in &s.build_env {
                 validate::build_env(setting, "build_env in bim.toml")?;
+            }
+            for name in &s.build_secrets {
+                validate::env_name(name)?;
             }
             for kind in &s.backing_services {
                 if !crate::detect::backing::KINDS.contains(&kind.as_str()) {

@@ -90,6 +90,9 @@ pub struct InitArgs {
     /// Debian packages for the final image
     #[serde(default)]
     pub runtime_packages: Vec<String>,
+    /// Credentials the dependency install reads (a private registry's token, e.g. NPM_TOKEN)
+    #[serde(default)]
+    pub build_secrets: Vec<String>,
     /// Overwrite files bim did not make, and take bim's side of a conflict
     #[serde(default)]
     pub force: bool,
@@ -217,6 +220,7 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
         entrypoint: args.entrypoint.clone(),
         build_packages: args.build_packages.clone(),
         runtime_packages: args.runtime_packages.clone(),
+        build_secrets: args.build_secrets.clone(),
         registry: args.registry.clone(),
         image: args.image.clone(),
         app: args.app.clone(),

@@ -63,12 +63,15 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(&str)) -> Result<RunRe
     let image = format!("localhost/bim-run-{}:latest", service.app);
 
     progress(&format!("building {image} with {engine} from {dockerfile}"));
+    let secrets = build_secrets(root, service)?;
     let started = Instant::now();
-    let out = Command::new(&engine)
-        .current_dir(root)
-        .args(["build", "-t", &image, "-f", &dockerfile, &context])
-        .output()
-        .map_err(|e| Error::io(Path::new(&engine), e))?;
+    let mut build = Command::new(&engine);
+    build.current_dir(root).args(["build", "-t", &image, "-f", &dockerfile]);
+    for name in secrets.keys() {
+        // The value goes by the engine's environment, never an argument.
+        build.arg("--secret").arg(format!("id={name},env={name}"));
+    }
+    let out = build.arg(&context).envs(&secrets).output().map_err(|e| Error::io(Path::new(&engine), e))?;
     let build_seconds = started.elapsed().as_secs_f64();
     if !out.status.success() {
         let log = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
@@ -226,12 +229,32 @@ fn environment(root: &Path, service: &ServiceConfig) -> Result<Environment, Erro
     for file in [root.join(".env"), folder.join(".env")] {
         values.extend(read_env_file(&file)?);
     }
+    // A build secret is the install's, never the app's.
+    names.retain(|n| !service.build_secrets.contains(n));
     names.sort();
     names.dedup();
     let (passed, missing): (Vec<String>, Vec<String>) =
         names.into_iter().filter(|n| n != "PORT").partition(|n| values.contains_key(n));
     values.retain(|name, _| passed.contains(name));
     Ok((passed, missing, values))
+}
+
+/// The build secrets' values: from `.env`, else bim's own environment. One set nowhere is
+/// left out, and the install reads it empty.
+fn build_secrets(root: &Path, service: &ServiceConfig) -> Result<BTreeMap<String, String>, Error> {
+    let folder = root.join(crate::plan::snapshot_path(&service.path));
+    let mut from_file = BTreeMap::new();
+    for file in [root.join(".env"), folder.join(".env")] {
+        from_file.extend(read_env_file(&file)?);
+    }
+    Ok(service
+        .build_secrets
+        .iter()
+        .filter_map(|name| {
+            let value = from_file.get(name).cloned().or_else(|| std::env::var(name).ok())?;
+            Some((name.clone(), value))
+        })
+        .collect())
 }
 
 /// `NAME=value` lines of a dotenv file (`export`, quotes and comments allowed).

@@ -10,6 +10,7 @@ pub mod model;
 
 pub mod backing;
 pub mod bind;
+mod build_secrets;
 mod build_variants;
 mod bundled_frontend;
 mod compose_start;
@@ -179,6 +180,7 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     dockerfile::apply(dir, service)?;
     system_packages::apply(dir, service)?;
     vcs_sources::apply(dir, service)?;
+    build_secrets::apply(dir, service)?;
     if matches!(service.language, Language::Node | Language::Bun) {
         env_validators::apply(dir, node::JS_SOURCES, service)?;
     }

@@ -122,6 +122,10 @@ pub struct Service {
     pub system_packages: SystemPackages,
     /// `NAME=value` settings the build stage needs (from the same table).
     pub build_env: Vec<String>,
+    /// Credentials the dependency install reads from the environment (a private registry's
+    /// token), mounted as build secrets for the install alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_secrets: Vec<String>,
     /// The dependencies the manifests name (not serialized): what the system-package
     /// table is looked up by.
     #[serde(skip)]
@@ -186,6 +190,7 @@ impl Service {
             env_files: Default::default(),
             system_packages: SystemPackages::default(),
             build_env: Vec::new(),
+            build_secrets: Vec::new(),
             dependencies: Default::default(),
             entrypoint: None,
             static_output: None,

@@ -92,6 +92,8 @@ pub struct DockerfileContext {
     pub frontend: Option<FrontendStage>,
     /// Where the install runs, from the context, when not at its root (`.`).
     pub install_dir: String,
+    /// The build secrets' mounts on the steps that install (` --mount=type=secret,id=NAME`).
+    pub secret_mounts: String,
 }
 
 /// A stage that builds a front end the service serves, from the service's build context.
@@ -327,6 +329,7 @@ fn context_items(service: &ServiceConfig) -> Result<(String, DockerfileContext),
         writable_dirs: Vec::new(),
         frontend: frontend_stage(service)?,
         install_dir: ".".into(),
+        secret_mounts: String::new(),
     };
     ctx.start_env = crate::detect::bind::framework_env(service.framework, service.port);
     if let Some(script) = &facts.start_script {
@@ -352,8 +355,28 @@ fn context_items(service: &ServiceConfig) -> Result<(String, DockerfileContext),
     if service.language == Language::Ruby {
         ctx.frontend = rails_node_assets(service)?;
     }
+    if !service.build_secrets.is_empty() {
+        let (mounts, env) = build_secrets(&service.build_secrets);
+        ctx.secret_mounts = mounts;
+        let read = |step: Option<String>| step.map(|s| format!("{env}{s}"));
+        ctx.install = read(ctx.install.take());
+        ctx.prune = read(ctx.prune.take());
+        if service.language == Language::Rust {
+            ctx.build = read(ctx.build.take());
+        }
+    }
     let template = recipe.template;
     Ok((template.to_string(), ctx))
+}
+
+/// Each build secret as a mount of the steps that install, and the shell that reads them
+/// into the environment of those steps alone: the value is in no layer, no ENV and no
+/// history. A build given no secret (a fork's, a local one) reads an empty value.
+fn build_secrets(names: &[String]) -> (String, String) {
+    let mounts: String = names.iter().map(|n| format!(" --mount=type=secret,id={n}")).collect();
+    let reads: Vec<String> =
+        names.iter().map(|n| format!("{n}=\"$(cat /run/secrets/{n} 2>/dev/null || true)\"")).collect();
+    (mounts, format!("{} && export {} && ", reads.join(" && "), names.join(" ")))
 }
 
 /// The test command, when the service's tests run in a `test` stage of the Dockerfile bim

@@ -116,6 +116,11 @@ pub fn env_example(service: &ServiceConfig) -> PlannedFile {
         let value = if name == "PORT" { service.port.to_string() } else { String::new() };
         text.push_str(&format!("{name}={value}\n"));
     }
+    for name in service.build_secrets.iter().filter(|n| !service.env_vars.contains_key(*n)) {
+        text.push_str(&format!(
+            "\n# a credential the dependency install reads (a build secret): a GitHub secret in CI;\n# `bim run` passes it to the build only, never to the app\n{name}=\n"
+        ));
+    }
     PlannedFile {
         path: repo_join(&service.path, ".env.example"),
         kind: FileKind::EnvExample,
@@ -149,7 +154,7 @@ struct ReadmeContext {
 
 #[derive(Serialize)]
 struct Setting {
-    name: &'static str,
+    name: String,
     kind: &'static str,
     what: &'static str,
 }
@@ -165,6 +170,8 @@ struct ReadmeService {
     env_vars: Vec<EnvRow>,
     /// Variables the image build reads (`docker build --build-arg NAME` passes them on).
     build_args: Vec<String>,
+    /// Credentials the install reads (`docker build --secret id=NAME,env=NAME`).
+    build_secrets: Vec<String>,
     release_command: Option<String>,
     processes: Vec<ProcessRow>,
 }
@@ -189,12 +196,12 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
             "Docker Hub".to_string(),
             vec![
                 Setting {
-                    name: "DOCKERHUB_USERNAME",
+                    name: "DOCKERHUB_USERNAME".into(),
                     kind: "variable",
                     what: "the Docker Hub account images are pushed to",
                 },
                 Setting {
-                    name: "DOCKERHUB_TOKEN",
+                    name: "DOCKERHUB_TOKEN".into(),
                     kind: "secret",
                     what: "a Docker Hub access token with write access",
                 },
@@ -203,11 +210,25 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
         Registry::Host(host) => (
             format!("`{host}`"),
             vec![
-                Setting { name: "REGISTRY_USERNAME", kind: "variable", what: "the registry user" },
-                Setting { name: "REGISTRY_PASSWORD", kind: "secret", what: "the registry password or token" },
+                Setting { name: "REGISTRY_USERNAME".into(), kind: "variable", what: "the registry user" },
+                Setting {
+                    name: "REGISTRY_PASSWORD".into(),
+                    kind: "secret",
+                    what: "the registry password or token",
+                },
             ],
         ),
     };
+    let mut registry_settings = registry_settings;
+    for name in config.services.iter().flat_map(|s| &s.build_secrets) {
+        if !registry_settings.iter().any(|r| r.name == *name) {
+            registry_settings.push(Setting {
+                name: name.clone(),
+                kind: "secret",
+                what: "a credential the dependency install reads (a build secret, in no image layer)",
+            });
+        }
+    }
     let services = config
         .services
         .iter()
@@ -233,6 +254,7 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
                     })
                     .collect(),
                 build_args,
+                build_secrets: s.build_secrets.clone(),
                 release_command: s.release_command.clone(),
                 processes: s
                     .processes

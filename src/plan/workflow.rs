@@ -126,6 +126,9 @@ pub struct WorkflowService {
     lockfile: Option<String>,
     /// Variables the image build reads, passed from GitHub Actions variables.
     build_args: Vec<String>,
+    /// Credentials the install reads, passed from GitHub secrets to the image build as
+    /// BuildKit secrets and to the test job's install step.
+    build_secrets: Vec<String>,
     /// The tests run in the Dockerfile's `test` stage, built with the gha cache.
     test_stage: bool,
     /// Sent with the deploy request, when bim.toml sets them.
@@ -250,6 +253,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, smoke_test: bo
         node_cache: ci.node_cache,
         lockfile: ci.lockfile.map(|f| repo_join(&context, &f)),
         build_args: s.build_time_vars().into_iter().map(str::to_string).collect(),
+        build_secrets: s.build_secrets.clone(),
         test_stage,
         frontend_output: s.frontend.as_ref().map(|f| {
             let joined = scan::join(snapshot_path(&f.path), &f.output);

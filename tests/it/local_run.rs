@@ -229,3 +229,78 @@ fn an_app_that_needs_postgres_answers_against_the_postgres_of_its_compose_yaml()
     assert_eq!(answered.code, 0, "{}{}", answered.stdout, answered.stderr);
     assert!(down.status.success(), "podman-compose down: {}", String::from_utf8_lossy(&down.stderr));
 }
+
+/// A private registry's token, as a build secret: `bim run` passes it from `.env` to the
+/// install alone (its preinstall script proves the install saw it, by its hash), and the
+/// value is in no output, no image history, no image config and no layer.
+#[test]
+#[ignore = "builds a container image; scripts/test and CI run it with --include-ignored"]
+fn a_build_secret_reaches_the_install_and_nothing_else() {
+    let _containers = crate::harness::containers_lock();
+    const SENTINEL: &str = "bim-sentinel-7c1e9a4f0b";
+    let test = Test::new();
+    crate::harness::copy_tree(&repo().join("examples/node-express"), test.path());
+    for generated in ["Dockerfile", ".dockerignore", ".github", "bim.toml", ".bim", "README.md"] {
+        let path = test.path().join(generated);
+        let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+    }
+    let manifest = std::fs::read_to_string(test.path().join("package.json")).expect("package.json");
+    let hash = sha256_hex(SENTINEL);
+    let check = format!(
+        "node -e \\\"const h=require('crypto').createHash('sha256').update(process.env.NPM_TOKEN||'').digest('hex');process.exit(h==='{hash}'?0:1)\\\""
+    );
+    let manifest =
+        manifest.replace("\"scripts\": {", &format!("\"scripts\": {{\n    \"preinstall\": \"{check}\","));
+    let test = test
+        .file("package.json", &manifest)
+        .file(
+            ".npmrc",
+            "@acme:registry=https://npm.acme.invalid/\n//npm.acme.invalid/:_authToken=${NPM_TOKEN}\n",
+        )
+        .file(".env", &format!("NPM_TOKEN={SENTINEL}\n"));
+    let init = test.args(&["init", "--yes", "--json", "--app", "secret-app", "--port", "3998"]).run().code(0);
+    assert_eq!(init.json()["answers"]["service"][0]["build_secrets"], serde_json::json!(["NPM_TOKEN"]));
+    standins(init.dir.path());
+    let root = init.dir.path().display().to_string();
+    let run = engine_env(Test::new()).args(&["run", "--check", "--json", "--engine", "podman", &root]).run();
+    assert_eq!(run.code, 0, "the install did not see the secret:\n{}{}", run.stdout, run.stderr);
+    let image = run.json()["image"].as_str().expect("image").to_string();
+    let podman = |args: &[&str]| {
+        let out = Command::new("podman")
+            .env("CONTAINERS_CONF", repo().join("scripts/containers.conf"))
+            .args(args)
+            .output()
+            .expect("podman");
+        assert!(out.status.success(), "podman {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let history = podman(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", &image]);
+    let config = podman(&["image", "inspect", &image]);
+    let archive = init.dir.path().join("../image.tar");
+    podman(&["save", "--format", "docker-archive", "-o", &archive.display().to_string(), &image]);
+    let layers = std::fs::read(&archive).expect("saved image");
+    let found = |bytes: &[u8]| bytes.windows(SENTINEL.len()).any(|w| w == SENTINEL.as_bytes());
+    for (what, bytes) in [
+        ("init's output", [init.stdout.as_bytes(), init.stderr.as_bytes()].concat()),
+        ("run's output", [run.stdout.as_bytes(), run.stderr.as_bytes()].concat()),
+        ("the image history", history),
+        ("the image config", config),
+        ("the image's layers", layers),
+    ] {
+        assert!(!found(&bytes), "the secret's value is in {what}");
+    }
+    let _ = std::fs::remove_file(&archive);
+}
+
+/// SHA-256 in hex, with the machine's sha256sum (the test crate has no hash of its own).
+fn sha256_hex(text: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum");
+    child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("sha256sum");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string()
+}
