@@ -212,9 +212,15 @@ pub struct InitArgs {
     /// A Debian package the final image installs (e.g. libpq5); repeatable
     #[arg(long = "runtime-package", value_name = "PACKAGE")]
     pub runtime_packages: Vec<String>,
-    /// Where images go: ghcr (default), dockerhub, or a registry host
-    #[arg(long, value_name = "ghcr|dockerhub|HOST")]
+    /// Where images go: ghcr (GitHub's default), gitlab (GitLab's default: the project's
+    /// registry), dockerhub, or a registry host
+    #[arg(long, value_name = "ghcr|gitlab|dockerhub|HOST")]
     pub registry: Option<String>,
+    /// The CI that tests, builds and deploys: github (.github/workflows/backend-im.yml) or
+    /// gitlab (.gitlab-ci.yml). Default: bim.toml's, else gitlab when the origin remote is a
+    /// GitLab host, else github
+    #[arg(long, value_name = "github|gitlab", value_parser = parse_ci)]
+    pub ci: Option<crate::config::Ci>,
     /// The image name, without tag (default: from the repository)
     #[arg(long)]
     pub image: Option<String>,
@@ -356,6 +362,7 @@ impl InitArgs {
                 build_packages: self.build_packages.clone(),
                 runtime_packages: self.runtime_packages.clone(),
                 registry: self.registry.clone(),
+                ci: self.ci,
                 image: self.image.clone(),
                 app: self.app.clone(),
                 branch: self.branch.clone(),
@@ -624,6 +631,10 @@ fn on_interrupt_restore_terminal() {
 
 fn stdout_error(e: std::io::Error) -> Error {
     Error::io(&PathBuf::from("<stdout>"), e)
+}
+
+fn parse_ci(value: &str) -> Result<crate::config::Ci, String> {
+    crate::config::Ci::parse(value, "--ci").map_err(|e| e.to_string())
 }
 
 fn parse_severity(value: &str) -> Result<crate::config::Severity, String> {

@@ -194,6 +194,9 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
     for skipped in &report.skipped {
         writeln!(out, "{} skipped {skipped}", style("warning:").yellow())?;
     }
+    for warning in &report.warnings {
+        writeln!(out, "{} {warning}", style("warning:").yellow())?;
+    }
     for file in shown(&report.files) {
         let verb = if report.dry_run && file.changes() { "(would be) " } else { "" };
         writeln!(out, "{} {}{}  {}", action_mark(file.action), verb, file.path, style(&file.reason).dim())?;
@@ -213,6 +216,9 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
         return Ok(());
     }
     writeln!(out, "\n{}", style("Next steps").bold())?;
+    if report.answers.ci == crate::config::Ci::Gitlab {
+        return gitlab_next_steps(out, report);
+    }
     writeln!(out, "  gh secret set BACKEND_IM_API_TOKEN --env production")?;
     writeln!(
         out,
@@ -229,7 +235,7 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
             writeln!(out, "  gh variable set REGISTRY_USERNAME --body <user>")?;
             writeln!(out, "  gh secret set REGISTRY_PASSWORD")?;
         }
-        crate::config::Registry::Ghcr => {}
+        crate::config::Registry::Ghcr | crate::config::Registry::Gitlab => {}
     }
     if report.answers.pipeline.attest {
         writeln!(
@@ -265,6 +271,47 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
             out,
             "bim wrote no workflow, so pushes do not deploy yet: run `bim init` without --no-workflow, or `bim deploy --image REF` from your own CI."
         ),
+    }
+}
+
+/// The next steps on GitLab: CI/CD variables instead of GitHub secrets.
+fn gitlab_next_steps(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io::Result<()> {
+    writeln!(out, "  glab variable set BACKEND_IM_API_TOKEN --masked --protected")?;
+    writeln!(
+        out,
+        "  {}",
+        style("(or Settings > CI/CD > Variables: masked and protected, so only protected branches read it)")
+            .dim()
+    )?;
+    match &report.answers.registry {
+        crate::config::Registry::Dockerhub => {
+            writeln!(out, "  glab variable set DOCKERHUB_USERNAME --value <your Docker Hub user>")?;
+            writeln!(out, "  glab variable set DOCKERHUB_TOKEN --masked --protected")?;
+        }
+        crate::config::Registry::Host(_) => {
+            writeln!(out, "  glab variable set REGISTRY_USERNAME --value <user>")?;
+            writeln!(out, "  glab variable set REGISTRY_PASSWORD --masked --protected")?;
+        }
+        crate::config::Registry::Ghcr | crate::config::Registry::Gitlab => {}
+    }
+    writeln!(out, "  bim run --check   # build the image and see it answer here before you push")?;
+    writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
+    let written = report
+        .files
+        .iter()
+        .any(|f| f.kind == crate::ownership::FileKind::Workflow && f.action != crate::apply::Action::Skipped);
+    if written {
+        writeln!(
+            out,
+            "The next push to {} tests, builds, pushes and deploys ({}).",
+            style(&report.answers.branch).bold(),
+            crate::plan::gitlab::PATH
+        )
+    } else {
+        writeln!(
+            out,
+            "bim wrote no pipeline, so pushes do not deploy yet: run `bim init` without --no-workflow, or `bim deploy --image REF` from your own CI."
+        )
     }
 }
 

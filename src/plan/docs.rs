@@ -138,6 +138,8 @@ pub fn gitignore() -> PlannedFile {
 struct ReadmeContext {
     /// The workflow file bim writes (or keeps, where an older bim wrote deploy.yml).
     workflow: String,
+    /// `github` or `gitlab`: whose secrets and variables the next steps name.
+    ci: crate::config::Ci,
     branch: String,
     registry_name: String,
     registry_settings: Vec<Setting>,
@@ -200,6 +202,7 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
                 },
             ],
         ),
+        Registry::Gitlab => ("the GitLab project's container registry".to_string(), vec![]),
         Registry::Host(host) => (
             format!("`{host}`"),
             vec![
@@ -245,6 +248,7 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
     let context = ReadmeContext {
         branch: config.branch.clone(),
         workflow: workflow.to_string(),
+        ci: config.ci,
         registry_name,
         registry_settings,
         scan: config.pipeline.scan,

@@ -4,6 +4,7 @@
 pub mod compose;
 mod dockerfile;
 pub mod docs;
+pub mod gitlab;
 mod workflow;
 
 use crate::config::{Config, ServiceConfig};
@@ -65,7 +66,17 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
         }
     }
     let mut workflow_named = workflow_path(snap);
-    if files_on.workflow {
+    let github = config.ci == crate::config::Ci::Github;
+    if files_on.workflow && !github {
+        workflow_named = gitlab::PATH.into();
+        files.push(PlannedFile {
+            path: gitlab::PATH.into(),
+            kind: FileKind::Workflow,
+            ownership: Ownership::Whole,
+            contents: gitlab::render(config, snap, templates)?,
+        });
+    }
+    if files_on.workflow && github {
         let whole = templates.render(WORKFLOW_TEMPLATE, &workflow::context(config, snap))?;
         if whole.len() <= WORKFLOW_LIMIT {
             files.push(PlannedFile {
@@ -87,7 +98,7 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
             }
         }
     }
-    if files_on.dependabot {
+    if files_on.dependabot && github {
         files.push(PlannedFile {
             path: ".github/dependabot.yml".into(),
             kind: FileKind::Dependabot,

@@ -180,6 +180,7 @@ fn shared_context(config: &Config) -> WorkflowContext {
             Registry::Ghcr => "ghcr",
             Registry::Dockerhub => "dockerhub",
             Registry::Host(_) => "host",
+            Registry::Gitlab => "gitlab",
         },
         registry_host: config.registry.host().to_string(),
         actions: Actions {
@@ -214,7 +215,7 @@ fn shared_context(config: &Config) -> WorkflowContext {
     }
 }
 
-fn service(
+pub(super) fn service(
     s: &ServiceConfig,
     registry: &Registry,
     several: bool,
@@ -228,6 +229,7 @@ fn service(
         Registry::Ghcr => format!("ghcr.io/${{{{ github.repository }}}}{suffix}"),
         Registry::Dockerhub => format!("${{{{ vars.DOCKERHUB_USERNAME }}}}/{}", s.app),
         Registry::Host(host) => format!("{host}/${{{{ github.repository }}}}{suffix}"),
+        Registry::Gitlab => format!("$CI_REGISTRY_IMAGE{suffix}"),
     });
     let lockfile = ["package-lock.json", "yarn.lock", "pnpm-lock.yaml", "go.sum", "requirements.txt"]
         .into_iter()
