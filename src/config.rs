@@ -402,15 +402,18 @@ impl Config {
         match (self.ci, &self.registry) {
             (Ci::Gitlab, Registry::Ghcr) => {
                 return Err(Error::Usage {
-                    message: "ghcr.io takes GitHub's workflow token, which GitLab CI does not have".into(),
+                    message:
+                        "ghcr.io takes GitHub's workflow token, which GitLab CI/CD does not have: push to \
+                              the project's own registry (--registry gitlab), dockerhub or a registry host"
+                            .into(),
                     flag: Some("--registry gitlab (the project's own registry), dockerhub or a host".into()),
                 });
             }
             (Ci::Github, Registry::Gitlab) => {
                 return Err(Error::Usage {
-                    message:
-                        "the GitLab registry takes a GitLab job token, which GitHub Actions does not have"
-                            .into(),
+                    message: "the GitLab registry takes a GitLab job token, which GitHub Actions does not \
+                              have: write GitLab CI/CD (--ci gitlab) or push elsewhere (--registry ghcr)"
+                        .into(),
                     flag: Some("--ci gitlab, or --registry ghcr".into()),
                 });
             }

@@ -111,6 +111,15 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
     answers.rendered_by = Some(format!("bim {}", crate::render::version()));
     let files = decide(&prepared, &answers, options.force)?;
     let warnings = plan::gitlab::left_out(&answers, &prepared.snapshot);
+    if answers.ci == config::Ci::Gitlab
+        && let Ok(Some(old)) = prepared.snapshot.read(plan::WORKFLOW)
+        && crate::ownership::made_by_bim(&old.text)
+    {
+        prepared.notes.push(format!(
+            "{} is bim's GitHub workflow from before; GitLab does not run it: delete it (and .github/dependabot.yml) once the repository is off GitHub",
+            plan::WORKFLOW
+        ));
+    }
     let workflows = files.iter().filter(|f| f.kind == crate::plan::FileKind::Workflow).count();
     if workflows > 1 {
         prepared.notes.push(format!(

@@ -300,3 +300,26 @@ pub fn render(
 ) -> Result<String, crate::error::Error> {
     templates.render(TEMPLATE, &context(config, snap))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pin_is_a_full_sha256_digest_of_a_tagged_image_listed_once() {
+        for (i, (image, digest)) in PINNED.iter().enumerate() {
+            let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+            assert!(
+                hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+                "{image}"
+            );
+            assert!(
+                image.rsplit_once(':').is_some_and(|(name, tag)| !name.is_empty() && !tag.contains('/')),
+                "{image}"
+            );
+            assert!(!PINNED[..i].iter().any(|(other, _)| other == image), "{image} is listed twice");
+        }
+        assert!(pinned(BUILDKIT).contains("@sha256:") && pinned(TOOLS).contains("@sha256:"));
+        assert_eq!(pinned("node:19"), "node:19");
+    }
+}

@@ -10,8 +10,8 @@ use serde_json::json;
 use crate::fake_backend::{FakeBackend, Reply};
 use crate::harness::Test;
 
-const TOKEN: &str = "tok-s3cret-value";
-const IMAGE: &str = "ghcr.io/acme/orders:sha-1234";
+pub(crate) const TOKEN: &str = "tok-s3cret-value";
+pub(crate) const IMAGE: &str = "ghcr.io/acme/orders:sha-1234";
 
 fn deploy(fake: &FakeBackend, extra: &[&str]) -> crate::harness::Run {
     let mut args = vec![
@@ -237,17 +237,19 @@ fn script_of(workflow: &str) -> String {
         .join("\n")
 }
 
-struct StepRun {
-    code: i32,
-    stdout: String,
-    output_file: String,
+pub(crate) struct StepRun {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) output_file: String,
 }
 
 fn run_step(fake: &FakeBackend, token: &str, timeout: &str) -> StepRun {
     run_script(&deploy_script(), fake, token, timeout, &[])
 }
 
-fn run_script(
+/// Runs a deploy script with bash against `fake`, with GitHub's variables set and `env`
+/// (another CI's variables) on top.
+pub(crate) fn run_script(
     script: &str,
     fake: &FakeBackend,
     token: &str,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::harness::Test;
 use crate::tools;
 
-fn examples() -> Vec<PathBuf> {
+pub(crate) fn examples() -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut found: Vec<PathBuf> = std::fs::read_dir(root)
         .expect("examples")

@@ -189,3 +189,24 @@ pub fn mcp_inspector() -> &'static (PathBuf, PathBuf) {
         (node_bin, inspector)
     })
 }
+
+/// check-jsonschema, whose bundled schemas include GitLab's CI schema (`vendor.gitlab-ci`).
+pub fn check_jsonschema() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| ensure("check-jsonschema", Some("check-jsonschema==0.39.0")))
+}
+
+/// check-jsonschema's findings for .gitlab-ci.yml files against GitLab's CI schema, as
+/// check-jsonschema 0.39.0 vendors it; empty when every file is valid.
+pub fn lint_gitlab_ci(paths: &[PathBuf]) -> String {
+    let out = Command::new(check_jsonschema())
+        .args(["--builtin-schema", "vendor.gitlab-ci", "--output-format", "text"])
+        .args(paths)
+        .output()
+        .expect("run check-jsonschema");
+    if out.status.success() {
+        String::new()
+    } else {
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    }
+}
