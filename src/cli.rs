@@ -237,7 +237,7 @@ pub struct InitArgs {
     /// Do not write or merge a .dockerignore
     #[arg(long)]
     pub no_dockerignore: bool,
-    /// Do not write the workflow (.github/workflows/backend-im.yml)
+    /// Do not write the pipeline (.github/workflows/backend-im.yml, or .gitlab-ci.yml with --ci gitlab)
     #[arg(long)]
     pub no_workflow: bool,
     /// Do not write .github/dependabot.yml

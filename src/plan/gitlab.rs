@@ -33,8 +33,15 @@ pub const PINNED: &[(&str, &str)] = &[
     ),
     ("bash:5.2", "sha256:9aa57a67d0f7d1448ba24f2afa8ec3bd5d9b594ebb780947787f4c4006db0d4e"),
     ("node:24", "sha256:80fc934952c8f1b2b4d39907af7211f8a9fff1a4c2cf673fb49099292c251cec"),
+    ("node:22", "sha256:83355e9c59b3201495ef828a92feb8b16f57f50f5ac125781f17439f12c62e82"),
+    ("node:20", "sha256:69cf8e7dcc78e63db74ca6ed570e571e41029accdac21b219b6ac57e9aca63cf"),
     ("python:3.13", "sha256:fe841081ec55481496a4ab25e538833741295d57d2abdec8d38d74d65fb4715b"),
+    ("python:3.12", "sha256:ec0c3659182dd51402f84151146727eabfc756aa9b1088df9c304c0fc14a73cb"),
+    ("python:3.11", "sha256:385990eda65578a384e44cbdccc78104be194412686b6b2af47e319bdeef0405"),
+    ("python:3.10", "sha256:fd0fa50d997eb56ce560c6e5ca6a1f5cf8fdff87572a16ac07fb1f5ca01eb608"),
     ("golang:1.25", "sha256:36b4f45d2874905b9e8573b783292629bcb346d0a70d8d7150b6df545234818f"),
+    ("golang:1.23", "sha256:613a108a4a4b1dfb6923305db791a19d088f77632317cfc3446825c54fb862cd"),
+    ("golang:1.22", "sha256:7eac856e4e0d79916b0ec7d4ccbeca2809441eea91449b15a4a8fb0398c840fa"),
     ("rust:1", "sha256:d8fb475b1e114a71c7c841b9e5024de21af70c732acb019edff64207eec4a6a8"),
     ("ruby:3.4", "sha256:4cf7641c6354e8f407afd2dbb0ab1968cd44ac443bd833c16bdf55cc074a3eb8"),
     ("composer:2", "sha256:4d71c3c2109c61d5415544264b59ad4087e4c5b7244481723664138fd36d5040"),
@@ -73,6 +80,8 @@ pub struct GitlabContext {
     registry_host: String,
     images: Images,
     scan: bool,
+    /// Whether any service has a smoke job (its stage is listed then).
+    smoke: bool,
     /// GitLab's container scanning levels (upper case), from `scan_fail_on`.
     scan_severity: &'static str,
     scan_only_fixed: bool,
@@ -102,6 +111,10 @@ struct GitlabService {
     changes: Vec<String>,
     /// The GitLab environment the deploy is bound to.
     environment: String,
+    /// The smoke job's placeholder settings, as `(NAME, value)`.
+    smoke_settings: Vec<(String, String)>,
+    #[serde(skip)]
+    has_smoke: bool,
 }
 
 /// The image a service's test job runs in, before pinning.
@@ -137,14 +150,15 @@ fn image_name(s: &ServiceConfig, registry: &Registry, several: bool) -> String {
     match registry {
         Registry::Gitlab | Registry::Ghcr => format!("$CI_REGISTRY_IMAGE{suffix}"),
         Registry::Dockerhub => format!("$DOCKERHUB_USERNAME/{}", s.app),
-        Registry::Host(host) => format!("{host}/$CI_PROJECT_PATH{suffix}"),
+        // The project's path as a slug: lower case, as an image name must be.
+        Registry::Host(host) => format!("{host}/$CI_PROJECT_PATH_SLUG{suffix}"),
     }
 }
 
 pub fn context(config: &Config, snap: &Snapshot) -> GitlabContext {
     let several = config.services.len() > 1;
-    // The GitHub smoke job has no GitLab counterpart yet (see `left_out`).
-    let services = config
+    let smoke_test = config.pipeline.smoke_test != Some(false);
+    let services: Vec<GitlabService> = config
         .services
         .iter()
         .map(|s| {
@@ -166,8 +180,20 @@ pub fn context(config: &Config, snap: &Snapshot) -> GitlabContext {
             changes.push(dockerfile.clone());
             changes.sort();
             changes.dedup();
+            let base = workflow::service(s, &config.registry, several, smoke_test, snap);
+            // The settings the GitHub smoke step passes as `NAME=value` lines.
+            let answers = serde_json::to_value(&base).unwrap_or_default();
+            let smoke_settings = answers["smoke"]["settings"]
+                .as_str()
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect();
             GitlabService {
-                base: workflow::service(s, &config.registry, several, false, snap),
+                base,
+                has_smoke: !answers["smoke"].is_null(),
+                smoke_settings,
                 test_image: pinned(&test_image(s, test_stage)),
                 image_name: image_name(s, &config.registry, several),
                 dockerfile_name: scan::file_name(&dockerfile).to_string(),
@@ -192,6 +218,7 @@ pub fn context(config: &Config, snap: &Snapshot) -> GitlabContext {
         registry_host: config.registry.host().to_string(),
         images: Images { buildkit: pinned(BUILDKIT), tools: pinned(TOOLS) },
         scan: config.pipeline.scan,
+        smoke: services.iter().any(|s| s.has_smoke),
         scan_severity: match config.pipeline.scan_fail_on {
             Severity::Negligible | Severity::Low => "LOW",
             Severity::Medium => "MEDIUM",
@@ -268,12 +295,14 @@ pub fn left_out(config: &Config, snap: &Snapshot) -> Vec<String> {
             }
         ));
     }
-    if pipeline.smoke_test != Some(false) && config.services.iter().any(|s| s.backing_services.is_empty()) {
-        out.push(
-            "the smoke test before each deploy is left out on GitLab for now: the image is deployed once its tests \
-             pass and it is pushed"
-                .into(),
-        );
+    let smoke =
+        pipeline.smoke_test != Some(false) && config.services.iter().any(|s| s.backing_services.is_empty());
+    if smoke && !matches!(config.registry, Registry::Gitlab) {
+        out.push(format!(
+            "the smoke job runs the pushed image as a GitLab service, which GitLab pulls from {} only with a \
+             DOCKER_AUTH_CONFIG CI/CD variable holding that registry's login (a docker config.json)",
+            config.registry.host()
+        ));
     }
     let mut unpinned: Vec<String> = config
         .services

@@ -62,7 +62,7 @@ pub fn plan(config: &Config, snap: &Snapshot, templates: &Templates) -> Result<V
             }
         }
         if files_on.env_example && !service.env_vars.is_empty() {
-            files.push(docs::env_example(service));
+            files.push(docs::env_example(service, config.ci));
         }
     }
     let mut workflow_named = workflow_path(snap);

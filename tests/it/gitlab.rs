@@ -143,9 +143,9 @@ fn a_single_service_a_monorepo_and_a_scan_match_their_snapshots() {
     assert!(scan.stdout.contains("warning: --scan runs GitLab's container scanning"), "{}", scan.stdout);
 }
 
-/// The deploy job's `script:`, as GitLab runs it (the YAML block's text).
-fn deploy_script(ci: &str, id: &str) -> String {
-    let job = &ci[ci.find(&format!("\ndeploy-{id}:\n")).expect("the deploy job")..];
+/// A job's `script:`, as GitLab runs it (the YAML block's text).
+fn job_script(ci: &str, job: &str) -> String {
+    let job = &ci[ci.find(&format!("\n{job}:\n")).expect("the job")..];
     let start = job.find("  script:\n    - |\n").expect("script block") + "  script:\n    - |\n".len();
     job[start..]
         .lines()
@@ -196,7 +196,7 @@ fn gitlab_env(dir: &std::path::Path, variables: &[(String, String)]) -> Vec<(Str
 /// printed, and the dotenv report it left (deploy.env).
 fn run_deploy(ci: &str, id: &str, fake: &FakeBackend, token: &str, timeout: &str) -> (i32, String, String) {
     let dir = tempfile::tempdir().expect("dir");
-    let script = format!("cd {}\n{}", dir.path().display(), deploy_script(ci, id));
+    let script = format!("cd {}\n{}", dir.path().display(), job_script(ci, &format!("deploy-{id}")));
     let env = gitlab_env(dir.path(), &deploy_variables(ci, id));
     let step = run_script(&script, fake, token, timeout, &env);
     let dotenv = std::fs::read_to_string(dir.path().join("deploy.env")).unwrap_or_default();
@@ -361,4 +361,35 @@ fn a_hand_edit_to_gitlab_ci_survives_a_new_render_and_check_tells_drift_from_edi
     let run = own.args(&["init", "--yes", "--ci", "gitlab"]).run().code(0);
     assert_eq!(run.read(CI_FILE), "test:\n  script: [make test]\n");
     assert!(run.stdout.contains("skipped") && run.stdout.contains("--force"), "{}", run.stdout);
+}
+
+#[test]
+fn the_smoke_job_waits_for_the_image_to_answer_and_gates_the_deploy() {
+    let run = gitlab("go-stdlib", &[]).code(0);
+    let ci = run.read(CI_FILE);
+    assert!(ci.contains("needs: [test-hello, image-hello, smoke-hello]"), "{ci}");
+    assert!(ci.contains("    - name: \"$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA\"\n      alias: app\n"), "{ci}");
+    assert!(ci.contains("SMOKE_URL: \"http://app:8080/healthz\""), "{ci}");
+    let script = job_script(&ci, "smoke-hello");
+    let smoke = |url: &str| {
+        std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env("SMOKE_URL", url)
+            .env("ATTEMPTS", "2")
+            .output()
+            .expect("bash")
+    };
+    // Any answer under 500 is the image up; 5xx or nothing at all is not.
+    let up = FakeBackend::start(|_, _| Reply::raw(404, "not found"));
+    let out = smoke(&format!("{}/healthz", up.url()));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the image answered 404"));
+    let down = FakeBackend::start(|_, _| Reply::raw(503, "starting"));
+    let out = smoke(&format!("{}/healthz", down.url()));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("did not answer"), "{out:?}");
+    // An app that needs a backing service has no smoke job yet, as on GitHub.
+    let celery = gitlab("python-django-celery", &[]).code(0).read(CI_FILE);
+    assert!(!celery.contains("\nsmoke-"), "{celery}");
 }
