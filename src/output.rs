@@ -216,28 +216,56 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
         return Ok(());
     }
     writeln!(out, "\n{}", style("Next steps").bold())?;
-    if report.answers.ci == crate::config::Ci::Gitlab {
-        return gitlab_next_steps(out, report);
-    }
-    writeln!(out, "  gh secret set BACKEND_IM_API_TOKEN --env production")?;
-    writeln!(
-        out,
-        "  {}",
-        style("(a private repository without a paid plan has no environment secrets: drop --env production)")
+    // Where the token and the registry's login go: GitHub secrets and variables, or GitLab
+    // CI/CD variables (a secret there is a masked, protected variable).
+    let gitlab = report.answers.ci == crate::config::Ci::Gitlab;
+    let secret = |name: &str| {
+        if gitlab {
+            format!("glab variable set {name} --masked --protected")
+        } else {
+            format!("gh secret set {name}")
+        }
+    };
+    let variable = |name: &str, value: &str| {
+        if gitlab {
+            format!("glab variable set {name} --value {value}")
+        } else {
+            format!("gh variable set {name} --body {value}")
+        }
+    };
+    if gitlab {
+        writeln!(out, "  {}", secret("BACKEND_IM_API_TOKEN"))?;
+        writeln!(
+            out,
+            "  {}",
+            style(
+                "(or Settings > CI/CD > Variables: masked and protected, so only protected branches read it)"
+            )
             .dim()
-    )?;
+        )?;
+    } else {
+        writeln!(out, "  {} --env production", secret("BACKEND_IM_API_TOKEN"))?;
+        writeln!(
+            out,
+            "  {}",
+            style(
+                "(a private repository without a paid plan has no environment secrets: drop --env production)"
+            )
+            .dim()
+        )?;
+    }
     match &report.answers.registry {
         crate::config::Registry::Dockerhub => {
-            writeln!(out, "  gh variable set DOCKERHUB_USERNAME --body <your Docker Hub user>")?;
-            writeln!(out, "  gh secret set DOCKERHUB_TOKEN")?;
+            writeln!(out, "  {}", variable("DOCKERHUB_USERNAME", "<your Docker Hub user>"))?;
+            writeln!(out, "  {}", secret("DOCKERHUB_TOKEN"))?;
         }
         crate::config::Registry::Host(_) => {
-            writeln!(out, "  gh variable set REGISTRY_USERNAME --body <user>")?;
-            writeln!(out, "  gh secret set REGISTRY_PASSWORD")?;
+            writeln!(out, "  {}", variable("REGISTRY_USERNAME", "<user>"))?;
+            writeln!(out, "  {}", secret("REGISTRY_PASSWORD"))?;
         }
         crate::config::Registry::Ghcr | crate::config::Registry::Gitlab => {}
     }
-    if report.answers.pipeline.attest {
+    if report.answers.pipeline.attest && !gitlab {
         writeln!(
             out,
             "  {}",
@@ -271,47 +299,6 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
             out,
             "bim wrote no workflow, so pushes do not deploy yet: run `bim init` without --no-workflow, or `bim deploy --image REF` from your own CI."
         ),
-    }
-}
-
-/// The next steps on GitLab: CI/CD variables instead of GitHub secrets.
-fn gitlab_next_steps(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io::Result<()> {
-    writeln!(out, "  glab variable set BACKEND_IM_API_TOKEN --masked --protected")?;
-    writeln!(
-        out,
-        "  {}",
-        style("(or Settings > CI/CD > Variables: masked and protected, so only protected branches read it)")
-            .dim()
-    )?;
-    match &report.answers.registry {
-        crate::config::Registry::Dockerhub => {
-            writeln!(out, "  glab variable set DOCKERHUB_USERNAME --value <your Docker Hub user>")?;
-            writeln!(out, "  glab variable set DOCKERHUB_TOKEN --masked --protected")?;
-        }
-        crate::config::Registry::Host(_) => {
-            writeln!(out, "  glab variable set REGISTRY_USERNAME --value <user>")?;
-            writeln!(out, "  glab variable set REGISTRY_PASSWORD --masked --protected")?;
-        }
-        crate::config::Registry::Ghcr | crate::config::Registry::Gitlab => {}
-    }
-    writeln!(out, "  bim run --check   # build the image and see it answer here before you push")?;
-    writeln!(out, "  git add -A && git commit -m \"Deploy to Backend.im\" && git push")?;
-    let written = report
-        .files
-        .iter()
-        .any(|f| f.kind == crate::ownership::FileKind::Workflow && f.action != crate::apply::Action::Skipped);
-    if written {
-        writeln!(
-            out,
-            "The next push to {} tests, builds, pushes and deploys ({}).",
-            style(&report.answers.branch).bold(),
-            crate::plan::gitlab::PATH
-        )
-    } else {
-        writeln!(
-            out,
-            "bim wrote no pipeline, so pushes do not deploy yet: run `bim init` without --no-workflow, or `bim deploy --image REF` from your own CI."
-        )
     }
 }
 

@@ -227,9 +227,14 @@ fn deploy_script() -> String {
 
 fn script_of(workflow: &str) -> String {
     let start = workflow.find("name: Deploy to Backend.im").expect("deploy step");
-    let after = &workflow[start..];
-    let run_at = after.find("        run: |\n").expect("run block") + "        run: |\n".len();
-    after[run_at..]
+    script_block(&workflow[start..], "        run: |\n")
+}
+
+/// The shell script of the first YAML literal block that `opener` opens in `text`, as the
+/// CI runs it: its lines (indented ten spaces in bim's files) without that indentation.
+pub(crate) fn script_block(text: &str, opener: &str) -> String {
+    let start = text.find(opener).expect("a script block") + opener.len();
+    text[start..]
         .lines()
         .take_while(|l| l.starts_with("          ") || l.is_empty())
         .map(|l| l.strip_prefix("          ").unwrap_or(l))

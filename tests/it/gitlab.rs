@@ -146,13 +146,7 @@ fn a_single_service_a_monorepo_and_a_scan_match_their_snapshots() {
 /// A job's `script:`, as GitLab runs it (the YAML block's text).
 fn job_script(ci: &str, job: &str) -> String {
     let job = &ci[ci.find(&format!("\n{job}:\n")).expect("the job")..];
-    let start = job.find("  script:\n    - |\n").expect("script block") + "  script:\n    - |\n".len();
-    job[start..]
-        .lines()
-        .take_while(|l| l.starts_with("          ") || l.is_empty())
-        .map(|l| l.strip_prefix("          ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::deploy::script_block(job, "  script:\n    - |\n")
 }
 
 /// The deploy job's `variables:` (values JSON-quoted where bim quotes them).
