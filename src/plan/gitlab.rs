@@ -279,7 +279,8 @@ pub fn left_out(config: &Config, snap: &Snapshot) -> Vec<String> {
     }
     if pipeline.attest {
         out.push(
-            "--attest is left out on GitLab: it has no counterpart to GitHub's artifact attestations for images"
+            "--attest is left out on GitLab: it has no built-in attestation of an image's build provenance \
+             like GitHub's (signing with Sigstore's cosign and GitLab's ID tokens is a job you can add)"
                 .into(),
         );
     }
