@@ -387,3 +387,86 @@ fn the_smoke_job_waits_for_the_image_to_answer_and_gates_the_deploy() {
     let celery = gitlab("python-django-celery", &[]).code(0).read(CI_FILE);
     assert!(!celery.contains("\nsmoke-"), "{celery}");
 }
+
+/// A git repository at `dir` whose `origin/main` is its first commit, as GitLab sees a push.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.email=bim@example.com", "-c", "user.name=bim", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The jobs GitLab would run for the last commit of `dir` (pushed to its branch, or as a
+/// merge request's pipeline), as gitlab-ci-local evaluates the rules and needs.
+fn jobs(dir: &std::path::Path, merge_request: bool) -> Vec<String> {
+    let (node_bin, cli) = tools::gitlab_ci_local();
+    let path = format!("{}:{}", node_bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = |mode: &str| {
+        let mut command = std::process::Command::new(cli);
+        command.current_dir(dir).env("PATH", &path).arg(mode);
+        if merge_request {
+            command
+                .env("GCL_IGNORE_PREDEFINED_VARS", "CI_PIPELINE_SOURCE")
+                .args(["--variable", "CI_PIPELINE_SOURCE=merge_request_event"]);
+        }
+        let out = command.output().expect("run gitlab-ci-local");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "gitlab-ci-local {mode}:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    // Every job a running job needs runs too.
+    run("--validate-dependency-chain");
+    let mut jobs: Vec<String> = run("--list-csv")
+        .lines()
+        .filter_map(|l| l.split(';').next())
+        .map(|name| name.trim_matches('"').to_string())
+        .filter(|name| ["test-", "image-", "smoke-", "deploy-"].iter().any(|p| name.starts_with(p)))
+        .collect();
+    jobs.sort();
+    jobs
+}
+
+#[test]
+fn merge_requests_build_without_deploying_and_an_untouched_service_does_not_rebuild() {
+    let run = gitlab("monorepo-turbo-workspaces", &["--branch", "main"]).code(0);
+    let root = run.dir.path();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "bim"]);
+    git(root, &["remote", "add", "origin", "git@gitlab.com:acme/shop.git"]);
+    git(root, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    git(root, &["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]);
+    let commit = |path: &str| {
+        let file = root.join(path);
+        let mut text = std::fs::read_to_string(&file).unwrap_or_default();
+        text.push_str("\n// changed\n");
+        std::fs::write(&file, text).expect("edit");
+        git(root, &["commit", "-qam", "change"]);
+        git(root, &["update-ref", "refs/remotes/origin/main", "HEAD~1"]);
+    };
+    // A change to web alone: web's jobs, deployed; api's none.
+    commit("apps/web/app/page.tsx");
+    assert_eq!(jobs(root, false), ["deploy-web", "image-web", "smoke-web", "test-web"]);
+    // As a merge request: tested and built, never smoke-tested against a push or deployed.
+    assert_eq!(jobs(root, true), ["image-web", "test-web"]);
+    // A shared package both build from: both services.
+    git(root, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    let shared = std::fs::read_dir(root.join("packages/ui"))
+        .expect("packages/ui")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.is_file())
+        .expect("a file in packages/ui");
+    commit(&shared.strip_prefix(root).expect("inside").display().to_string());
+    assert_eq!(jobs(root, false).len(), 8, "{:?}", jobs(root, false));
+    // Another branch: built and tested, not deployed.
+    git(root, &["checkout", "-qb", "feature"]);
+    assert!(jobs(root, false).iter().all(|j| !j.starts_with("deploy-")));
+}
