@@ -111,13 +111,20 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
     answers.rendered_by = Some(format!("bim {}", crate::render::version()));
     let files = decide(&prepared, &answers, options.force)?;
     let warnings = plan::gitlab::left_out(&answers, &prepared.snapshot);
-    if answers.ci == config::Ci::Gitlab
-        && let Ok(Some(old)) = prepared.snapshot.read(plan::WORKFLOW)
+    // The other CI's pipeline, from before the answer changed, is left as it is.
+    let (other, this) = match answers.ci {
+        config::Ci::Gitlab => ("bim's GitHub workflow (with .github/dependabot.yml)", "GitLab"),
+        config::Ci::Github => ("bim's GitLab pipeline", "GitHub"),
+    };
+    let stale = match answers.ci {
+        config::Ci::Gitlab => plan::WORKFLOW,
+        config::Ci::Github => plan::gitlab::PATH,
+    };
+    if let Ok(Some(old)) = prepared.snapshot.read(stale)
         && crate::ownership::made_by_bim(&old.text)
     {
         prepared.notes.push(format!(
-            "{} is bim's GitHub workflow from before; GitLab does not run it: delete it (and .github/dependabot.yml) once the repository is off GitHub",
-            plan::WORKFLOW
+            "{stale} is {other} from before; {this} does not run it: delete it once the repository no longer needs it"
         ));
     }
     let workflows = files.iter().filter(|f| f.kind == crate::plan::FileKind::Workflow).count();

@@ -301,6 +301,16 @@ fn a_gitlab_origin_gets_gitlab_ci_and_says_so_and_bim_toml_keeps_the_choice() {
         .code(0);
     assert!(run.exists(".github/workflows/backend-im.yml") && !run.exists(CI_FILE));
     assert!(!run.read("bim.toml").contains("ci ="), "github is the default and is not written");
+    // Back from GitLab: the pipeline bim wrote for it stays, and init says so.
+    let back = gitlab("go-stdlib", &[]).code(0);
+    let (code, stdout, _) = back.again(&["init", "--yes", "--ci", "github"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains(".gitlab-ci.yml is bim's GitLab pipeline from before; GitHub does not run it"),
+        "{stdout}"
+    );
+    assert!(back.exists(CI_FILE) && back.exists(".github/workflows/backend-im.yml"));
+    assert!(back.read("bim.toml").contains("registry = \"ghcr\""), "the CI's own registry follows it");
     // A GitHub remote, or none, stays on GitHub.
     let github = "[remote \"origin\"]\n\turl = https://github.com/acme/shop.git\n";
     let run = Test::fixture("go-stdlib").file(".git/config", github).args(&["init", "--yes"]).run().code(0);
