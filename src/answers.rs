@@ -31,6 +31,8 @@ pub struct Overrides {
     /// Credentials the install reads (build secrets), added to the detected ones.
     pub build_secrets: Vec<String>,
     pub registry: Option<String>,
+    /// `--ci github|gitlab`: which CI's pipeline bim writes.
+    pub ci: Option<crate::config::Ci>,
     pub image: Option<String>,
     pub app: Option<String>,
     pub branch: Option<String>,
@@ -241,10 +243,15 @@ pub fn resolve(
     }
     let services = kept;
 
+    let ci = flags.ci.or(existing.map(|c| c.ci)).unwrap_or_default();
     let registry = match (&flags.registry, existing) {
         (Some(value), _) => Registry::parse(value, "--registry")?,
-        (None, Some(config)) => config.registry.clone(),
-        (None, None) => Registry::Ghcr,
+        // A CI's own registry follows the CI when it changes; any other stays.
+        (None, Some(config)) => match config.registry {
+            Registry::Ghcr | Registry::Gitlab => ci.default_registry(),
+            ref other => other.clone(),
+        },
+        (None, None) => ci.default_registry(),
     };
     let branch = flags
         .branch
@@ -292,6 +299,7 @@ pub fn resolve(
         }
     }
     let mut config = Config::new(registry, branch, services);
+    config.ci = ci;
     config.files = files;
     config.pipeline = pipeline;
     config.api_url = existing.and_then(|c| c.api_url.clone());

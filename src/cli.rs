@@ -216,9 +216,15 @@ pub struct InitArgs {
     /// registry's token, e.g. NPM_TOKEN): a build secret of the install alone; repeatable
     #[arg(long = "build-secret", value_name = "NAME")]
     pub build_secrets: Vec<String>,
-    /// Where images go: ghcr (default), dockerhub, or a registry host
-    #[arg(long, value_name = "ghcr|dockerhub|HOST")]
+    /// Where images go: ghcr (GitHub's default), gitlab (GitLab's default: the project's
+    /// registry), dockerhub, or a registry host
+    #[arg(long, value_name = "ghcr|gitlab|dockerhub|HOST")]
     pub registry: Option<String>,
+    /// The CI that tests, builds and deploys: github (.github/workflows/backend-im.yml) or
+    /// gitlab (.gitlab-ci.yml). Default: bim.toml's, else gitlab when the origin remote is a
+    /// GitLab host, else github
+    #[arg(long, value_name = "github|gitlab", value_parser = parse_ci)]
+    pub ci: Option<crate::config::Ci>,
     /// The image name, without tag (default: from the repository)
     #[arg(long)]
     pub image: Option<String>,
@@ -235,7 +241,7 @@ pub struct InitArgs {
     /// Do not write or merge a .dockerignore
     #[arg(long)]
     pub no_dockerignore: bool,
-    /// Do not write the workflow (.github/workflows/backend-im.yml)
+    /// Do not write the pipeline (.github/workflows/backend-im.yml, or .gitlab-ci.yml with --ci gitlab)
     #[arg(long)]
     pub no_workflow: bool,
     /// Do not write .github/dependabot.yml
@@ -361,6 +367,7 @@ impl InitArgs {
                 runtime_packages: self.runtime_packages.clone(),
                 build_secrets: self.build_secrets.clone(),
                 registry: self.registry.clone(),
+                ci: self.ci,
                 image: self.image.clone(),
                 app: self.app.clone(),
                 branch: self.branch.clone(),
@@ -629,6 +636,10 @@ fn on_interrupt_restore_terminal() {
 
 fn stdout_error(e: std::io::Error) -> Error {
     Error::io(&PathBuf::from("<stdout>"), e)
+}
+
+fn parse_ci(value: &str) -> Result<crate::config::Ci, String> {
+    crate::config::Ci::parse(value, "--ci").map_err(|e| e.to_string())
 }
 
 fn parse_severity(value: &str) -> Result<crate::config::Severity, String> {

@@ -22,6 +22,8 @@ pub enum Registry {
     Dockerhub,
     /// Any other registry host, with `vars.REGISTRY_USERNAME` and `secrets.REGISTRY_PASSWORD`.
     Host(String),
+    /// The GitLab project's own container registry (`$CI_REGISTRY_IMAGE`), with the job token.
+    Gitlab,
 }
 
 impl Registry {
@@ -29,6 +31,7 @@ impl Registry {
         match value {
             "ghcr" | "ghcr.io" => Ok(Registry::Ghcr),
             "dockerhub" | "docker.io" | "docker-hub" => Ok(Registry::Dockerhub),
+            "gitlab" => Ok(Registry::Gitlab),
             host => {
                 validate::host(host, flag)?;
                 Ok(Registry::Host(host.to_string()))
@@ -42,6 +45,7 @@ impl Registry {
             Registry::Ghcr => "ghcr.io",
             Registry::Dockerhub => "docker.io",
             Registry::Host(host) => host,
+            Registry::Gitlab => "$CI_REGISTRY",
         }
     }
 }
@@ -52,6 +56,7 @@ impl fmt::Display for Registry {
             Registry::Ghcr => f.write_str("ghcr"),
             Registry::Dockerhub => f.write_str("dockerhub"),
             Registry::Host(host) => f.write_str(host),
+            Registry::Gitlab => f.write_str("gitlab"),
         }
     }
 }
@@ -66,6 +71,50 @@ impl<'de> Deserialize<'de> for Registry {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         Registry::parse(&text, "registry").map_err(serde::de::Error::custom)
+    }
+}
+
+/// The CI service that tests, builds and deploys: GitHub Actions (the default, so a
+/// bim.toml without the key stays on GitHub) or GitLab CI/CD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ci {
+    #[default]
+    Github,
+    Gitlab,
+}
+
+impl Ci {
+    pub fn parse(value: &str, flag: &str) -> Result<Ci, Error> {
+        match value {
+            "github" => Ok(Ci::Github),
+            "gitlab" => Ok(Ci::Gitlab),
+            other => Err(Error::Usage {
+                message: format!("`{other}` is not a CI bim writes for (github or gitlab)"),
+                flag: Some(format!("{flag} github or {flag} gitlab")),
+            }),
+        }
+    }
+
+    fn is_github(&self) -> bool {
+        *self == Ci::Github
+    }
+
+    /// The registry a new answer pushes to on this CI: its own.
+    pub fn default_registry(self) -> Registry {
+        match self {
+            Ci::Github => Registry::Ghcr,
+            Ci::Gitlab => Registry::Gitlab,
+        }
+    }
+}
+
+impl fmt::Display for Ci {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Ci::Github => "github",
+            Ci::Gitlab => "gitlab",
+        })
     }
 }
 
@@ -298,6 +347,9 @@ pub struct Config {
     pub registry: Registry,
     /// Pushes to this branch deploy.
     pub branch: String,
+    /// The CI that runs the pipeline: `github` (the default) or `gitlab`.
+    #[serde(default, skip_serializing_if = "Ci::is_github")]
+    pub ci: Ci,
     /// The bim, and its templates' revision, that last rendered the files from these answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rendered_by: Option<String>,
@@ -322,6 +374,7 @@ impl Config {
             version: FORMAT_VERSION,
             registry,
             branch,
+            ci: Ci::Github,
             // Set by the command that renders (see `commands::init`): the answers do not
             // know which bim reads them.
             rendered_by: None,
@@ -359,6 +412,26 @@ impl Config {
     pub fn validate(&self) -> Result<(), Error> {
         validate::branch(&self.branch, "--branch")?;
         validate_platforms(&self.pipeline.platforms)?;
+        match (self.ci, &self.registry) {
+            (Ci::Gitlab, Registry::Ghcr) => {
+                return Err(Error::Usage {
+                    message:
+                        "ghcr.io takes GitHub's workflow token, which GitLab CI/CD does not have: push to \
+                              the project's own registry (--registry gitlab), dockerhub or a registry host"
+                            .into(),
+                    flag: Some("--registry gitlab (the project's own registry), dockerhub or a host".into()),
+                });
+            }
+            (Ci::Github, Registry::Gitlab) => {
+                return Err(Error::Usage {
+                    message: "the GitLab registry takes a GitLab job token, which GitHub Actions does not \
+                              have: write GitLab CI/CD (--ci gitlab) or push elsewhere (--registry ghcr)"
+                        .into(),
+                    flag: Some("--ci gitlab, or --registry ghcr".into()),
+                });
+            }
+            _ => {}
+        }
         if let Some(url) = &self.api_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {

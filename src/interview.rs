@@ -3,7 +3,7 @@
 //! `Overrides` flags produce, so they are validated exactly as flags are.
 
 use crate::answers::{self, Overrides};
-use crate::config::{Config, Registry, ServiceConfig};
+use crate::config::{Ci, Config, Registry, ServiceConfig};
 use crate::detect::{Detection, Language};
 use crate::error::Error;
 use crate::prompt::Prompter;
@@ -13,9 +13,23 @@ pub fn interview(
     detection: &Detection,
     existing: Option<&Config>,
     flags: &Overrides,
+    remote_ci: Option<Ci>,
     prompter: &mut dyn Prompter,
 ) -> Result<Overrides, Error> {
     let mut answers = flags.clone();
+    // Offered where GitLab is in view: the origin remote is a GitLab host, or bim.toml
+    // already chose it. Elsewhere GitHub is the answer, without a question.
+    let current_ci = existing.map(|c| c.ci).or(remote_ci).unwrap_or_default();
+    if flags.ci.is_none() && (current_ci == Ci::Gitlab || remote_ci == Some(Ci::Gitlab)) {
+        let items = vec!["GitHub Actions".to_string(), "GitLab CI/CD (.gitlab-ci.yml)".to_string()];
+        let default = if current_ci == Ci::Gitlab { 1 } else { 0 };
+        answers.ci =
+            Some(match prompter.select("Which CI should test, build and deploy?", &items, default)? {
+                1 => Ci::Gitlab,
+                _ => Ci::Github,
+            });
+    }
+    let ci = answers.ci.unwrap_or(current_ci);
     let services: Vec<ServiceConfig> = match existing {
         Some(config) => config.services.clone(),
         None => detection.services.iter().map(answers::from_detected).collect(),
@@ -41,20 +55,26 @@ pub fn interview(
         ask_service(service, detection, flags, &mut answers, prompter)?;
     }
     if flags.registry.is_none() {
-        let current = existing.map_or(Registry::Ghcr, |c| c.registry.clone());
+        let current = match existing.map(|c| c.registry.clone()) {
+            Some(Registry::Ghcr | Registry::Gitlab) | None => ci.default_registry(),
+            Some(other) => other,
+        };
         let items = vec![
-            "GitHub Container Registry (ghcr.io)".to_string(),
+            match ci {
+                Ci::Github => "GitHub Container Registry (ghcr.io)".to_string(),
+                Ci::Gitlab => "The GitLab project's container registry".to_string(),
+            },
             "Docker Hub".to_string(),
             "Another registry host".to_string(),
         ];
         let default = match current {
-            Registry::Ghcr => 0,
+            Registry::Ghcr | Registry::Gitlab => 0,
             Registry::Dockerhub => 1,
             Registry::Host(_) => 2,
         };
         answers.registry =
             Some(match prompter.select("Where should images be pushed?", &items, default)? {
-                0 => "ghcr".into(),
+                0 => ci.default_registry().to_string(),
                 1 => "dockerhub".into(),
                 _ => {
                     let host = if let Registry::Host(h) = &current { h.clone() } else { String::new() };

@@ -14,6 +14,7 @@ pub mod dependabot_merge;
 pub mod detect;
 pub mod diagnosis;
 pub mod error;
+pub mod git_remote;
 pub mod interview;
 pub mod lockfiles;
 pub mod manifest;

@@ -77,7 +77,11 @@ pub struct InitArgs {
     pub language: Option<String>,
     pub package_manager: Option<String>,
     pub runtime_version: Option<String>,
-    /// ghcr (default), dockerhub, or a registry host
+    /// The CI that tests, builds and deploys: github (.github/workflows/backend-im.yml) or
+    /// gitlab (.gitlab-ci.yml); default: bim.toml's, else gitlab when the origin remote is a
+    /// GitLab host, else github
+    pub ci: Option<String>,
+    /// ghcr (GitHub's default), gitlab (GitLab's default), dockerhub, or a registry host
     pub registry: Option<String>,
     pub image: Option<String>,
     /// The Backend.im app name
@@ -222,6 +226,7 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
         runtime_packages: args.runtime_packages.clone(),
         build_secrets: args.build_secrets.clone(),
         registry: args.registry.clone(),
+        ci: args.ci.as_deref().map(|v| crate::config::Ci::parse(v, "ci")).transpose()?,
         image: args.image.clone(),
         app: args.app.clone(),
         branch: args.branch.clone(),

@@ -194,6 +194,9 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
     for skipped in &report.skipped {
         writeln!(out, "{} skipped {skipped}", style("warning:").yellow())?;
     }
+    for warning in &report.warnings {
+        writeln!(out, "{} {warning}", style("warning:").yellow())?;
+    }
     for file in shown(&report.files) {
         let verb = if report.dry_run && file.changes() { "(would be) " } else { "" };
         writeln!(out, "{} {}{}  {}", action_mark(file.action), verb, file.path, style(&file.reason).dim())?;
@@ -213,25 +216,56 @@ pub fn init(out: &mut dyn Write, report: &crate::report::InitReport) -> std::io:
         return Ok(());
     }
     writeln!(out, "\n{}", style("Next steps").bold())?;
-    writeln!(out, "  gh secret set BACKEND_IM_API_TOKEN --env production")?;
-    writeln!(
-        out,
-        "  {}",
-        style("(a private repository without a paid plan has no environment secrets: drop --env production)")
+    // Where the token and the registry's login go: GitHub secrets and variables, or GitLab
+    // CI/CD variables (a secret there is a masked, protected variable).
+    let gitlab = report.answers.ci == crate::config::Ci::Gitlab;
+    let secret = |name: &str| {
+        if gitlab {
+            format!("glab variable set {name} --masked --protected")
+        } else {
+            format!("gh secret set {name}")
+        }
+    };
+    let variable = |name: &str, value: &str| {
+        if gitlab {
+            format!("glab variable set {name} --value {value}")
+        } else {
+            format!("gh variable set {name} --body {value}")
+        }
+    };
+    if gitlab {
+        writeln!(out, "  {}", secret("BACKEND_IM_API_TOKEN"))?;
+        writeln!(
+            out,
+            "  {}",
+            style(
+                "(or Settings > CI/CD > Variables: masked and protected, so only protected branches read it)"
+            )
             .dim()
-    )?;
+        )?;
+    } else {
+        writeln!(out, "  {} --env production", secret("BACKEND_IM_API_TOKEN"))?;
+        writeln!(
+            out,
+            "  {}",
+            style(
+                "(a private repository without a paid plan has no environment secrets: drop --env production)"
+            )
+            .dim()
+        )?;
+    }
     match &report.answers.registry {
         crate::config::Registry::Dockerhub => {
-            writeln!(out, "  gh variable set DOCKERHUB_USERNAME --body <your Docker Hub user>")?;
-            writeln!(out, "  gh secret set DOCKERHUB_TOKEN")?;
+            writeln!(out, "  {}", variable("DOCKERHUB_USERNAME", "<your Docker Hub user>"))?;
+            writeln!(out, "  {}", secret("DOCKERHUB_TOKEN"))?;
         }
         crate::config::Registry::Host(_) => {
-            writeln!(out, "  gh variable set REGISTRY_USERNAME --body <user>")?;
-            writeln!(out, "  gh secret set REGISTRY_PASSWORD")?;
+            writeln!(out, "  {}", variable("REGISTRY_USERNAME", "<user>"))?;
+            writeln!(out, "  {}", secret("REGISTRY_PASSWORD"))?;
         }
-        crate::config::Registry::Ghcr => {}
+        crate::config::Registry::Ghcr | crate::config::Registry::Gitlab => {}
     }
-    if report.answers.pipeline.attest {
+    if report.answers.pipeline.attest && !gitlab {
         writeln!(
             out,
             "  {}",

@@ -16,6 +16,9 @@ pub struct InitReport {
     /// bim.toml that git ignores.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the answers ask for that the chosen CI leaves out, each with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub detection: Detection,
     pub answers: Config,
     /// Candidates left out: nothing in them runs in a container (a library, a helper folder,

@@ -72,8 +72,10 @@ pub fn decide(prepared: &Prepared, answers: &Config, force: bool) -> Result<Vec<
 pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Result<InitReport, Error> {
     answers::validate_flags(&options.overrides)?;
     let _lock = lock(&options.path)?;
-    let prepared = prepare(&options.path, !options.dry_run)?;
+    let mut prepared = prepare(&options.path, !options.dry_run)?;
     let mut stderr = std::io::stderr();
+    let (remote_ci, ci_note) = ci_from_remote(&prepared, &options.overrides);
+    let asked = prompter.is_some();
     let overrides = match prompter.as_deref_mut() {
         Some(prompter) => {
             if !prepared.detection.services.is_empty() {
@@ -84,11 +86,22 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
                 &prepared.detection,
                 prepared.existing.as_ref(),
                 &options.overrides,
+                remote_ci,
                 prompter,
             )?
         }
-        None => options.overrides.clone(),
+        None => {
+            let mut overrides = options.overrides.clone();
+            if prepared.existing.is_none() && overrides.ci.is_none() {
+                overrides.ci = remote_ci;
+            }
+            overrides
+        }
     };
+    if !asked {
+        // A person at the terminal was asked instead.
+        prepared.notes.extend(ci_note);
+    }
     let (mut answers, skipped) = answers::resolve(
         &prepared.detection,
         prepared.existing.as_ref(),
@@ -98,7 +111,23 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
     answers.rendered_by = Some(format!("bim {}", crate::render::version()));
     read_facts(&mut answers, &prepared.snapshot)?;
     let files = decide(&prepared, &answers, options.force)?;
-    let mut prepared = prepared;
+    let warnings = plan::gitlab::left_out(&answers);
+    // The other CI's pipeline, from before the answer changed, is left as it is.
+    let (other, this) = match answers.ci {
+        config::Ci::Gitlab => ("bim's GitHub workflow (with .github/dependabot.yml)", "GitLab"),
+        config::Ci::Github => ("bim's GitLab pipeline", "GitHub"),
+    };
+    let stale = match answers.ci {
+        config::Ci::Gitlab => plan::WORKFLOW,
+        config::Ci::Github => plan::gitlab::PATH,
+    };
+    if let Ok(Some(old)) = prepared.snapshot.read(stale)
+        && crate::ownership::made_by_bim(&old.text)
+    {
+        prepared.notes.push(format!(
+            "{stale} is {other} from before; {this} does not run it: delete it once the repository no longer needs it"
+        ));
+    }
     let workflows = files.iter().filter(|f| f.kind == crate::plan::FileKind::Workflow).count();
     if workflows > 1 {
         prepared.notes.push(format!(
@@ -129,6 +158,7 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
     }
     Ok(InitReport {
         notes: prepared.notes,
+        warnings,
         detection: prepared.detection,
         answers,
         skipped,
@@ -156,7 +186,54 @@ pub fn read_facts(config: &mut Config, snap: &Snapshot) -> Result<(), Error> {
         };
         s.facts = Some(facts::read(snap, &query)?);
     }
+    if config.ci == config::Ci::Gitlab && config.services.len() > 1 {
+        let services: Vec<(&str, &str, String, Option<&str>)> = config
+            .services
+            .iter()
+            .map(|s| {
+                let dockerfile =
+                    s.dockerfile.clone().unwrap_or_else(|| plan::repo_join(&s.path, "Dockerfile"));
+                let context = s.context.as_deref().unwrap_or(&s.path);
+                (s.path.as_str(), context, dockerfile, s.frontend.as_ref().map(|f| f.path.as_str()))
+            })
+            .collect();
+        let rows: Vec<(&str, &str, &str, Option<&str>)> =
+            services.iter().map(|(p, c, d, f)| (*p, *c, d.as_str(), *f)).collect();
+        let changes = facts::gitlab_changes(snap, &rows);
+        for (s, changes) in config.services.iter_mut().zip(changes) {
+            if let Some(facts) = &mut s.facts {
+                facts.changes = changes;
+            }
+        }
+    }
     Ok(())
+}
+
+/// GitLab CI/CD, when the origin remote is a GitLab host, and what `bim init` says about it:
+/// a new setup takes it (a person at the terminal is offered it first); answers kept in
+/// bim.toml stay, with a word on how to switch.
+fn ci_from_remote(prepared: &Prepared, flags: &Overrides) -> (Option<config::Ci>, Option<String>) {
+    if flags.ci.is_some() {
+        return (None, None);
+    }
+    let Some(host) = crate::git_remote::origin_host(prepared.snapshot.root()) else {
+        return (None, None);
+    };
+    if !crate::git_remote::is_gitlab(&host) {
+        return (None, None);
+    }
+    let note = match &prepared.existing {
+        None => format!(
+            "the origin remote is on GitLab ({host}): bim writes {} for GitLab CI/CD (--ci github for a GitHub workflow)",
+            plan::gitlab::PATH
+        ),
+        Some(config) if config.ci == config::Ci::Github => format!(
+            "the origin remote is on GitLab ({host}), and bim.toml keeps GitHub Actions: --ci gitlab writes {} instead",
+            plan::gitlab::PATH
+        ),
+        Some(_) => return (Some(config::Ci::Gitlab), None),
+    };
+    (Some(config::Ci::Gitlab), Some(note))
 }
 
 /// bim.toml, if the repository has one, and a note when git ignores it. An ignored

@@ -93,7 +93,7 @@ pub fn dockerignore(service: &ServiceConfig, templates: &Templates) -> Result<Pl
 
 /// `.env.example`: each variable, sorted, with where it is read; a value only where one
 /// is safe to share (`PORT`).
-pub fn env_example(service: &ServiceConfig) -> PlannedFile {
+pub fn env_example(service: &ServiceConfig, ci: crate::config::Ci) -> PlannedFile {
     let mut text = String::from(
         "# The environment variables this app reads. Copy to .env for local runs;\n# set them in Backend.im for deploys. Never commit real values.\n",
     );
@@ -109,9 +109,14 @@ pub fn env_example(service: &ServiceConfig) -> PlannedFile {
             text.push_str(&format!("# read in {file}\n"));
         }
         if build_time.contains(&name.as_str()) {
-            text.push_str(
-                "# read when the image is built: a GitHub Actions variable in CI, --build-arg locally\n",
-            );
+            text.push_str(match ci {
+                crate::config::Ci::Github => {
+                    "# read when the image is built: a GitHub Actions variable in CI, --build-arg locally\n"
+                }
+                crate::config::Ci::Gitlab => {
+                    "# read when the image is built: a GitLab CI/CD variable in CI, --build-arg locally\n"
+                }
+            });
         }
         let value = if name == "PORT" { service.port.to_string() } else { String::new() };
         text.push_str(&format!("{name}={value}\n"));
@@ -143,6 +148,8 @@ pub fn gitignore() -> PlannedFile {
 struct ReadmeContext {
     /// The workflow file bim writes (or keeps, where an older bim wrote deploy.yml).
     workflow: String,
+    /// `github` or `gitlab`: whose secrets and variables the next steps name.
+    ci: crate::config::Ci,
     branch: String,
     registry_name: String,
     registry_settings: Vec<Setting>,
@@ -207,6 +214,7 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
                 },
             ],
         ),
+        Registry::Gitlab => ("the GitLab project's container registry".to_string(), vec![]),
         Registry::Host(host) => (
             format!("`{host}`"),
             vec![
@@ -267,6 +275,7 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
     let context = ReadmeContext {
         branch: config.branch.clone(),
         workflow: workflow.to_string(),
+        ci: config.ci,
         registry_name,
         registry_settings,
         scan: config.pipeline.scan,

@@ -4,6 +4,7 @@
 pub mod compose;
 mod dockerfile;
 pub mod docs;
+pub mod gitlab;
 mod recipe;
 mod workflow;
 
@@ -63,11 +64,21 @@ pub fn plan(config: &Config, templates: &Templates) -> Result<Vec<PlannedFile>, 
             }
         }
         if files_on.env_example && !service.env_vars.is_empty() {
-            files.push(docs::env_example(service));
+            files.push(docs::env_example(service, config.ci));
         }
     }
     let mut workflow_named = workflow_path(config);
-    if files_on.workflow {
+    let github = config.ci == crate::config::Ci::Github;
+    if files_on.workflow && !github {
+        workflow_named = gitlab::PATH.into();
+        files.push(PlannedFile {
+            path: gitlab::PATH.into(),
+            kind: FileKind::Workflow,
+            ownership: Ownership::Whole,
+            contents: gitlab::render(config, templates)?,
+        });
+    }
+    if files_on.workflow && github {
         let whole = templates.render(WORKFLOW_TEMPLATE, &workflow::context(config))?;
         if whole.len() <= WORKFLOW_LIMIT {
             files.push(PlannedFile {
@@ -89,7 +100,7 @@ pub fn plan(config: &Config, templates: &Templates) -> Result<Vec<PlannedFile>, 
             }
         }
     }
-    if files_on.dependabot {
+    if files_on.dependabot && github {
         files.push(PlannedFile {
             path: ".github/dependabot.yml".into(),
             kind: FileKind::Dependabot,

@@ -183,6 +183,7 @@ fn shared_context(config: &Config) -> WorkflowContext {
             Registry::Ghcr => "ghcr",
             Registry::Dockerhub => "dockerhub",
             Registry::Host(_) => "host",
+            Registry::Gitlab => "gitlab",
         },
         registry_host: config.registry.host().to_string(),
         actions: Actions {
@@ -217,7 +218,12 @@ fn shared_context(config: &Config) -> WorkflowContext {
     }
 }
 
-fn service(s: &ServiceConfig, registry: &Registry, several: bool, smoke_test: bool) -> WorkflowService {
+pub(super) fn service(
+    s: &ServiceConfig,
+    registry: &Registry,
+    several: bool,
+    smoke_test: bool,
+) -> WorkflowService {
     let context = build_context(s).to_string();
     let test_stage = super::dockerfile::test_stage(s).is_some();
     // A test stage installs and tests in the runtime's own image: nothing runs on the runner.
@@ -227,6 +233,7 @@ fn service(s: &ServiceConfig, registry: &Registry, several: bool, smoke_test: bo
         Registry::Ghcr => format!("ghcr.io/${{{{ github.repository }}}}{suffix}"),
         Registry::Dockerhub => format!("${{{{ vars.DOCKERHUB_USERNAME }}}}/{}", s.app),
         Registry::Host(host) => format!("{host}/${{{{ github.repository }}}}{suffix}"),
+        Registry::Gitlab => format!("$CI_REGISTRY_IMAGE{suffix}"),
     });
     let mut w = WorkflowService {
         id: s.app.clone(),

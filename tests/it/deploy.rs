@@ -10,8 +10,8 @@ use serde_json::json;
 use crate::fake_backend::{FakeBackend, Reply};
 use crate::harness::Test;
 
-const TOKEN: &str = "tok-s3cret-value";
-const IMAGE: &str = "ghcr.io/acme/orders:sha-1234";
+pub(crate) const TOKEN: &str = "tok-s3cret-value";
+pub(crate) const IMAGE: &str = "ghcr.io/acme/orders:sha-1234";
 
 fn deploy(fake: &FakeBackend, extra: &[&str]) -> crate::harness::Run {
     let mut args = vec![
@@ -227,9 +227,14 @@ fn deploy_script() -> String {
 
 fn script_of(workflow: &str) -> String {
     let start = workflow.find("name: Deploy to Backend.im").expect("deploy step");
-    let after = &workflow[start..];
-    let run_at = after.find("        run: |\n").expect("run block") + "        run: |\n".len();
-    after[run_at..]
+    script_block(&workflow[start..], "        run: |\n")
+}
+
+/// The shell script of the first YAML literal block that `opener` opens in `text`, as the
+/// CI runs it: its lines (indented ten spaces in bim's files) without that indentation.
+pub(crate) fn script_block(text: &str, opener: &str) -> String {
+    let start = text.find(opener).expect("a script block") + opener.len();
+    text[start..]
         .lines()
         .take_while(|l| l.starts_with("          ") || l.is_empty())
         .map(|l| l.strip_prefix("          ").unwrap_or(l))
@@ -237,17 +242,19 @@ fn script_of(workflow: &str) -> String {
         .join("\n")
 }
 
-struct StepRun {
-    code: i32,
-    stdout: String,
-    output_file: String,
+pub(crate) struct StepRun {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) output_file: String,
 }
 
 fn run_step(fake: &FakeBackend, token: &str, timeout: &str) -> StepRun {
     run_script(&deploy_script(), fake, token, timeout, &[])
 }
 
-fn run_script(
+/// Runs a deploy script with bash against `fake`, with GitHub's variables set and `env`
+/// (another CI's variables) on top.
+pub(crate) fn run_script(
     script: &str,
     fake: &FakeBackend,
     token: &str,

@@ -138,14 +138,21 @@ fn structure(text: &str, workflow: bool) -> Vec<String> {
             }
         })
         // Job ids carry the app's (sanitised) name; their number and place are the structure.
-        .map(|key| match key.strip_prefix("  ").and_then(|k| k.split_once('-')) {
-            Some((job, _)) if ["test", "image", "smoke", "deploy"].contains(&job) => format!("  {job}-*"),
-            _ => key,
+        // (GitHub's under `jobs:`, GitLab's at the top level).
+        .map(|key| {
+            let indent = if key.starts_with("  ") { "  " } else { "" };
+            match key.strip_prefix(indent).and_then(|k| k.split_once('-')) {
+                Some((job, _)) if ["test", "image", "smoke", "scan", "deploy"].contains(&job) => {
+                    format!("{indent}{job}-*")
+                }
+                _ => key,
+            }
         })
         .collect()
 }
 
-fn render(dir: &std::path::Path) -> Option<(String, String)> {
+/// The Dockerfile, the GitHub workflow and the GitLab pipeline for the answers detected in `dir`.
+fn render(dir: &std::path::Path) -> Option<(String, String, String)> {
     let snapshot = Snapshot::scan(dir).ok()?;
     let detection = detect::detect(&snapshot).ok()?;
     let (mut config, _) = answers::resolve(&detection, None, &answers::Overrides::default(), None).ok()?;
@@ -153,7 +160,12 @@ fn render(dir: &std::path::Path) -> Option<(String, String)> {
     let templates = Templates::load().expect("templates");
     let files = plan::plan(&config, &templates).expect("a valid answer always renders");
     let find = |path: &str| files.iter().find(|f| f.path == path).map(|f| f.contents.clone());
-    Some((find("Dockerfile")?, find(".github/workflows/backend-im.yml")?))
+    let gitlab = answers::Overrides { ci: Some(bim::config::Ci::Gitlab), ..Default::default() };
+    let (mut on_gitlab, _) = answers::resolve(&detection, None, &gitlab, None).ok()?;
+    bim::commands::init::read_facts(&mut on_gitlab, &snapshot).ok()?;
+    let gitlab_files = plan::plan(&on_gitlab, &templates).expect("a valid answer always renders");
+    let pipeline = gitlab_files.iter().find(|f| f.path == ".gitlab-ci.yml").map(|f| f.contents.clone())?;
+    Some((find("Dockerfile")?, find(".github/workflows/backend-im.yml")?, pipeline))
 }
 
 #[test]
@@ -166,7 +178,7 @@ fn fuzz_repository_values_never_change_the_structure_of_the_generated_files() {
         std::fs::write(dir.join("Procfile"), format!("web: {procfile}\n")).expect("write");
     };
     write_app(baseline_dir.path(), "app", "node server.js", "node server.js");
-    let (base_docker, base_workflow) = render(baseline_dir.path()).expect("baseline renders");
+    let (base_docker, base_workflow, base_gitlab) = render(baseline_dir.path()).expect("baseline renders");
     let hostile = prop_oneof![
         Just("x\n  - run: evil".to_string()),
         Just("${{ github.token }}".to_string()),
@@ -186,7 +198,7 @@ fn fuzz_repository_values_never_change_the_structure_of_the_generated_files() {
         run_for("render", (hostile.clone(), hostile.clone(), hostile), |(name, start, procfile)| {
             let dir = tempfile::tempdir().expect("dir");
             write_app(dir.path(), &name, &start, &procfile);
-            if let Some((docker, workflow)) = render(dir.path()) {
+            if let Some((docker, workflow, gitlab)) = render(dir.path()) {
                 rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 prop_assert_eq!(
                     structure(&docker, false),
@@ -201,6 +213,12 @@ fn fuzz_repository_values_never_change_the_structure_of_the_generated_files() {
                     workflow
                 );
                 prop_assert!(!workflow.contains("${{ github.token }}"));
+                prop_assert_eq!(
+                    structure(&gitlab, true),
+                    structure(&base_gitlab, true),
+                    ".gitlab-ci.yml structure changed:\n{}",
+                    gitlab
+                );
             }
             Ok(())
         });

@@ -346,13 +346,13 @@ fn hostile_manifest_values_are_neutralised_or_refused() {
         "main": "../../etc/passwd",
         "dependencies": {"express": "4"}
     });
-    let run = Test::new()
-        .file("package.json", &package.to_string())
-        .file("server.js", "require('express')().listen(process.env.PORT || 99999);\nprocess.env['BAD NAME'];\nprocess.env.GOOD_NAME;\n")
-        .file(".env.example", "EVIL$(x)=1\n- injected: yes\nOK_VAR=\n")
-        .args(&["init", "--yes", "--json"])
-        .run()
-        .code(0);
+    let repo = || {
+        Test::new()
+            .file("package.json", &package.to_string())
+            .file("server.js", "require('express')().listen(process.env.PORT || 99999);\nprocess.env['BAD NAME'];\nprocess.env.GOOD_NAME;\n")
+            .file(".env.example", "EVIL$(x)=1\n- injected: yes\nOK_VAR=\n")
+    };
+    let run = repo().args(&["init", "--yes", "--json"]).run().code(0);
     let workflow = run.read(".github/workflows/backend-im.yml");
     let dockerfile = run.read("Dockerfile");
     for text in [&workflow, &dockerfile, &run.read("README.md"), &run.read("bim.toml")] {
@@ -371,6 +371,14 @@ fn hostile_manifest_values_are_neutralised_or_refused() {
     );
     assert!(tools::lint_workflow(&run.dir.path().join(".github/workflows/backend-im.yml")).is_empty());
     assert!(tools::lint_dockerfile(&run.dir.path().join("Dockerfile")).is_empty());
+    // The same values in GitLab's pipeline.
+    let on_gitlab = repo().args(&["init", "--yes", "--ci", "gitlab"]).run().code(0);
+    let pipeline = on_gitlab.read(".gitlab-ci.yml");
+    for bad in ["pwned", "evil.example", "secrets.GITHUB_TOKEN }} `id`", "whoami", "../../etc"] {
+        assert!(!pipeline.contains(bad), "{bad} reached .gitlab-ci.yml:\n{pipeline}");
+    }
+    let found = tools::lint_gitlab_ci(&[on_gitlab.dir.path().join(".gitlab-ci.yml")]);
+    assert!(found.is_empty(), "{found}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::harness::{Test, fixture_names, fixtures_dir};
 use crate::tools;
 
 /// The fixtures bim can set up (the broken and undeployable ones are detect's business).
-fn deployable() -> Vec<String> {
+pub(crate) fn deployable() -> Vec<String> {
     fixture_names()
         .into_iter()
         .filter(|n| {

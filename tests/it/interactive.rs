@@ -194,3 +194,20 @@ fn an_invalid_answer_is_asked_again() {
         std::fs::read_to_string(test.path().join("Dockerfile")).expect("Dockerfile").contains("EXPOSE 8081")
     );
 }
+
+#[test]
+fn a_gitlab_origin_is_offered_gitlab_ci_first_and_its_registry() {
+    let test = Test::fixture("go-stdlib")
+        .file(".git/config", "[remote \"origin\"]\n\turl = https://gitlab.com/acme/shop.git\n");
+    let mut terminal = Terminal::start(test.path(), &[]);
+    terminal.answer("Which CI should test, build and deploy?", ENTER);
+    let shown = terminal.answer("Port the app listens on", ENTER);
+    assert!(shown.contains("GitLab CI/CD"), "offers GitLab CI/CD:\n{shown}");
+    walk(&mut terminal, "Start command", &[]);
+    let (code, rest) = terminal.finish();
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("glab variable set BACKEND_IM_API_TOKEN"), "{rest}");
+    assert!(test.path().join(".gitlab-ci.yml").is_file() && !test.path().join(".github").exists());
+    let toml = std::fs::read_to_string(test.path().join("bim.toml")).expect("toml");
+    assert!(toml.contains("ci = \"gitlab\"") && toml.contains("registry = \"gitlab\""), "{toml}");
+}

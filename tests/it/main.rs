@@ -7,6 +7,7 @@ mod diagnosis;
 mod examples;
 mod fake_backend;
 mod fuzz;
+mod gitlab;
 mod harness;
 mod hostile;
 mod images;

@@ -546,3 +546,30 @@ fn an_oversized_line_is_refused_before_it_ends_and_the_server_serves_on() {
     assert_eq!(error_of(&server.answer()).0, -32600);
     assert!(server.close().success());
 }
+
+#[test]
+fn plan_and_init_take_the_ci_choice() {
+    let repo = Test::fixture("go-stdlib");
+    let path = repo.path().display().to_string();
+    runtime().block_on(async {
+        let client = client_in(repo.path()).await;
+        let plan = client.call_tool(call("plan", json!({"path": path, "ci": "gitlab"}))).await.expect("plan");
+        assert_eq!(plan.is_error, Some(false), "{plan:?}");
+        let planned = plan.structured_content.clone().expect("structured");
+        assert_eq!(planned["answers"]["ci"], "gitlab", "{planned}");
+        let paths: Vec<&str> =
+            planned["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
+        assert!(
+            paths.contains(&".gitlab-ci.yml") && !paths.iter().any(|p| p.starts_with(".github/")),
+            "{paths:?}"
+        );
+        assert!(!repo.path().join(".gitlab-ci.yml").exists(), "plan writes nothing");
+        let wrong =
+            client.call_tool(call("plan", json!({"path": path, "ci": "jenkins"}))).await.expect("result");
+        assert_eq!(wrong.is_error, Some(true));
+        let init = client.call_tool(call("init", json!({"path": path, "ci": "gitlab"}))).await.expect("init");
+        assert_eq!(init.is_error, Some(false), "{init:?}");
+        assert!(repo.path().join(".gitlab-ci.yml").exists());
+        client.cancel().await.expect("close");
+    });
+}

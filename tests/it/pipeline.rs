@@ -90,13 +90,7 @@ fn attest_records_provenance_without_the_builders_own() {
 /// The `run:` script of the first step named `step`, as GitHub would run it.
 fn step_script(workflow: &str, step: &str) -> String {
     let start = workflow.find(&format!("name: {step}")).expect("the step");
-    let after = &workflow[start..];
-    let body = &after[after.find("        run: |\n").expect("run block") + "        run: |\n".len()..];
-    body.lines()
-        .take_while(|l| l.starts_with("          ") || l.is_empty())
-        .map(|l| l.strip_prefix("          ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::deploy::script_block(&workflow[start..], "        run: |\n")
 }
 
 fn run_image_ref(script: &str, image: &str, digest: &str) -> (i32, String, String) {

@@ -172,20 +172,47 @@ pub fn lint_dockerfile(path: &std::path::Path) -> String {
 /// (`scripts/setup-tools` does the same ahead of the tests).
 pub fn mcp_inspector() -> &'static (PathBuf, PathBuf) {
     static TOOL: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
-    TOOL.get_or_init(|| {
-        let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tools");
-        let node_bin = tools.join("node22/bin");
-        let inspector = tools.join("inspector/node_modules/.bin/mcp-inspector");
-        if !node_bin.join("node").is_file() || !inspector.is_file() {
-            let status =
-                Command::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/setup-inspector"))
-                    .status()
-                    .expect("run scripts/setup-inspector");
-            assert!(
-                status.success(),
-                "scripts/setup-inspector failed: the MCP Inspector is needed by this test"
-            );
-        }
-        (node_bin, inspector)
-    })
+    TOOL.get_or_init(|| node_tool("inspector/node_modules/.bin/mcp-inspector"))
+}
+
+/// gitlab-ci-local, which evaluates a .gitlab-ci.yml's rules and needs for a pipeline as
+/// GitLab would start it, with the Node it runs on; installed as `mcp_inspector` is.
+pub fn gitlab_ci_local() -> &'static (PathBuf, PathBuf) {
+    static TOOL: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    TOOL.get_or_init(|| node_tool("gitlab-ci-local/node_modules/.bin/gitlab-ci-local"))
+}
+
+/// Node 22's bin folder and a tool installed under target/tools by scripts/setup-inspector.
+fn node_tool(tool: &str) -> (PathBuf, PathBuf) {
+    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tools");
+    let node_bin = tools.join("node22/bin");
+    let cli = tools.join(tool);
+    if !node_bin.join("node").is_file() || !cli.is_file() {
+        let status = Command::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/setup-inspector"))
+            .status()
+            .expect("run scripts/setup-inspector");
+        assert!(status.success(), "scripts/setup-inspector failed: {tool} is needed by this test");
+    }
+    (node_bin, cli)
+}
+
+/// check-jsonschema, whose bundled schemas include GitLab's CI schema (`vendor.gitlab-ci`).
+pub fn check_jsonschema() -> &'static PathBuf {
+    static TOOL: OnceLock<PathBuf> = OnceLock::new();
+    TOOL.get_or_init(|| ensure("check-jsonschema", Some("check-jsonschema==0.39.0")))
+}
+
+/// check-jsonschema's findings for .gitlab-ci.yml files against GitLab's CI schema, as
+/// check-jsonschema 0.39.0 vendors it; empty when every file is valid.
+pub fn lint_gitlab_ci(paths: &[PathBuf]) -> String {
+    let out = Command::new(check_jsonschema())
+        .args(["--builtin-schema", "vendor.gitlab-ci", "--output-format", "text"])
+        .args(paths)
+        .output()
+        .expect("run check-jsonschema");
+    if out.status.success() {
+        String::new()
+    } else {
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    }
 }

@@ -84,6 +84,10 @@ pub struct Facts {
     /// A Rails app whose package.json builds its assets: the package manager its lockfile names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assets_manager: Option<PackageManager>,
+    /// The paths whose change rebuilds this service, where a GitLab pipeline builds several
+    /// (its `rules: changes:`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
     /// The facts of the Node package built in a stage of this image (the front end, or a
     /// Rails app's assets), from that package's own folder.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,6 +234,54 @@ pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
         facts.assets = Some(Box::new(read(snap, &package)?));
     }
     Ok(facts)
+}
+
+/// The `rules: changes:` globs of each service where a GitLab pipeline builds several:
+/// `(path, context, dockerfile, front end folder)` per service, in order.
+pub fn gitlab_changes(snap: &Snapshot, services: &[(&str, &str, &str, Option<&str>)]) -> Vec<Vec<String>> {
+    services
+        .iter()
+        .map(|(path, context, dockerfile, front)| {
+            let others: Vec<&str> =
+                services.iter().filter(|o| o.0 != *path).map(|o| scan::snapshot_path(o.0)).collect();
+            let own = scan::snapshot_path(path);
+            let mut changes = Vec::new();
+            change_paths(snap, scan::snapshot_path(context), own, &others, &mut changes);
+            if let Some(front) = front {
+                change_paths(snap, front, front, &others, &mut changes);
+            }
+            changes.push(dockerfile.to_string());
+            changes.sort();
+            changes.dedup();
+            changes
+        })
+        .collect()
+}
+
+/// The `rules: changes:` globs a service's jobs run on: everything its image is built from
+/// (its build context), less the folders of the other services in it, so a workspace's
+/// shared packages and root lockfile rebuild every service that builds from them, and one
+/// service's own folder rebuilds only that service.
+fn change_paths(snap: &Snapshot, dir: &str, own: &str, others: &[&str], out: &mut Vec<String>) {
+    let under = |path: &str, folder: &str| {
+        folder.is_empty() || path == folder || path.starts_with(&format!("{folder}/"))
+    };
+    let glob = |folder: &str| if folder.is_empty() { "**/*".to_string() } else { format!("{folder}/**/*") };
+    if dir == own || !under(own, dir) && !others.iter().any(|o| under(o, dir)) {
+        out.push(glob(dir));
+        return;
+    }
+    if others.contains(&dir) {
+        return;
+    }
+    // A folder above this service or another: its own files, then each folder in it.
+    out.push(if dir.is_empty() { "*".into() } else { format!("{dir}/*") });
+    // bim's own records (.bim) change with every render, never with the app.
+    let children: Vec<&str> =
+        snap.dirs_under(dir).filter(|d| scan::parent(d) == dir && *d != ".bim").collect();
+    for child in children {
+        change_paths(snap, child, own, others, out);
+    }
 }
 
 /// The files `dotnet restore` reads, copied before the source so the restore stays cached.
