@@ -43,6 +43,8 @@ pub struct Overrides {
     pub scan_fail_on: Option<crate::config::Severity>,
     pub scan_only_fixed: bool,
     pub attest: bool,
+    /// `--previews`: deploy pull requests to preview apps.
+    pub previews: bool,
     /// `--platforms a,b`: replaces bim.toml's list.
     pub platforms: Option<Vec<String>>,
     /// `--compose`: write compose.yaml even without a backing service.
@@ -272,6 +274,7 @@ pub fn resolve(
     pipeline.scan |= flags.scan || flags.scan_fail_on.is_some() || flags.scan_only_fixed;
     pipeline.scan_only_fixed |= flags.scan_only_fixed;
     pipeline.attest |= flags.attest;
+    pipeline.previews |= flags.previews;
     if let Some(platforms) = &flags.platforms {
         crate::config::validate_platforms(platforms)?;
         pipeline.platforms = platforms.clone();

@@ -260,6 +260,10 @@ pub struct InitArgs {
     /// Attest each pushed image's build provenance (needs a public repository)
     #[arg(long)]
     pub attest: bool,
+    /// Deploy each pull request from this repository to a preview app (APP-pr-N), comment
+    /// its URL on the pull request, and delete it when the pull request closes
+    #[arg(long)]
+    pub previews: bool,
     /// Build for these platforms, each on its own native runner (linux/amd64,linux/arm64)
     #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
     pub platforms: Option<Vec<String>>,
@@ -375,6 +379,7 @@ impl InitArgs {
                 scan_fail_on: self.scan_fail_on,
                 scan_only_fixed: self.scan_only_fixed,
                 attest: self.attest,
+                previews: self.previews,
                 platforms: self.platforms.clone(),
                 compose: self.compose,
                 skip: [

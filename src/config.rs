@@ -205,6 +205,10 @@ pub struct Pipeline {
     /// one image; empty builds for the runner's own (linux/amd64).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// Deploy each pull request from this repository to a preview app of its own
+    /// (`APP-pr-N`), comment its URL on the pull request, and delete it when it closes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub previews: bool,
     /// Run each pushed image, by digest, and wait for it to answer before it deploys; on
     /// unless `false` (an app that needs a real third-party key at start).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -412,6 +416,12 @@ impl Config {
     pub fn validate(&self) -> Result<(), Error> {
         validate::branch(&self.branch, "--branch")?;
         validate_platforms(&self.pipeline.platforms)?;
+        if self.pipeline.previews && !self.pipeline.platforms.is_empty() {
+            return Err(Error::Usage {
+                message: "preview deploys build for the runner's own platform, and platforms are set".into(),
+                flag: Some("--previews without --platforms (or drop platforms from bim.toml)".into()),
+            });
+        }
         match (self.ci, &self.registry) {
             (Ci::Gitlab, Registry::Ghcr) => {
                 return Err(Error::Usage {

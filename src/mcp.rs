@@ -70,6 +70,9 @@ pub struct InitArgs {
     /// Attest each pushed image's build provenance (public repositories)
     #[serde(default)]
     pub attest: bool,
+    /// Deploy each pull request from this repository to a preview app, with its URL commented
+    #[serde(default)]
+    pub previews: bool,
     pub healthcheck_path: Option<String>,
     /// What to run where there are several: a Go package, a Rust bin, a Python module:app
     pub entrypoint: Option<String>,
@@ -235,6 +238,7 @@ fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
         scan_fail_on: None,
         scan_only_fixed: false,
         attest: args.attest,
+        previews: args.previews,
         platforms: None,
         compose: false,
     })

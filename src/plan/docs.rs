@@ -155,6 +155,7 @@ struct ReadmeContext {
     registry_settings: Vec<Setting>,
     scan: bool,
     attest: bool,
+    previews: bool,
     smoke_test: bool,
     services: Vec<ReadmeService>,
 }
@@ -280,6 +281,7 @@ pub fn readme(config: &Config, templates: &Templates, workflow: &str) -> Result<
         registry_settings,
         scan: config.pipeline.scan,
         attest: config.pipeline.attest,
+        previews: config.pipeline.previews,
         smoke_test: config.pipeline.smoke_test != Some(false),
         services,
     };

@@ -32,7 +32,10 @@ pub const DOWNLOAD_ARTIFACT: &str =
 pub const RUST_CACHE: &str = "Swatinem/rust-cache@6323deb102c322ba6fcbdcafc7e3dddab59af2b6 # v2.9.2";
 pub const SETUP_RUBY: &str = "ruby/setup-ruby@0dafeac902942906541bc140009cdbf32665b601 # v1.315.0";
 
-/// Python build tools installed in the test job, pinned. Reviewed 2026-11.
+/// When the image job logs in and pushes: not for pull requests (nothing deploys from one),
+/// or, with previews, for those from this repository alone (a fork's gets no credentials).
+const PUSH: &str = "github.event_name != 'pull_request'";
+const PUSH_WITH_PREVIEWS: &str = "github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository";
 
 #[derive(Serialize)]
 pub struct Actions {
@@ -77,6 +80,10 @@ pub struct WorkflowContext {
     scan_fail_on: String,
     scan_only_fixed: bool,
     attest: bool,
+    /// Pull requests from this repository deploy to preview apps.
+    previews: bool,
+    /// When the image job logs in and pushes: never for a pull request, except a preview's.
+    push_if: &'static str,
     /// Per-platform image jobs joined by a manifest job, when bim.toml lists platforms.
     platforms: Vec<PlatformRow>,
     /// The job whose outputs name the image to scan and deploy.
@@ -214,6 +221,8 @@ fn shared_context(config: &Config) -> WorkflowContext {
         scan_fail_on: config.pipeline.scan_fail_on.to_string(),
         scan_only_fixed: config.pipeline.scan_only_fixed,
         attest: config.pipeline.attest,
+        previews: config.pipeline.previews,
+        push_if: if config.pipeline.previews { PUSH_WITH_PREVIEWS } else { PUSH },
         services: Vec::new(),
     }
 }

@@ -18,6 +18,7 @@ mod local_run;
 mod mcp;
 mod ownership;
 mod pipeline;
+mod previews;
 mod real_repos;
 mod release;
 mod tools;
