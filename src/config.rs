@@ -10,7 +10,7 @@ use crate::detect::{Framework, Language, PackageManager};
 use crate::error::Error;
 use crate::validate;
 
-pub const FILE_NAME: &str = "bim.toml";
+pub const FILE_NAME: &str = crate::ownership::ANSWERS;
 const FORMAT_VERSION: u32 = 1;
 
 /// Where images are pushed.

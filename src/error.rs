@@ -178,7 +178,7 @@ impl Error {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::BrokenFile { path, .. } if path == crate::config::FILE_NAME => Some(format!(
+            Error::BrokenFile { path, .. } if path == crate::ownership::ANSWERS => Some(format!(
                 "fix {path}, or move it aside to start again from what bim detects (`bim init`)"
             )),
             Error::BrokenFile { path, .. } => {

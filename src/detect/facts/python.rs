@@ -113,7 +113,7 @@ fn missing_server(snap: &Snapshot, query: &Query, dir: &str, script_server: Opti
     for file in manifests {
         // bim's own answers name the server too, once written: they are not a manifest,
         // or a second run would drop the install the first one added.
-        if scan::file_name(file) == crate::config::FILE_NAME {
+        if scan::file_name(file) == crate::ownership::ANSWERS {
             continue;
         }
         if let Ok(Some(text)) = snap.read(file)
