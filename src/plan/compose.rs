@@ -100,8 +100,8 @@ struct ComposeContext {
 }
 
 /// A name and its value (Tera reads fields, not tuple positions).
-#[derive(Serialize)]
-struct Pair {
+#[derive(Serialize, Debug)]
+pub struct Pair {
     name: String,
     value: String,
 }
@@ -207,6 +207,67 @@ fn app(service: &ServiceConfig) -> App {
             .map(|(name, command)| pair(name.clone(), escape(command)))
             .collect(),
     }
+}
+
+/// A backing service as a job's service container for the workflow's smoke test: the
+/// image compose.yaml runs, its settings with a throwaway password, its health check as
+/// docker's options (the job waits for it), its port on the runner.
+#[derive(Serialize, Debug)]
+pub struct SmokeBacking {
+    pub name: &'static str,
+    pub image: &'static str,
+    pub port: u16,
+    pub environment: Vec<Pair>,
+    pub options: String,
+}
+
+/// The password every smoke-test backing service gets: the job's containers live minutes.
+const SMOKE_PASSWORD: &str = "smoke-test-only";
+
+/// The backing services a smoke test runs beside the image, and the settings that point the
+/// app at them (on the runner's own address, as the image runs on its network).
+pub fn smoke(service: &ServiceConfig) -> (Vec<SmokeBacking>, Vec<String>) {
+    let mut backing = Vec::new();
+    let mut settings: Vec<String> = Vec::new();
+    for name in &service.backing_services {
+        let Some(kind) = KINDS.iter().find(|k| k.name == name) else { continue };
+        let health = match kind.healthcheck {
+            ["CMD-SHELL", command] => command.to_string(),
+            [_, words @ ..] => words
+                .iter()
+                .map(|w| if w.contains([' ', '(', '\'']) { format!("\\\"{w}\\\"") } else { w.to_string() })
+                .collect::<Vec<_>>()
+                .join(" "),
+            [] => continue,
+        };
+        backing.push(SmokeBacking {
+            name: kind.name,
+            image: kind.image,
+            port: kind.port,
+            environment: kind
+                .environment
+                .iter()
+                .map(|(k, v)| pair(*k, v.replace("{password}", SMOKE_PASSWORD)))
+                .collect(),
+            options: format!(
+                "--health-cmd \"{health}\" --health-interval 2s --health-timeout 5s --health-retries 45"
+            ),
+        });
+        let read: Vec<&str> =
+            kind.variables.iter().copied().filter(|v| service.env_vars.contains_key(*v)).collect();
+        let chosen = if read.is_empty() { vec![kind.variables[0]] } else { read };
+        let here = format!("127.0.0.1:{}", kind.port);
+        let url = kind
+            .url
+            .replace("{password}", SMOKE_PASSWORD)
+            .replace(&format!("{}:{}", kind.name, kind.port), &here);
+        for variable in chosen {
+            if !settings.iter().any(|s| s.starts_with(&format!("{variable}="))) {
+                settings.push(format!("{variable}={url}"));
+            }
+        }
+    }
+    (backing, settings)
 }
 
 /// The `.env` variables compose.yaml reads the service's backing passwords from.

@@ -167,6 +167,8 @@ pub fn context(config: &Config) -> GitlabContext {
             let dockerfile_dir = scan::parent(&dockerfile);
             let changes = super::facts_of(s).changes.clone();
             let base = workflow::service(s, &config.registry, several, smoke_test);
+            // GitLab's smoke job does not run backing services beside the image yet.
+            let base = if s.backing_services.is_empty() { base } else { base.without_smoke() };
             // The settings the GitHub smoke step passes as `NAME=value` lines.
             let answers = serde_json::to_value(&base).unwrap_or_default();
             let smoke_settings = answers["smoke"]["settings"]

@@ -148,12 +148,22 @@ pub struct WorkflowService {
     smoke: Option<Smoke>,
 }
 
+impl WorkflowService {
+    /// The same service without its smoke test (a CI that cannot run its backing services).
+    pub(super) fn without_smoke(mut self) -> WorkflowService {
+        self.smoke = None;
+        self
+    }
+}
+
 #[derive(Serialize)]
 pub struct Smoke {
     port: u16,
     path: String,
     /// `NAME=value` lines.
     settings: String,
+    /// The backing services run beside it as the job's service containers.
+    backing: Vec<super::compose::SmokeBacking>,
 }
 
 pub fn context(config: &Config) -> WorkflowContext {
@@ -278,19 +288,25 @@ pub(super) fn service(
         release_command: s.release_command.clone(),
         processes: (!s.processes.is_empty())
             .then(|| serde_json::Value::from_iter(s.processes.clone()).to_string()),
-        smoke: (smoke_test && s.backing_services.is_empty()).then(|| Smoke {
-            port: s.port,
-            path: s.healthcheck_path.clone().unwrap_or_else(|| "/".into()),
+        smoke: smoke_test.then(|| {
+            let (backing, reach) = super::compose::smoke(s);
             // The run-time settings a validator requires got build placeholders: the start
-            // needs the same.
-            settings: s
+            // needs the same; and the backing services' addresses.
+            let mut settings: Vec<String> = s
                 .build_env
                 .iter()
                 .filter_map(|e| e.split_once('='))
                 .filter(|(name, _)| s.env_vars.contains_key(*name))
+                .filter(|(name, _)| !reach.iter().any(|r| r.starts_with(&format!("{name}="))))
                 .map(|(name, value)| format!("{name}={value}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
+                .collect();
+            settings.extend(reach);
+            Smoke {
+                port: s.port,
+                path: s.healthcheck_path.clone().unwrap_or_else(|| "/".into()),
+                settings: settings.join("\n"),
+                backing,
+            }
         }),
     };
     if w.test_stage {

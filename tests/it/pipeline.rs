@@ -282,7 +282,7 @@ fn the_smoke_test_runs_the_image_by_digest_with_placeholders_and_gates_the_deplo
     assert_eq!(code, 1, "{printed}");
     assert!(printed.contains("did not answer on port 3000"), "{printed}");
 
-    // Off in bim.toml, and for an app that needs a backing service: no smoke job.
+    // Off in bim.toml: no smoke job.
     let root = run.dir.path();
     let toml = std::fs::read_to_string(root.join("bim.toml")).expect("bim.toml");
     std::fs::write(
@@ -293,7 +293,37 @@ fn the_smoke_test_runs_the_image_by_digest_with_placeholders_and_gates_the_deplo
     let (code, out, err) = run.again(&["init", "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!run.read(WORKFLOW).contains("smoke-"), "turned off");
-    let backed = Test::fixture("env-example-and-compose").args(&["init", "--yes"]).run().code(0);
-    assert!(backed.read("bim.toml").contains("backing_services = ["));
-    assert!(!backed.read(WORKFLOW).contains("smoke-"), "a backing service does not run beside it yet");
+}
+
+/// An app that talks to a database, a cache and a broker: the smoke job runs each beside
+/// the image as a service container, as compose.yaml runs it (image, settings, health check),
+/// and the image's settings point at them on the runner.
+#[test]
+fn the_smoke_test_runs_the_backing_services_beside_the_image() {
+    let run = Test::fixture("node-mongo-mysql-rabbitmq").args(&["init", "--yes"]).run().code(0);
+    let workflow = run.read(WORKFLOW);
+    let found = tools::lint_workflow(&run.dir.path().join(WORKFLOW));
+    assert!(found.is_empty(), "{found}");
+    let answers = run.read("bim.toml");
+    let compose = run.read("compose.yaml");
+    let smoke = &workflow[workflow.find("  smoke-").expect("a smoke job")..];
+    let smoke = &smoke[..smoke.find("\n  deploy-").expect("the deploy job after it")];
+    let kinds = ["mongodb", "mysql", "rabbitmq"];
+    let mut seen = 0;
+    for kind in kinds {
+        assert!(answers.contains(&format!("\"{kind}\"")), "{kind} is a backing service:\n{answers}");
+        let image = compose
+            .lines()
+            .skip_while(|l| l.trim_end() != format!("  {kind}:"))
+            .find_map(|l| l.trim().strip_prefix("image: "))
+            .expect("compose.yaml's image");
+        assert!(smoke.contains(&format!("      {kind}:\n")), "{kind}: {smoke}");
+        assert!(smoke.contains(&format!("image: \"{image}\"")), "{kind} runs compose.yaml's {image}");
+        seen += 1;
+    }
+    assert_eq!(seen, kinds.len());
+    assert_eq!(smoke.matches("--health-cmd").count(), 3, "each waits on its health check:\n{smoke}");
+    let settings = smoke.lines().find(|l| l.trim_start().starts_with("SETTINGS:")).expect("settings");
+    assert!(settings.contains("@127.0.0.1:27017/") && settings.contains("@127.0.0.1:3306/"), "{settings}");
+    assert!(!smoke.contains(":?set"), "no compose.yaml variable reaches the job: {smoke}");
 }
