@@ -43,6 +43,8 @@ pub enum Command {
     },
     /// [experimental] Ask Backend.im to deploy an image, and optionally wait until it is live
     Deploy(Box<DeployArgs>),
+    /// [experimental] Redeploy the image that was live before this one, by digest
+    Rollback(Box<RollbackArgs>),
     /// [experimental] Show a Backend.im deployment's state
     Status {
         /// The deployment id `bim deploy` printed
@@ -286,6 +288,37 @@ pub struct DeployArgs {
     /// The git ref the image was built from
     #[arg(long = "ref")]
     pub git_ref: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Print the deployment as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Backend.im's API is experimental until it publishes a reference: see the README.
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// The Backend.im app (default: the one in bim.toml)
+    #[arg(long)]
+    pub app: Option<String>,
+    /// The digest (sha256:...) or deployment id to go back to (default: the newest live
+    /// deployment before the current one whose image differs)
+    #[arg(long, value_name = "DIGEST|DEPLOYMENT_ID")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Print the rollback (from, to, image, deployment) as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// How `--wait` waits, for the commands that deploy.
+#[derive(Args, Debug)]
+pub struct WaitArgs {
     /// Wait until the deployment is live, failed or canceled
     #[arg(long)]
     pub wait: bool,
@@ -295,11 +328,12 @@ pub struct DeployArgs {
     /// How often --wait asks for the state
     #[arg(long, default_value = "2s", value_parser = commands::deploy::parse_duration, hide = true)]
     pub poll_interval: std::time::Duration,
-    /// Print the deployment as JSON
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
+}
+
+impl WaitArgs {
+    fn wait(&self) -> commands::deploy::Wait {
+        commands::deploy::Wait { wait: self.wait, timeout: self.timeout, poll_interval: self.poll_interval }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -409,6 +443,7 @@ pub fn main() -> ExitCode {
     let as_json = match &cli.command {
         Command::Init(args) => args.json,
         Command::Deploy(args) => args.json,
+        Command::Rollback(args) => args.json,
         Command::Detect { json, .. }
         | Command::Check { json, .. }
         | Command::Status { json, .. }
@@ -503,9 +538,9 @@ fn run(command: Command) -> Result<i32, Error> {
                 digest: args.digest.clone(),
                 commit: args.commit.clone(),
                 git_ref: args.git_ref.clone(),
-                wait: args.wait,
-                timeout: args.timeout,
-                poll_interval: args.poll_interval,
+                wait: args.wait.wait,
+                timeout: args.wait.timeout,
+                poll_interval: args.wait.poll_interval,
                 connection: args.connection.connection(),
                 path: PathBuf::from("."),
             };
@@ -519,6 +554,28 @@ fn run(command: Command) -> Result<i32, Error> {
                 output::json(&mut stdout, &deployment)
             } else {
                 output::deployment(&mut stdout, &deployment)
+            }
+            .map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Rollback(args) => {
+            let options = commands::rollback::RollbackOptions {
+                app: args.app.clone(),
+                to: args.to.clone(),
+                wait: args.wait.wait(),
+                connection: args.connection.connection(),
+                path: PathBuf::from("."),
+            };
+            let mut terminal = crate::prompt::Terminal::new();
+            let mut progress = commands::deploy::Progress::new();
+            let report =
+                commands::rollback::rollback(&options, prompter(args.json, &mut terminal), &mut |d| {
+                    progress.show(d)
+                })?;
+            if args.json {
+                output::json(&mut stdout, &report)
+            } else {
+                output::rollback(&mut stdout, &report)
             }
             .map_err(stdout_error)?;
             exit::OK

@@ -356,3 +356,17 @@ pub fn deployment(out: &mut dyn Write, d: &crate::api::Deployment) -> std::io::R
     }
     Ok(())
 }
+
+/// What a rollback went back to, and the deployment that now runs it.
+pub fn rollback(out: &mut dyn Write, r: &crate::commands::rollback::RollbackReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: from {} back to the image of {}{}",
+        style(&r.app).bold(),
+        r.from.id,
+        r.to.id,
+        r.to.created_at.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
+    )?;
+    writeln!(out, "image: {}", r.image)?;
+    deployment(out, &r.deployment)
+}

@@ -6,4 +6,5 @@ pub mod check;
 pub mod deploy;
 pub mod detect;
 pub mod init;
+pub mod rollback;
 pub mod run;

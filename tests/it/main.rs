@@ -19,4 +19,5 @@ mod ownership;
 mod pipeline;
 mod real_repos;
 mod release;
+mod rollback;
 mod tools;
