@@ -45,6 +45,11 @@ pub enum Command {
     Deploy(Box<DeployArgs>),
     /// [experimental] Redeploy the image that was live before this one, by digest
     Rollback(Box<RollbackArgs>),
+    /// [experimental] The app's settings from .env: `bim env push`
+    Env {
+        #[command(subcommand)]
+        action: EnvAction,
+    },
     /// [experimental] Show a Backend.im deployment's state
     Status {
         /// The deployment id `bim deploy` printed
@@ -129,6 +134,38 @@ pub enum McpAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EnvAction {
+    /// Send .env's values for the variables the app reads to Backend.im's settings for the
+    /// app (--gh: to the GitHub Actions secrets and variables the workflow reads); only
+    /// names are ever printed
+    Push(Box<EnvPushArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct EnvPushArgs {
+    /// The repository (default: the current folder)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The service whose variables go, where bim.toml has several (its path or app name)
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The Backend.im app to set (default: the service's, from bim.toml)
+    #[arg(long)]
+    pub app: Option<String>,
+    /// List the names that would be sent, and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Set the workflow's GitHub Actions secrets and variables with `gh` instead
+    #[arg(long)]
+    pub gh: bool,
+    /// Print a JSON report (names and what happened to each; never a value)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -444,6 +481,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => args.json,
         Command::Deploy(args) => args.json,
         Command::Rollback(args) => args.json,
+        Command::Env { action: EnvAction::Push(args) } => args.json,
         Command::Detect { json, .. }
         | Command::Check { json, .. }
         | Command::Status { json, .. }
@@ -576,6 +614,25 @@ fn run(command: Command) -> Result<i32, Error> {
                 output::json(&mut stdout, &report)
             } else {
                 output::rollback(&mut stdout, &report)
+            }
+            .map_err(stdout_error)?;
+            exit::OK
+        }
+        Command::Env { action: EnvAction::Push(args) } => {
+            let options = commands::env_push::EnvPushOptions {
+                path: args.path.clone(),
+                service: args.service.clone(),
+                app: args.app.clone(),
+                dry_run: args.dry_run,
+                gh: args.gh,
+                connection: args.connection.connection(),
+            };
+            let mut terminal = crate::prompt::Terminal::new();
+            let report = commands::env_push::push(&options, prompter(args.json, &mut terminal))?;
+            if args.json {
+                output::json(&mut stdout, &report)
+            } else {
+                output::env_push(&mut stdout, &report)
             }
             .map_err(stdout_error)?;
             exit::OK

@@ -4,6 +4,7 @@ mod compose;
 mod deploy;
 mod detect;
 mod diagnosis;
+mod env_push;
 mod examples;
 mod fake_backend;
 mod fuzz;
