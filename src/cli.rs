@@ -576,9 +576,7 @@ fn run(command: Command) -> Result<i32, Error> {
                 digest: args.digest.clone(),
                 commit: args.commit.clone(),
                 git_ref: args.git_ref.clone(),
-                wait: args.wait.wait,
-                timeout: args.wait.timeout,
-                poll_interval: args.wait.poll_interval,
+                wait: args.wait.wait(),
                 connection: args.connection.connection(),
                 path: PathBuf::from("."),
             };
@@ -588,12 +586,7 @@ fn run(command: Command) -> Result<i32, Error> {
                 commands::deploy::deploy(&options, prompter(args.json, &mut terminal), &mut |d| {
                     progress.show(d)
                 })?;
-            if args.json {
-                output::json(&mut stdout, &deployment)
-            } else {
-                output::deployment(&mut stdout, &deployment)
-            }
-            .map_err(stdout_error)?;
+            show(&mut stdout, args.json, &deployment, output::deployment)?;
             exit::OK
         }
         Command::Rollback(args) => {
@@ -610,12 +603,7 @@ fn run(command: Command) -> Result<i32, Error> {
                 commands::rollback::rollback(&options, prompter(args.json, &mut terminal), &mut |d| {
                     progress.show(d)
                 })?;
-            if args.json {
-                output::json(&mut stdout, &report)
-            } else {
-                output::rollback(&mut stdout, &report)
-            }
-            .map_err(stdout_error)?;
+            show(&mut stdout, args.json, &report, output::rollback)?;
             exit::OK
         }
         Command::Env { action: EnvAction::Push(args) } => {
@@ -629,12 +617,7 @@ fn run(command: Command) -> Result<i32, Error> {
             };
             let mut terminal = crate::prompt::Terminal::new();
             let report = commands::env_push::push(&options, prompter(args.json, &mut terminal))?;
-            if args.json {
-                output::json(&mut stdout, &report)
-            } else {
-                output::env_push(&mut stdout, &report)
-            }
-            .map_err(stdout_error)?;
+            show(&mut stdout, args.json, &report, output::env_push)?;
             exit::OK
         }
         Command::Run { path, service, engine, check, timeout, json } => {
@@ -697,12 +680,7 @@ fn run(command: Command) -> Result<i32, Error> {
                 &PathBuf::from("."),
                 prompter(json, &mut terminal),
             )?;
-            if json {
-                output::json(&mut stdout, &deployment)
-            } else {
-                output::deployment(&mut stdout, &deployment)
-            }
-            .map_err(stdout_error)?;
+            show(&mut stdout, json, &deployment, output::deployment)?;
             exit::OK
         }
         Command::Check { path, json } => {
@@ -734,6 +712,16 @@ fn on_interrupt_restore_terminal() {
         eprintln!("\ninterrupted; nothing was written");
         std::process::exit(exit::INTERRUPTED);
     });
+}
+
+/// A command's result on stdout: JSON for machines, else `human`'s text.
+fn show<T: serde::Serialize>(
+    out: &mut dyn Write,
+    json: bool,
+    value: &T,
+    human: fn(&mut dyn Write, &T) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    if json { output::json(out, value) } else { human(out, value) }.map_err(stdout_error)
 }
 
 fn stdout_error(e: std::io::Error) -> Error {

@@ -338,6 +338,18 @@ impl Bim {
         confine(&self.root, path)
     }
 
+    /// The folder, and the `timeout` argument or `default`: the tools that wait take both.
+    fn folder_and_timeout(
+        &self,
+        path: &Option<String>,
+        timeout: &Option<String>,
+        default: Duration,
+        flag: &str,
+    ) -> Result<(PathBuf, Duration), Error> {
+        let timeout = timeout_arg(timeout, default, flag);
+        self.folder(path).and_then(|p| timeout.map(|t| (p, t)))
+    }
+
     #[tool(
         description = "Detect the app(s) in a repository: language, framework, package manager, runtime version, build/start/test commands, port, health check, environment variables, system packages, each with evidence. Read-only.",
         annotations(read_only_hint = true, open_world_hint = false)
@@ -414,8 +426,12 @@ impl Bim {
         )
     )]
     async fn run(&self, Parameters(args): Parameters<RunArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = timeout_arg(&args.timeout, Duration::from_secs(90), "timeout, e.g. 90s");
-        let (path, timeout) = match self.folder(&args.path).and_then(|p| timeout.map(|t| (p, t))) {
+        let (path, timeout) = match self.folder_and_timeout(
+            &args.path,
+            &args.timeout,
+            Duration::from_secs(90),
+            "timeout, e.g. 90s",
+        ) {
             Ok(checked) => checked,
             Err(e) => return run(Err(e)),
         };
@@ -445,8 +461,12 @@ impl Bim {
         )
     )]
     async fn deploy(&self, Parameters(args): Parameters<DeployArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = timeout_arg(&args.timeout, Duration::from_secs(15 * 60), "timeout, e.g. 15m");
-        let (path, timeout) = match self.folder(&args.path).and_then(|p| timeout.map(|t| (p, t))) {
+        let (path, timeout) = match self.folder_and_timeout(
+            &args.path,
+            &args.timeout,
+            Duration::from_secs(15 * 60),
+            "timeout, e.g. 15m",
+        ) {
             Ok(checked) => checked,
             Err(e) => return run(Err(e)),
         };
@@ -456,9 +476,7 @@ impl Bim {
             digest: args.digest.clone(),
             commit: None,
             git_ref: None,
-            wait: true,
-            timeout,
-            poll_interval: Duration::from_secs(3),
+            wait: commands::deploy::Wait { wait: true, timeout, poll_interval: Duration::from_secs(3) },
             connection: connection(),
             path,
         };
@@ -488,8 +506,12 @@ impl Bim {
         &self,
         Parameters(args): Parameters<RollbackArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let timeout = timeout_arg(&args.timeout, Duration::from_secs(15 * 60), "timeout, e.g. 15m");
-        let (path, timeout) = match self.folder(&args.path).and_then(|p| timeout.map(|t| (p, t))) {
+        let (path, timeout) = match self.folder_and_timeout(
+            &args.path,
+            &args.timeout,
+            Duration::from_secs(15 * 60),
+            "timeout, e.g. 15m",
+        ) {
             Ok(checked) => checked,
             Err(e) => return run(Err(e)),
         };

@@ -27,9 +27,7 @@ pub struct DeployOptions {
     pub digest: Option<String>,
     pub commit: Option<String>,
     pub git_ref: Option<String>,
-    pub wait: bool,
-    pub timeout: Duration,
-    pub poll_interval: Duration,
+    pub wait: Wait,
     pub connection: Connection,
     /// Where to look for bim.toml.
     pub path: PathBuf,
@@ -72,8 +70,7 @@ pub fn deploy(
         release_command: answers.and_then(|s| s.release_command.clone()),
         processes: answers.map(|s| s.processes.clone()).unwrap_or_default(),
     };
-    let wait = Wait { wait: options.wait, timeout: options.timeout, poll_interval: options.poll_interval };
-    create_and_wait(&client, &request, wait, progress)
+    create_and_wait(&client, &request, options.wait, progress)
 }
 
 /// Asks for the deployment (one idempotency key for this run, so a retried request deploys
