@@ -124,11 +124,13 @@ fn no_env_file(root: &std::path::Path, service: &ServiceConfig) -> Error {
     let files = crate::dotenv::files(root, service);
     let shown: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     Error::Usage {
-        message: format!("no .env to read the values from ({} does not exist)", shown.join(" or ")),
-        flag: Some(format!(
-            "the values in {}: copy .env.example there (`cp .env.example .env`) and fill them in",
+        message: format!(
+            "no .env to read the values from ({} does not exist): create {} from .env.example \
+             (`cp .env.example .env`) and fill in the values",
+            shown.join(" or "),
             shown[0]
-        )),
+        ),
+        flag: None,
     }
 }
 
