@@ -139,3 +139,24 @@ fn a_deployment_without_a_digest_is_not_redeployed_by_its_tag() {
     let (fake, _) = FakeBackend::app("orders", deployments, &[]);
     rollback(&fake, &[]).code(0).stdout_has(&format!("image: ghcr.io/acme/orders@{}", digest('a')));
 }
+
+#[test]
+fn bim_toml_gives_the_app_and_processes_but_no_release_command_is_sent() {
+    let (fake, _) = FakeBackend::app("orders", history(), &[]);
+    let toml = format!(
+        "{}release_command = \"bin/migrate\"\n\n[service.processes]\nworker = \"bin/worker\"\n",
+        crate::deploy::bim_toml(&fake.url())
+    );
+    Test::new()
+        .file("bim.toml", &toml)
+        .env("BACKEND_IM_API_URL", &fake.url())
+        .env("BACKEND_IM_API_TOKEN", TOKEN)
+        .args(&["rollback", "--request-timeout", "1s"])
+        .run()
+        .code(0)
+        .stdout_has("deployment d-6: queued");
+    let body = fake.requests()[1].json();
+    assert_eq!(body["app"], "orders");
+    assert_eq!(body["processes"], json!({"worker": "bin/worker"}));
+    assert!(body.get("release_command").is_none(), "{body}");
+}
