@@ -138,9 +138,9 @@ pub enum McpAction {
 
 #[derive(Subcommand, Debug)]
 pub enum EnvAction {
-    /// Send .env's values for the variables the app reads to Backend.im's settings for the
-    /// app (--gh: to the GitHub Actions secrets and variables the workflow reads); only
-    /// names are ever printed
+    /// [experimental] Send .env's values for the variables the app reads to Backend.im's
+    /// settings for the app (--gh: to the GitHub Actions secrets and variables the workflow
+    /// reads); only names are ever printed
     Push(Box<EnvPushArgs>),
 }
 

@@ -263,3 +263,25 @@ fn gh_mode_sets_what_the_workflow_reads_values_on_stdin_never_argv() {
         out.stderr
     );
 }
+
+#[test]
+fn a_committed_api_url_gets_no_values_until_the_person_names_its_host() {
+    let run = repo();
+    let (fake, _) = FakeBackend::app("orders-api", vec![], &[]);
+    let toml = run.dir.path().join("bim.toml");
+    let text = std::fs::read_to_string(&toml).expect("bim.toml");
+    let text = text.replacen("branch = ", &format!("api_url = \"{}\"\nbranch = ", fake.url()), 1);
+    std::fs::write(&toml, text).expect("bim.toml");
+    let out = bim(run.dir.path(), &[("BACKEND_IM_API_TOKEN", TOKEN)], &["env", "push"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--api-url"), "{}", out.stderr);
+    assert_eq!(
+        fake.requests().len(),
+        0,
+        "no request, so no value and no token, reached the repository's host"
+    );
+    let out =
+        bim(run.dir.path(), &[("BACKEND_IM_API_TOKEN", TOKEN)], &["env", "push", "--api-url", &fake.url()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(fake.count("PATCH"), 1);
+}
