@@ -160,3 +160,13 @@ fn bim_toml_gives_the_app_and_processes_but_no_release_command_is_sent() {
     assert_eq!(body["processes"], json!({"worker": "bin/worker"}));
     assert!(body.get("release_command").is_none(), "{body}");
 }
+
+#[test]
+fn server_text_in_the_history_loses_its_escapes_and_an_echoed_token() {
+    let mut deployments = history();
+    deployments[4]["image"] = json!("ghcr.io/acme/\u{1b}[2Jorders:sha-1");
+    deployments[0]["id"] = json!(format!("d-5 Bearer {TOKEN}"));
+    let (fake, _) = FakeBackend::app("orders", deployments, &[]);
+    let run = rollback(&fake, &["--to", "d-9"]).code(2).stderr_has("[redacted]");
+    assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains(TOKEN), "{:?}", run.stderr);
+}
