@@ -1,7 +1,14 @@
 //! Backend.im's deployment API, as bim assumes it (no public reference exists yet; see the
-//! README). All of the contract lives here: the base URL and token, the two endpoints, the
-//! retry policy, and what each failure means to the user. The token is never printed, and
-//! every string in a reply goes through `scrub` before anyone sees it.
+//! README). All of the contract lives here: the base URL and token, the endpoints (an app's
+//! deployment history in `history`, its settings in `settings`), the retry policy, and what
+//! each failure means to the user. The token is never printed, and every string in a reply
+//! goes through `scrub` before anyone sees it.
+
+mod history;
+mod settings;
+
+pub use history::Release;
+pub use settings::{SettingChange, SettingsOutcome};
 
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -147,6 +154,8 @@ pub struct Client {
     token: String,
     token_source: TokenSource,
     agent: ureq::Agent,
+    /// Values a request carries that a reply must never show (settings being sent).
+    hidden: Vec<String>,
 }
 
 impl Client {
@@ -168,6 +177,7 @@ impl Client {
             token,
             token_source,
             agent: ureq::Agent::new_with_config(config),
+            hidden: Vec::new(),
         }
     }
 
@@ -175,7 +185,7 @@ impl Client {
     pub fn create(&self, request: &DeployRequest, key: &str) -> Result<Deployment, Error> {
         let body = serde_json::to_string(request).map_err(|e| Error::Internal(e.to_string()))?;
         let url = format!("{}/v1/deployments", self.base);
-        self.call(Some(&request.app), || {
+        self.deployment(self.call(Some(&request.app), || {
             self.agent
                 .post(&url)
                 .header("Authorization", &format!("Bearer {}", self.token))
@@ -183,25 +193,41 @@ impl Client {
                 .header("Accept", "application/json")
                 .header("Idempotency-Key", key)
                 .send(body.as_bytes())
-        })
+        })?)
     }
 
     pub fn get(&self, id: &str) -> Result<Deployment, Error> {
         let url = format!("{}/v1/deployments/{}", self.base, encode_segment(id));
-        self.call(None, || {
+        self.deployment(self.fetch(&url, None)?)
+    }
+
+    /// `GET url`, JSON, with the token: the reply's body.
+    fn fetch(&self, url: &str, app: Option<&str>) -> Result<String, Error> {
+        self.call(app, || {
             self.agent
-                .get(&url)
+                .get(url)
                 .header("Authorization", &format!("Bearer {}", self.token))
                 .header("Accept", "application/json")
                 .call()
         })
     }
 
+    fn deployment(&self, body: String) -> Result<Deployment, Error> {
+        let deployment: Deployment = self.parse(&body)?;
+        Ok(Deployment {
+            id: self.clean(&deployment.id),
+            status: deployment.status,
+            url: deployment.url.map(|u| self.clean(&u)),
+            error: deployment.error.map(|e| self.clean(&e)),
+        })
+    }
+
+    /// Sends until a 2xx, a refusal, or the retry budget is spent: the whole 2xx body.
     fn call(
         &self,
         app: Option<&str>,
         send: impl Fn() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<Deployment, Error> {
+    ) -> Result<String, Error> {
         let started = Instant::now();
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=MAX_ATTEMPTS {
@@ -216,7 +242,18 @@ impl Client {
                         .map(Duration::from_secs);
                     let (body, whole) = read_body(response.body_mut());
                     match status {
-                        200..=299 => return self.parse(&body, whole),
+                        200..=299 if whole => return Ok(body),
+                        200..=299 => {
+                            return Err(Error::Api {
+                                message: format!(
+                                    "{} answered with more than {} KiB",
+                                    self.host,
+                                    MAX_BODY / 1024
+                                ),
+                                hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim"
+                                    .into(),
+                            });
+                        }
                         408 | 429 | 500..=599 => Some((retry_after, format!("HTTP {status}"))),
                         _ => return Err(self.refusal(status, &body, app)),
                     }
@@ -239,29 +276,17 @@ impl Client {
         unreachable!("the loop returns on its last attempt")
     }
 
-    fn parse(&self, body: &str, whole: bool) -> Result<Deployment, Error> {
-        if !whole {
-            return Err(Error::Api {
-                message: format!("{} answered with more than {} KiB", self.host, MAX_BODY / 1024),
-                hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim".into(),
-            });
-        }
-        let deployment: Deployment = serde_json::from_str(body).map_err(|e| Error::Api {
+    fn parse<T: serde::de::DeserializeOwned>(&self, body: &str) -> Result<T, Error> {
+        serde_json::from_str(body).map_err(|e| Error::Api {
             // serde quotes what it did not expect: server text too.
             message: format!("{} answered with malformed JSON ({})", self.host, self.clean(&e.to_string())),
             hint: "the API may have changed; check BACKEND_IM_API_URL, or update bim".into(),
-        })?;
-        Ok(Deployment {
-            id: self.clean(&deployment.id),
-            status: deployment.status,
-            url: deployment.url.map(|u| self.clean(&u)),
-            error: deployment.error.map(|e| self.clean(&e)),
         })
     }
 
     /// Server text, safe to show: see `scrub`.
     fn clean(&self, text: &str) -> String {
-        scrub::server_text(text, &self.token)
+        scrub::server_text(&scrub::hide(text, &self.hidden), &self.token)
     }
 
     fn refusal(&self, status: u16, body: &str, app: Option<&str>) -> Error {

@@ -43,6 +43,13 @@ pub enum Command {
     },
     /// [experimental] Ask Backend.im to deploy an image, and optionally wait until it is live
     Deploy(Box<DeployArgs>),
+    /// [experimental] Redeploy the image that was live before this one, by digest
+    Rollback(Box<RollbackArgs>),
+    /// [experimental] The app's settings from .env: `bim env push`
+    Env {
+        #[command(subcommand)]
+        action: EnvAction,
+    },
     /// [experimental] Show a Backend.im deployment's state
     Status {
         /// The deployment id `bim deploy` printed
@@ -127,6 +134,38 @@ pub enum McpAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EnvAction {
+    /// [experimental] Send .env's values for the variables the app reads to Backend.im's
+    /// settings for the app (--gh: to the GitHub Actions secrets and variables the workflow
+    /// reads); only names are ever printed
+    Push(Box<EnvPushArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct EnvPushArgs {
+    /// The repository (default: the current folder)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The service whose variables go, where bim.toml has several (its path or app name)
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The Backend.im app to set (default: the service's, from bim.toml)
+    #[arg(long)]
+    pub app: Option<String>,
+    /// List the names that would be sent, and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Set the workflow's GitHub Actions secrets and variables with `gh` instead
+    #[arg(long)]
+    pub gh: bool,
+    /// Print a JSON report (names and what happened to each; never a value)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,6 +339,37 @@ pub struct DeployArgs {
     /// The git ref the image was built from
     #[arg(long = "ref")]
     pub git_ref: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Print the deployment as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Backend.im's API is experimental until it publishes a reference: see the README.
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// The Backend.im app (default: the one in bim.toml)
+    #[arg(long)]
+    pub app: Option<String>,
+    /// The digest (sha256:...) or deployment id to go back to (default: the newest live
+    /// deployment before the current one whose image differs)
+    #[arg(long, value_name = "DIGEST|DEPLOYMENT_ID")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Print the rollback (from, to, image, deployment) as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// How `--wait` waits, for the commands that deploy.
+#[derive(Args, Debug)]
+pub struct WaitArgs {
     /// Wait until the deployment is live, failed or canceled
     #[arg(long)]
     pub wait: bool,
@@ -309,11 +379,12 @@ pub struct DeployArgs {
     /// How often --wait asks for the state
     #[arg(long, default_value = "2s", value_parser = commands::deploy::parse_duration, hide = true)]
     pub poll_interval: std::time::Duration,
-    /// Print the deployment as JSON
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
+}
+
+impl WaitArgs {
+    fn wait(&self) -> commands::deploy::Wait {
+        commands::deploy::Wait { wait: self.wait, timeout: self.timeout, poll_interval: self.poll_interval }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -426,6 +497,8 @@ pub fn main() -> ExitCode {
     let as_json = match &cli.command {
         Command::Init(args) => args.json,
         Command::Deploy(args) => args.json,
+        Command::Rollback(args) => args.json,
+        Command::Env { action: EnvAction::Push(args) } => args.json,
         Command::Detect { json, .. }
         | Command::Check { json, .. }
         | Command::Status { json, .. }
@@ -520,9 +593,7 @@ fn run(command: Command) -> Result<i32, Error> {
                 digest: args.digest.clone(),
                 commit: args.commit.clone(),
                 git_ref: args.git_ref.clone(),
-                wait: args.wait,
-                timeout: args.timeout,
-                poll_interval: args.poll_interval,
+                wait: args.wait.wait(),
                 connection: args.connection.connection(),
                 path: PathBuf::from("."),
             };
@@ -532,12 +603,38 @@ fn run(command: Command) -> Result<i32, Error> {
                 commands::deploy::deploy(&options, prompter(args.json, &mut terminal), &mut |d| {
                     progress.show(d)
                 })?;
-            if args.json {
-                output::json(&mut stdout, &deployment)
-            } else {
-                output::deployment(&mut stdout, &deployment)
-            }
-            .map_err(stdout_error)?;
+            show(&mut stdout, args.json, &deployment, output::deployment)?;
+            exit::OK
+        }
+        Command::Rollback(args) => {
+            let options = commands::rollback::RollbackOptions {
+                app: args.app.clone(),
+                to: args.to.clone(),
+                wait: args.wait.wait(),
+                connection: args.connection.connection(),
+                path: PathBuf::from("."),
+            };
+            let mut terminal = crate::prompt::Terminal::new();
+            let mut progress = commands::deploy::Progress::new();
+            let report =
+                commands::rollback::rollback(&options, prompter(args.json, &mut terminal), &mut |d| {
+                    progress.show(d)
+                })?;
+            show(&mut stdout, args.json, &report, output::rollback)?;
+            exit::OK
+        }
+        Command::Env { action: EnvAction::Push(args) } => {
+            let options = commands::env_push::EnvPushOptions {
+                path: args.path.clone(),
+                service: args.service.clone(),
+                app: args.app.clone(),
+                dry_run: args.dry_run,
+                gh: args.gh,
+                connection: args.connection.connection(),
+            };
+            let mut terminal = crate::prompt::Terminal::new();
+            let report = commands::env_push::push(&options, prompter(args.json, &mut terminal))?;
+            show(&mut stdout, args.json, &report, output::env_push)?;
             exit::OK
         }
         Command::Run { path, service, engine, check, timeout, json } => {
@@ -600,12 +697,7 @@ fn run(command: Command) -> Result<i32, Error> {
                 &PathBuf::from("."),
                 prompter(json, &mut terminal),
             )?;
-            if json {
-                output::json(&mut stdout, &deployment)
-            } else {
-                output::deployment(&mut stdout, &deployment)
-            }
-            .map_err(stdout_error)?;
+            show(&mut stdout, json, &deployment, output::deployment)?;
             exit::OK
         }
         Command::Check { path, json } => {
@@ -637,6 +729,16 @@ fn on_interrupt_restore_terminal() {
         eprintln!("\ninterrupted; nothing was written");
         std::process::exit(exit::INTERRUPTED);
     });
+}
+
+/// A command's result on stdout: JSON for machines, else `human`'s text.
+fn show<T: serde::Serialize>(
+    out: &mut dyn Write,
+    json: bool,
+    value: &T,
+    human: fn(&mut dyn Write, &T) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    if json { output::json(out, value) } else { human(out, value) }.map_err(stdout_error)
 }
 
 fn stdout_error(e: std::io::Error) -> Error {

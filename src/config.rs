@@ -390,6 +390,41 @@ impl Config {
         }
     }
 
+    /// The bim.toml in `root`, which must exist: the commands that act on an app set up
+    /// by `bim init` (run, env push) start here.
+    pub fn load(root: &std::path::Path) -> Result<Config, Error> {
+        let file = root.join(FILE_NAME);
+        match std::fs::read_to_string(&file) {
+            Ok(text) => Config::parse(&text, FILE_NAME),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage {
+                message: format!("no bim.toml in {}", root.display()),
+                flag: Some("`bim init` first, or the repository's path".into()),
+            }),
+            Err(e) => Err(Error::io(&file, e)),
+        }
+    }
+
+    /// The service `wanted` names (its path or app), or the only one.
+    pub fn service(&self, wanted: Option<&str>) -> Result<&ServiceConfig, Error> {
+        match wanted {
+            Some(w) => {
+                self.services.iter().find(|s| crate::answers::matches(s, w)).ok_or_else(|| Error::Usage {
+                    message: format!("bim.toml has no service `{w}`"),
+                    flag: Some("--service with one of bim.toml's paths or apps".into()),
+                })
+            }
+            None if self.services.len() == 1 => Ok(&self.services[0]),
+            None => Err(Error::Usage {
+                message: format!(
+                    "bim.toml has {} services: {}",
+                    self.services.len(),
+                    self.services.iter().map(|s| s.app.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                flag: Some("--service NAME".into()),
+            }),
+        }
+    }
+
     /// Parses bim.toml text; `path` names the file in errors.
     pub fn parse(text: &str, path: &str) -> Result<Config, Error> {
         let config: Config = toml::from_str(text).map_err(|e| {

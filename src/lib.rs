@@ -13,6 +13,7 @@ pub mod config;
 pub mod dependabot_merge;
 pub mod detect;
 pub mod diagnosis;
+pub mod dotenv;
 pub mod error;
 pub mod git_remote;
 pub mod interview;

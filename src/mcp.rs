@@ -1,6 +1,6 @@
 //! `bim mcp`: a stdio MCP server inside the CLI, for AI coding agents. Each tool is a thin
 //! layer over the function the matching command uses (detect, plan as `init --dry-run`,
-//! init, check, deploy, status); it never prompts. Results are structured content plus a
+//! init, check, deploy, rollback, env_push, status); it never prompts. Results are structured content plus a
 //! short text, kept well under an agent's token limits; a failure is a tool error that
 //! says what to pass, never a dead server. Tokio lives here only: the rest of bim is
 //! synchronous.
@@ -130,6 +130,36 @@ pub struct RunArgs {
     pub engine: Option<String>,
     /// How long to wait for the app to answer, e.g. 90s (default 90s)
     pub timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct RollbackArgs {
+    /// The repository, for its bim.toml (default: the server's working folder; it must be inside that folder)
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The Backend.im app (default: from bim.toml)
+    pub app: Option<String>,
+    /// A digest (sha256:...) or deployment id to go back to (default: the newest earlier live one with another image)
+    pub to: Option<String>,
+    /// How long to wait until live, e.g. 15m (default 15m)
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct EnvPushArgs {
+    /// The repository, for its bim.toml and .env (default: the server's working folder; it must be inside that folder)
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The service whose variables go, where bim.toml has several (its path or app name)
+    pub service: Option<String>,
+    /// The Backend.im app to set (default: the service's)
+    pub app: Option<String>,
+    /// List the names that would be sent, and send nothing
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Set the workflow's GitHub Actions secrets and variables with `gh` instead
+    #[serde(default)]
+    pub gh: bool,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -285,6 +315,17 @@ fn init_report(root: &Path, args: &InitArgs, dry_run: bool) -> Result<(Value, St
     Ok((value, summary))
 }
 
+/// A deployment's failure reason, cut to its last `MAX_REASON_CHARS`.
+fn cut_reason(deployment: &mut Value) {
+    if let Some(reason) = deployment.get("error").and_then(Value::as_str).map(str::to_string)
+        && reason.len() > MAX_REASON_CHARS
+    {
+        let start = reason.len() - MAX_REASON_CHARS;
+        let start = (start..reason.len()).find(|&i| reason.is_char_boundary(i)).unwrap_or(0);
+        deployment["error"] = Value::String(format!("[cut] {}", &reason[start..]));
+    }
+}
+
 fn connection() -> commands::deploy::Connection {
     // No `api_url` argument: an agent reading a hostile repository could pass its host.
     // Only BACKEND_IM_API_URL or a host the person confirmed earlier gets the token.
@@ -308,6 +349,18 @@ impl Bim {
 
     fn folder(&self, path: &Option<String>) -> Result<PathBuf, Error> {
         confine(&self.root, path)
+    }
+
+    /// The folder, and the `timeout` argument or `default`: the tools that wait take both.
+    fn folder_and_timeout(
+        &self,
+        path: &Option<String>,
+        timeout: &Option<String>,
+        default: Duration,
+        flag: &str,
+    ) -> Result<(PathBuf, Duration), Error> {
+        let timeout = timeout_arg(timeout, default, flag);
+        self.folder(path).and_then(|p| timeout.map(|t| (p, t)))
     }
 
     #[tool(
@@ -386,8 +439,12 @@ impl Bim {
         )
     )]
     async fn run(&self, Parameters(args): Parameters<RunArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = timeout_arg(&args.timeout, Duration::from_secs(90), "timeout, e.g. 90s");
-        let (path, timeout) = match self.folder(&args.path).and_then(|p| timeout.map(|t| (p, t))) {
+        let (path, timeout) = match self.folder_and_timeout(
+            &args.path,
+            &args.timeout,
+            Duration::from_secs(90),
+            "timeout, e.g. 90s",
+        ) {
             Ok(checked) => checked,
             Err(e) => return run(Err(e)),
         };
@@ -417,8 +474,12 @@ impl Bim {
         )
     )]
     async fn deploy(&self, Parameters(args): Parameters<DeployArgs>) -> Result<CallToolResult, ErrorData> {
-        let timeout = timeout_arg(&args.timeout, Duration::from_secs(15 * 60), "timeout, e.g. 15m");
-        let (path, timeout) = match self.folder(&args.path).and_then(|p| timeout.map(|t| (p, t))) {
+        let (path, timeout) = match self.folder_and_timeout(
+            &args.path,
+            &args.timeout,
+            Duration::from_secs(15 * 60),
+            "timeout, e.g. 15m",
+        ) {
             Ok(checked) => checked,
             Err(e) => return run(Err(e)),
         };
@@ -428,28 +489,99 @@ impl Bim {
             digest: args.digest.clone(),
             commit: None,
             git_ref: None,
-            wait: true,
-            timeout,
-            poll_interval: Duration::from_secs(3),
+            wait: commands::deploy::Wait { wait: true, timeout, poll_interval: Duration::from_secs(3) },
             connection: connection(),
             path,
         };
         run(commands::deploy::deploy(&options, None, &mut |_| {}).and_then(|deployment| {
-            let mut value = value(&deployment)?;
-            if let Some(reason) = value.get("error").and_then(Value::as_str).map(str::to_string)
-                && reason.len() > MAX_REASON_CHARS
-            {
-                let start = reason.len() - MAX_REASON_CHARS;
-                let start = (start..reason.len()).find(|&i| reason.is_char_boundary(i)).unwrap_or(0);
-                value["error"] = Value::String(format!("[cut] {}", &reason[start..]));
-            }
             let summary = format!(
                 "deployment {} {}{}",
                 deployment.id,
                 deployment.status.as_str(),
                 deployment.url.as_ref().map(|u| format!(" at {u}")).unwrap_or_default()
             );
+            let mut value = value(&deployment)?;
+            cut_reason(&mut value);
             Ok((value, summary))
+        }))
+    }
+
+    #[tool(
+        description = "[experimental] Roll an app back: redeploy, by digest, the newest live image before the one serving now (or the digest or deployment id in `to`), and wait until it is live. Returns from, to, the image (name@digest) and the new deployment. Same token rules as deploy.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn rollback(
+        &self,
+        Parameters(args): Parameters<RollbackArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (path, timeout) = match self.folder_and_timeout(
+            &args.path,
+            &args.timeout,
+            Duration::from_secs(15 * 60),
+            "timeout, e.g. 15m",
+        ) {
+            Ok(checked) => checked,
+            Err(e) => return run(Err(e)),
+        };
+        let options = commands::rollback::RollbackOptions {
+            app: args.app,
+            to: args.to,
+            wait: commands::deploy::Wait { wait: true, timeout, poll_interval: Duration::from_secs(3) },
+            connection: connection(),
+            path,
+        };
+        run(commands::rollback::rollback(&options, None, &mut |_| {}).and_then(|report| {
+            let summary = format!(
+                "{} back to the image of {} ({}): deployment {} {}",
+                report.app,
+                report.to.id,
+                report.image,
+                report.deployment.id,
+                report.deployment.status.as_str()
+            );
+            let mut value = value(&report)?;
+            cut_reason(&mut value["deployment"]);
+            Ok((value, summary))
+        }))
+    }
+
+    #[tool(
+        description = "[experimental] Send .env's values for the variables the app reads (bim.toml's env_vars) to Backend.im's settings for the app; with gh: true, set the GitHub Actions secrets and variables the workflow reads with `gh`. Returns names only, never a value: each one's action (set, changed, unchanged, sent; would_set, would_replace with dry_run), the names skipped and missing.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn env_push(&self, Parameters(args): Parameters<EnvPushArgs>) -> Result<CallToolResult, ErrorData> {
+        let pushed = self.folder(&args.path).and_then(|path| {
+            let options = commands::env_push::EnvPushOptions {
+                path,
+                service: args.service,
+                app: args.app,
+                dry_run: args.dry_run,
+                gh: args.gh,
+                connection: connection(),
+            };
+            commands::env_push::push(&options, None)
+        });
+        run(pushed.and_then(|report| {
+            let verb = if report.dry_run { "would send" } else { "sent" };
+            let summary = format!(
+                "{verb} {} settings to {} ({}); skipped {}; missing from .env {}",
+                report.settings.len(),
+                report.target,
+                report.app,
+                report.skipped.len(),
+                report.missing.len()
+            );
+            Ok((value(&report)?, summary))
         }))
     }
 
@@ -475,7 +607,7 @@ impl ServerHandler for Bim {
             .with_server_info(rmcp::model::Implementation::new("bim", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "bim sets up a repository to deploy to Backend.im on every push. Call detect, then plan \
-             (read the diff), then init; check verifies the files; deploy and status talk to Backend.im.",
+             (read the diff), then init; check verifies the files; deploy, rollback, env_push and status talk to Backend.im.",
             )
     }
 }

@@ -390,3 +390,56 @@ pub fn deployment(out: &mut dyn Write, d: &crate::api::Deployment) -> std::io::R
     }
     Ok(())
 }
+
+/// What a rollback went back to, and the deployment that now runs it.
+pub fn rollback(out: &mut dyn Write, r: &crate::commands::rollback::RollbackReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: from {} back to the image of {}{}",
+        style(&r.app).bold(),
+        r.from.id,
+        r.to.id,
+        r.to.created_at.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
+    )?;
+    writeln!(out, "image: {}", r.image)?;
+    deployment(out, &r.deployment)
+}
+
+/// The names `bim env push` sent (never a value), and the ones it left out.
+pub fn env_push(out: &mut dyn Write, r: &crate::commands::env_push::EnvPushReport) -> std::io::Result<()> {
+    let place = if r.target == "github" {
+        "GitHub Actions".to_string()
+    } else {
+        format!("Backend.im's app {}", r.app)
+    };
+    let count = r.settings.len();
+    if r.dry_run {
+        writeln!(out, "would send {count} settings to {place} (nothing sent: --dry-run)")?;
+    } else {
+        writeln!(out, "sent {count} settings to {place}")?;
+    }
+    for s in &r.settings {
+        let kind = s.kind.map(|k| {
+            format!(
+                " ({k}{})",
+                s.environment.as_ref().map(|e| format!(" of environment {e}")).unwrap_or_default()
+            )
+        });
+        writeln!(
+            out,
+            "  {:<14}{}{}",
+            s.action.replace('_', " "),
+            style(&s.name).bold(),
+            kind.unwrap_or_default()
+        )?;
+    }
+    let reader = if r.target == "github" { "the workflow" } else { "the app" };
+    if !r.skipped.is_empty() {
+        writeln!(out, "skipped, as {reader} does not read them: {}", r.skipped.join(", "))?;
+    }
+    if !r.missing.is_empty() {
+        let what = if r.target == "github" { "built into the image" } else { "read by the app" };
+        writeln!(out, "{what} but not set in .env: {}", style(r.missing.join(", ")).yellow())?;
+    }
+    Ok(())
+}

@@ -43,6 +43,18 @@ pub fn server_text(text: &str, token: &str) -> String {
     cut(&text, MAX_TEXT)
 }
 
+/// Shortest value `hide` replaces: a shorter one occurs in any text, so hiding it would
+/// garble every message while protecting nothing a guess could not find.
+pub const MIN_HIDDEN: usize = 4;
+
+/// `text` with each of `values` (of `MIN_HIDDEN` bytes or more) replaced by `[redacted]`,
+/// longest first, so a value inside another is not left half shown.
+pub fn hide(text: &str, values: &[String]) -> String {
+    let mut values: Vec<&String> = values.iter().filter(|v| v.len() >= MIN_HIDDEN).collect();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.into_iter().fold(text.to_string(), |text, value| text.replace(value.as_str(), REDACTED))
+}
+
 /// A long run is secret-like when it mixes upper case, lower case and digits: UUIDs,
 /// hex digests, commit SHAs and host names do not, random tokens almost always do.
 fn looks_random(run: &str) -> bool {
@@ -131,6 +143,15 @@ mod tests {
             let shown = server_text(&format!("leaked {secret} here"), "");
             assert_eq!(shown, "leaked [redacted] here", "{secret}");
         }
+    }
+
+    #[test]
+    fn values_being_sent_are_hidden_longest_first() {
+        let values = vec!["hunter22".to_string(), "hunter22-extra".to_string(), "abc".to_string()];
+        assert_eq!(
+            hide("bad hunter22-extra and hunter22, abc", &values),
+            "bad [redacted] and [redacted], abc"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `bim deploy` and `bim status` (experimental, like the API contract they speak): ask
 //! Backend.im to deploy an image, optionally wait until it is live, and show a deployment.
+//! The connection (token, host), the app and the wait loop are shared with `rollback` and
+//! `env push`.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -25,12 +27,18 @@ pub struct DeployOptions {
     pub digest: Option<String>,
     pub commit: Option<String>,
     pub git_ref: Option<String>,
-    pub wait: bool,
-    pub timeout: Duration,
-    pub poll_interval: Duration,
+    pub wait: Wait,
     pub connection: Connection,
     /// Where to look for bim.toml.
     pub path: PathBuf,
+}
+
+/// How `--wait` waits: until the deployment is live, failed or canceled, or `timeout`.
+#[derive(Clone, Copy, Debug)]
+pub struct Wait {
+    pub wait: bool,
+    pub timeout: Duration,
+    pub poll_interval: Duration,
 }
 
 /// `prompter` confirms an API host that only bim.toml names; without one such a host is
@@ -41,28 +49,10 @@ pub fn deploy(
     progress: &mut dyn FnMut(&Deployment),
 ) -> Result<Deployment, Error> {
     let config = read_config(&options.path)?;
-    let app = match (&options.app, &config) {
-        (Some(app), _) => app.clone(),
-        (None, Some(c)) if c.services.len() == 1 => c.services[0].app.clone(),
-        (None, Some(_)) => {
-            return Err(Error::Usage {
-                message: "bim.toml has several apps".into(),
-                flag: Some("--app NAME".into()),
-            });
-        }
-        (None, None) => {
-            return Err(Error::Usage {
-                message: "no app named, and no bim.toml to take it from".into(),
-                flag: Some("--app NAME".into()),
-            });
-        }
-    };
-    validate::app_name(&app, "--app")?;
+    let app = app(options.app.as_deref(), config.as_ref())?;
     image_ref(&options.image)?;
     if let Some(digest) = &options.digest
-        && !(digest.starts_with("sha256:")
-            && digest.len() == 71
-            && digest[7..].chars().all(|c| c.is_ascii_hexdigit()))
+        && !is_digest(digest)
     {
         return Err(Error::Usage {
             message: format!("digest `{digest}` is not a sha256 digest"),
@@ -80,21 +70,32 @@ pub fn deploy(
         release_command: answers.and_then(|s| s.release_command.clone()),
         processes: answers.map(|s| s.processes.clone()).unwrap_or_default(),
     };
-    let mut deployment = client.create(&request, &api::idempotency_key(&app))?;
+    create_and_wait(&client, &request, options.wait, progress)
+}
+
+/// Asks for the deployment (one idempotency key for this run, so a retried request deploys
+/// once) and, when asked, waits until it is live: `deploy` and `rollback` both end here.
+pub(crate) fn create_and_wait(
+    client: &Client,
+    request: &DeployRequest,
+    wait: Wait,
+    progress: &mut dyn FnMut(&Deployment),
+) -> Result<Deployment, Error> {
+    let mut deployment = client.create(request, &api::idempotency_key(&request.app))?;
     progress(&deployment);
-    if !options.wait {
+    if !wait.wait {
         return Ok(deployment);
     }
     let started = Instant::now();
     while !deployment.status.is_final() {
-        if started.elapsed() >= options.timeout {
+        if started.elapsed() >= wait.timeout {
             return Err(Error::TimedOut {
                 id: deployment.id,
                 status: deployment.status.as_str().into(),
-                waited: format!("{}s", options.timeout.as_secs()),
+                waited: format!("{}s", wait.timeout.as_secs()),
             });
         }
-        std::thread::sleep(options.poll_interval.min(options.timeout.saturating_sub(started.elapsed())));
+        std::thread::sleep(wait.poll_interval.min(wait.timeout.saturating_sub(started.elapsed())));
         let next = client.get(&deployment.id)?;
         if next.status != deployment.status {
             progress(&next);
@@ -111,6 +112,36 @@ pub fn deploy(
     }
 }
 
+/// The app to act on: `--app`, else the one app bim.toml names.
+pub(crate) fn app(given: Option<&str>, config: Option<&Config>) -> Result<String, Error> {
+    let app = match (given, config) {
+        (Some(app), _) => app.to_string(),
+        (None, Some(c)) if c.services.len() == 1 => c.services[0].app.clone(),
+        (None, Some(c)) => {
+            return Err(Error::Usage {
+                message: format!(
+                    "bim.toml has several apps: {}",
+                    c.services.iter().map(|s| s.app.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                flag: Some("--app NAME".into()),
+            });
+        }
+        (None, None) => {
+            return Err(Error::Usage {
+                message: "no app named, and no bim.toml to take it from".into(),
+                flag: Some("--app NAME".into()),
+            });
+        }
+    };
+    validate::app_name(&app, "--app")?;
+    Ok(app)
+}
+
+/// `sha256:` and 64 hex digits.
+pub(crate) fn is_digest(text: &str) -> bool {
+    text.len() == 71 && text.starts_with("sha256:") && text[7..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
 pub fn status(
     id: &str,
     connection: &Connection,
@@ -121,7 +152,7 @@ pub fn status(
     client(connection, config.as_ref(), prompter)?.get(id)
 }
 
-fn read_config(path: &Path) -> Result<Option<Config>, Error> {
+pub(crate) fn read_config(path: &Path) -> Result<Option<Config>, Error> {
     let file = path.join(config::FILE_NAME);
     match std::fs::read_to_string(&file) {
         Ok(text) => Config::parse(&text, config::FILE_NAME).map(Some),
@@ -130,7 +161,7 @@ fn read_config(path: &Path) -> Result<Option<Config>, Error> {
     }
 }
 
-fn client(
+pub(crate) fn client(
     connection: &Connection,
     config: Option<&Config>,
     prompter: Option<&mut dyn Prompter>,
@@ -178,14 +209,19 @@ fn endpoint(
     }
 }
 
-/// `name[:tag][@sha256:…]`.
-fn image_ref(image: &str) -> Result<(), Error> {
+/// `name[:tag][@sha256:…]` split into its three parts (a registry's `:port` stays in the name).
+pub(crate) fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
     let (name_tag, digest) = image.split_once('@').map_or((image, None), |(n, d)| (n, Some(d)));
     let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match name_tag[last_slash..].rfind(':') {
-        Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..])),
-        None => (name_tag, None),
-    };
+    match name_tag[last_slash..].rfind(':') {
+        Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..]), digest),
+        None => (name_tag, None, digest),
+    }
+}
+
+/// `name[:tag][@sha256:…]`.
+fn image_ref(image: &str) -> Result<(), Error> {
+    let (name, tag, digest) = split_image(image);
     validate::image(name, "--image")?;
     let tag_ok = tag.is_none_or(|t| {
         !t.is_empty() && t.len() <= 128 && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))

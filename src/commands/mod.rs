@@ -5,5 +5,7 @@ pub mod agents;
 pub mod check;
 pub mod deploy;
 pub mod detect;
+pub mod env_push;
 pub mod init;
+pub mod rollback;
 pub mod run;

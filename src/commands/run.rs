@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::config::{self, Config, ServiceConfig};
+use crate::config::{Config, ServiceConfig};
 use crate::error::Error;
 
 pub struct RunOptions {
@@ -48,8 +48,8 @@ const LOG_LINES: usize = 20;
 
 pub fn run(options: &RunOptions, progress: &mut dyn FnMut(&str)) -> Result<RunReport, Error> {
     let root = &options.path;
-    let config = read_config(root)?;
-    let service = choose(&config, options.service.as_deref())?;
+    let config = Config::load(root)?;
+    let service = config.service(options.service.as_deref())?;
     let engine = engine(options.engine.as_deref())?;
     let dockerfile =
         service.dockerfile.clone().unwrap_or_else(|| crate::plan::repo_join(&service.path, "Dockerfile"));
@@ -136,37 +136,6 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(&str)) -> Result<RunRe
     Ok(report)
 }
 
-fn read_config(root: &Path) -> Result<Config, Error> {
-    let file = root.join(config::FILE_NAME);
-    match std::fs::read_to_string(&file) {
-        Ok(text) => Config::parse(&text, config::FILE_NAME),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage {
-            message: format!("no bim.toml in {}", root.display()),
-            flag: Some("`bim init` first, or the repository's path".into()),
-        }),
-        Err(e) => Err(Error::io(&file, e)),
-    }
-}
-
-fn choose<'c>(config: &'c Config, wanted: Option<&str>) -> Result<&'c ServiceConfig, Error> {
-    let runnable: Vec<&ServiceConfig> = config.services.iter().collect();
-    match wanted {
-        Some(w) => runnable.into_iter().find(|s| crate::answers::matches(s, w)).ok_or_else(|| Error::Usage {
-            message: format!("bim.toml has no service `{w}`"),
-            flag: Some("--service with one of bim.toml's paths or apps".into()),
-        }),
-        None if runnable.len() == 1 => Ok(runnable[0]),
-        None => Err(Error::Usage {
-            message: format!(
-                "bim.toml has {} services: {}",
-                runnable.len(),
-                runnable.iter().map(|s| s.app.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-            flag: Some("--service NAME".into()),
-        }),
-    }
-}
-
 /// The engine to use: the one asked for, else docker when its daemon answers, else podman.
 fn engine(asked: Option<&str>) -> Result<String, Error> {
     if let Some(engine) = asked {
@@ -216,23 +185,8 @@ fn on_path(tool: &str) -> bool {
 type Environment = (Vec<String>, Vec<String>, BTreeMap<String, String>);
 
 fn environment(root: &Path, service: &ServiceConfig) -> Result<Environment, Error> {
-    let folder = root.join(crate::plan::snapshot_path(&service.path));
-    let mut names: Vec<String> = service.env_vars.keys().cloned().collect();
-    for example in [folder.join(".env.example"), root.join(".env.example")] {
-        for (name, _) in read_env_file(&example)? {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-    }
-    let mut values = BTreeMap::new();
-    for file in [root.join(".env"), folder.join(".env")] {
-        values.extend(read_env_file(&file)?);
-    }
-    // A build secret is the install's, never the app's.
-    names.retain(|n| !service.build_secrets.contains(n));
-    names.sort();
-    names.dedup();
+    let names = crate::dotenv::names_read(root, service)?;
+    let mut values = crate::dotenv::values(root, service)?.unwrap_or_default();
     let (passed, missing): (Vec<String>, Vec<String>) =
         names.into_iter().filter(|n| n != "PORT").partition(|n| values.contains_key(n));
     values.retain(|name, _| passed.contains(name));
@@ -242,45 +196,13 @@ fn environment(root: &Path, service: &ServiceConfig) -> Result<Environment, Erro
 /// The build secrets' values: from `.env`, else bim's own environment. One set nowhere is
 /// left out, and the install reads it empty.
 fn build_secrets(root: &Path, service: &ServiceConfig) -> Result<BTreeMap<String, String>, Error> {
-    let folder = root.join(crate::plan::snapshot_path(&service.path));
-    let mut from_file = BTreeMap::new();
-    for file in [root.join(".env"), folder.join(".env")] {
-        from_file.extend(read_env_file(&file)?);
-    }
+    let from_file = crate::dotenv::values(root, service)?.unwrap_or_default();
     Ok(service
         .build_secrets
         .iter()
         .filter_map(|name| {
             let value = from_file.get(name).cloned().or_else(|| std::env::var(name).ok())?;
             Some((name.clone(), value))
-        })
-        .collect())
-}
-
-/// `NAME=value` lines of a dotenv file (`export`, quotes and comments allowed).
-fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, Error> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    Ok(text
-        .lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let line = line.strip_prefix("export ").unwrap_or(line);
-            let (name, value) = line.split_once('=')?;
-            let name = name.trim();
-            let valid = !name.is_empty()
-                && !name.starts_with('#')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(value);
-            valid.then(|| (name.to_string(), value.to_string()))
         })
         .collect())
 }
@@ -483,27 +405,5 @@ mod tests {
         std::os::unix::fs::symlink("socket:[777]", proc.join("7/fd/3")).expect("link");
         // Port 80 is another process's; 8080 is a connection, not a listener.
         assert_eq!(super::listening_ports(&proc, 100), vec![4115]);
-    }
-
-    use super::read_env_file;
-
-    #[test]
-    fn dotenv_lines_are_read_with_quotes_exports_and_comments() {
-        let dir = tempfile_dir();
-        let path = dir.join(".env");
-        std::fs::write(&path, "# a comment\nexport A=1\nB=\"two words\"\nC='x'\nnot a line\n")
-            .expect("write");
-        let read = read_env_file(&path).expect("read");
-        assert_eq!(
-            read,
-            [("A".into(), "1".into()), ("B".into(), "two words".into()), ("C".into(), "x".into())]
-        );
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("bim-dotenv-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        dir
     }
 }

@@ -155,3 +155,75 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Recorded>>, script: &Script) {
     let _ = out.write_all(reply.body.as_bytes());
     let _ = out.flush();
 }
+
+/// What a stateful fake holds for its one app.
+#[derive(Default)]
+pub struct AppState {
+    /// Newest first, as the API lists them.
+    pub deployments: Vec<serde_json::Value>,
+    pub settings: std::collections::BTreeMap<String, String>,
+}
+
+impl FakeBackend {
+    /// Backend.im with one app, `app`, that has `deployments` (newest first) and
+    /// `settings`: it lists them, deploys (queued, then live at once), and takes settings.
+    /// Any other app is unknown (404).
+    pub fn app(
+        app: &'static str,
+        deployments: Vec<serde_json::Value>,
+        settings: &[(&str, &str)],
+    ) -> (FakeBackend, Arc<Mutex<AppState>>) {
+        let state = Arc::new(Mutex::new(AppState {
+            deployments,
+            settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }));
+        let shared = Arc::clone(&state);
+        let fake = FakeBackend::start(move |r, _| answer(app, &mut shared.lock().expect("lock"), r));
+        (fake, state)
+    }
+}
+
+fn answer(app: &str, state: &mut AppState, r: &Recorded) -> Reply {
+    use serde_json::json;
+    let path = r.path.split('?').next().unwrap_or("");
+    let apps = format!("/v1/apps/{app}/");
+    if path.starts_with("/v1/apps/") && !path.starts_with(&apps) {
+        return Reply::json(404, json!({"error": "no such app"}));
+    }
+    match (r.method.as_str(), path.strip_prefix(&apps).unwrap_or(path)) {
+        ("GET", "deployments") => Reply::json(200, json!({"deployments": state.deployments})),
+        ("GET", "settings") => Reply::json(200, json!({"names": state.settings.keys().collect::<Vec<_>>()})),
+        ("PATCH", "settings") => {
+            let sent: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&r.body).unwrap_or_default();
+            let (mut created, mut updated, mut unchanged) = (vec![], vec![], vec![]);
+            for (name, value) in sent {
+                match state.settings.insert(name.clone(), value.clone()) {
+                    None => created.push(name),
+                    Some(old) if old == value => unchanged.push(name),
+                    Some(_) => updated.push(name),
+                }
+            }
+            Reply::json(200, json!({"created": created, "updated": updated, "unchanged": unchanged}))
+        }
+        ("POST", "/v1/deployments") => {
+            let body = r.json();
+            let id = format!("d-{}", state.deployments.len() + 1);
+            let url = format!("https://{app}.backend.im");
+            state.deployments.insert(
+                0,
+                json!({"id": id, "image": body["image"], "digest": body["digest"], "status": "live",
+                       "created_at": "2026-12-04T20:00:00Z", "url": url}),
+            );
+            Reply::json(201, json!({"id": id, "status": "queued"}))
+        }
+        ("GET", deployment) if deployment.starts_with("/v1/deployments/") => {
+            let id = &deployment["/v1/deployments/".len()..];
+            match state.deployments.iter().find(|d| d["id"] == id) {
+                Some(d) => Reply::json(200, json!({"id": id, "status": d["status"], "url": d["url"]})),
+                None => Reply::json(404, json!({"error": "no such deployment"})),
+            }
+        }
+        _ => Reply::json(404, json!({"error": "no such route"})),
+    }
+}

@@ -119,6 +119,79 @@ fn deploy_and_status_send_no_token_to_a_committed_host_and_never_show_an_echoed_
     assert_eq!(fake.requests()[0].header("authorization"), Some(format!("Bearer {token}").as_str()));
 }
 
+#[test]
+fn rollback_goes_back_to_the_previous_live_digest_and_waits() {
+    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    let history = vec![
+        json!({"id": "d-2", "image": "ghcr.io/acme/api:2", "digest": digest('b'), "status": "live"}),
+        json!({"id": "d-1", "image": "ghcr.io/acme/api:1", "digest": digest('a'), "status": "live"}),
+    ];
+    let (fake, _) = crate::fake_backend::FakeBackend::app("api", history, &[]);
+    let token = "bim-mcp-rollback-token-123";
+    let url = fake.url();
+    runtime().block_on(async {
+        let client = client_with(&[("BACKEND_IM_API_URL", &url), ("BACKEND_IM_API_TOKEN", token)]).await;
+        let result = client
+            .call_tool(call("rollback", json!({"app": "api", "timeout": "30s"})))
+            .await
+            .expect("rollback");
+        let all = serde_json::to_string(&result).expect("result");
+        assert_eq!(result.is_error, Some(false), "{all}");
+        let report = result.structured_content.clone().expect("structured");
+        assert_eq!((report["from"]["id"].as_str(), report["to"]["id"].as_str()), (Some("d-2"), Some("d-1")));
+        assert_eq!(report["image"], format!("ghcr.io/acme/api@{}", digest('a')));
+        assert_eq!(report["deployment"]["status"], "live");
+        assert!(!all.contains(token));
+        // Nothing earlier to go to: a tool error naming `to`.
+        let again =
+            client.call_tool(call("rollback", json!({"app": "api", "to": "d-9"}))).await.expect("a result");
+        let text = serde_json::to_string(&again.content).expect("content");
+        assert_eq!(again.is_error, Some(true), "{text}");
+        assert!(text.contains("--to") && text.contains("d-9"), "{text}");
+        client.cancel().await.expect("close");
+    });
+    assert_eq!(fake.requests()[1].json()["digest"], digest('a'));
+}
+
+#[test]
+fn env_push_returns_names_only_and_the_value_goes_in_the_patch_body_alone() {
+    let sentinel = "SENTINEL-mcp-env-3b8d1";
+    let repo = Test::fixture("node-express-npm").args(&["init", "--yes"]).run().code(0);
+    std::fs::write(
+        repo.dir.path().join(".env"),
+        format!("SENDGRID_API_KEY={sentinel}\nOTHER={sentinel}-2\n"),
+    )
+    .expect(".env");
+    let (fake, state) = crate::fake_backend::FakeBackend::app("orders-api", vec![], &[]);
+    let url = fake.url();
+    runtime().block_on(async {
+        let env = [("BACKEND_IM_API_URL", url.as_str()), ("BACKEND_IM_API_TOKEN", "bim-mcp-env-token")];
+        let client = spawn(Some(repo.dir.path()), &env).await;
+        for dry_run in [true, false] {
+            let result =
+                client.call_tool(call("env_push", json!({"dry_run": dry_run}))).await.expect("env_push");
+            let all = serde_json::to_string(&result).expect("result");
+            assert_eq!(result.is_error, Some(false), "{all}");
+            assert!(!all.contains(sentinel), "a value in the result: {all}");
+            let report = result.structured_content.clone().expect("structured");
+            let action = if dry_run { "would_set" } else { "set" };
+            assert_eq!(report["settings"], json!([{"name": "SENDGRID_API_KEY", "action": action}]), "{all}");
+            assert_eq!(report["skipped"], json!(["OTHER"]));
+            assert_eq!(report["missing"], json!(["DATABASE_URL"]));
+        }
+        client.cancel().await.expect("close");
+    });
+    assert_eq!(fake.count("PATCH"), 1, "the dry run sent nothing");
+    assert_eq!(
+        state.lock().expect("lock").settings.get("SENDGRID_API_KEY").map(String::as_str),
+        Some(sentinel)
+    );
+    for r in fake.requests() {
+        let seen = format!("{} {:?} {}", r.path, r.headers, if r.method == "PATCH" { "" } else { &r.body });
+        assert!(!seen.contains(sentinel), "{seen}");
+    }
+}
+
 fn call(name: &'static str, args: Value) -> CallToolRequestParams {
     CallToolRequestParams::new(name).with_arguments(args.as_object().expect("object").clone())
 }
@@ -129,7 +202,9 @@ fn the_tools_are_listed_with_their_annotations() {
         let client = client().await;
         let tools = client.list_all_tools().await.expect("tools/list");
         let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
-        for expected in ["detect", "plan", "init", "check", "run", "doctor", "deploy", "status"] {
+        for expected in
+            ["detect", "plan", "init", "check", "run", "doctor", "deploy", "rollback", "env_push", "status"]
+        {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let annotations = |name: &str| {
@@ -345,7 +420,7 @@ fn the_mcp_inspector_lists_and_calls_the_tools() {
     assert_eq!(code, 0, "{listed}");
     let names: Vec<&str> =
         listed["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names.len(), 8, "{names:?}");
+    assert_eq!(names.len(), 10, "{names:?}");
     let fixture = fixtures.join("go-stdlib").display().to_string();
     let (code, detected) = inspector(
         &fixtures,
@@ -394,6 +469,8 @@ fn every_tool_refuses_a_path_outside_the_servers_folder() {
                 ("check", json!({})),
                 ("run", json!({})),
                 ("deploy", json!({"image": "ghcr.io/acme/api:1", "app": "api"})),
+                ("rollback", json!({"app": "api"})),
+                ("env_push", json!({"dry_run": true})),
                 ("status", json!({"id": "d-1"})),
             ] {
                 args["path"] = json!(path);
@@ -509,7 +586,7 @@ fn malformed_lines_get_a_json_rpc_error_and_the_server_serves_on() {
     server.send(b"not json either\n");
     assert_eq!(error_of(&server.answer()).0, -32700);
     let tools = server.request(2, "tools/list", json!({}));
-    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(8), "{tools}");
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(10), "{tools}");
     assert!(server.close().success());
 
     // A client that sends only garbage and leaves: answered, and the server ends cleanly.
