@@ -368,6 +368,14 @@ pub fn check(out: &mut dyn Write, report: &crate::report::CheckReport) -> std::i
     if let Some(unfinished) = &report.unfinished {
         writeln!(out, "{}", style(unfinished).red())?;
     }
+    for stale in &report.stale_facts {
+        writeln!(
+            out,
+            "{} bim.toml  {}",
+            style("stale facts  ").red(),
+            style(format!("the repository changed what bim.toml records for {stale}")).dim()
+        )?;
+    }
     if report.in_sync {
         writeln!(out, "{}", style("every generated file matches bim.toml").green())
     } else {

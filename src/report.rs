@@ -38,5 +38,9 @@ pub struct CheckReport {
     /// finishes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unfinished: Option<String>,
+    /// What the repository now says that bim.toml's facts do not (a new lockfile, a moved
+    /// manifest), per service: `bim init --yes` records it and re-renders.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_facts: Vec<String>,
     pub files: Vec<Decision>,
 }

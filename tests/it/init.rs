@@ -116,12 +116,38 @@ fn check_renders_every_file_from_bim_toml_alone_on_every_fixture() {
         for rel in theirs {
             std::fs::remove_file(run.dir.path().join(rel)).expect("remove");
         }
-        let (code, stdout, stderr) = run.again(&["check", "--color", "never"]);
-        if code != 0 {
-            drifted.push(format!("{name}:\n{stdout}{stderr}"));
+        // The facts no longer match the emptied repository (check says so); every file
+        // still renders, from bim.toml alone, exactly as it was written.
+        let (_, stdout, stderr) = run.again(&["check", "--json"]);
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stderr}"));
+        let moved: Vec<String> = report["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter(|f| !matches!(f["action"].as_str(), Some("unchanged" | "skipped")))
+            .map(|f| format!("{} {}", f["path"], f["action"]))
+            .collect();
+        if !moved.is_empty() {
+            drifted.push(format!("{name}: {moved:?}"));
         }
     }
     assert!(drifted.is_empty(), "bim check read the repository:\n{}", drifted.join("\n"));
+}
+
+/// The files render from bim.toml alone, and a repository that moved on is still caught:
+/// a lockfile added after init makes bim check fail, naming the facts that moved.
+#[test]
+fn check_fails_when_the_repository_moved_past_the_recorded_facts() {
+    let run = Test::fixture("node-express-npm").args(&["init", "--yes"]).run().code(0);
+    Test::new().args(&["check", &run.dir.path().display().to_string()]).run().code(0);
+    std::fs::remove_file(run.dir.path().join("package-lock.json")).expect("remove the lockfile");
+    let (code, stdout, _) = run.again(&["check", "--color", "never"]);
+    assert_eq!(code, 5, "{stdout}");
+    assert!(stdout.contains("stale facts") && stdout.contains(".: inputs, lockfile"), "{stdout}");
+    let (code, _, _) = run.again(&["init", "--yes"]);
+    assert_eq!(code, 0);
+    let (code, stdout, _) = run.again(&["check", "--color", "never"]);
+    assert_eq!(code, 0, "init records the new facts: {stdout}");
 }
 
 /// A bim.toml written before facts were recorded still checks: bim reads them, as the bim
