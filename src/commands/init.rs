@@ -187,19 +187,17 @@ pub fn read_facts(config: &mut Config, snap: &Snapshot) -> Result<(), Error> {
         s.facts = Some(facts::read(snap, &query)?);
     }
     if config.ci == config::Ci::Gitlab && config.services.len() > 1 {
-        let services: Vec<(&str, &str, String, Option<&str>)> = config
+        let services: Vec<facts::BuiltFrom> = config
             .services
             .iter()
-            .map(|s| {
-                let dockerfile =
-                    s.dockerfile.clone().unwrap_or_else(|| plan::repo_join(&s.path, "Dockerfile"));
-                let context = s.context.as_deref().unwrap_or(&s.path);
-                (s.path.as_str(), context, dockerfile, s.frontend.as_ref().map(|f| f.path.as_str()))
+            .map(|s| facts::BuiltFrom {
+                path: &s.path,
+                context: plan::build_context(s),
+                dockerfile: s.dockerfile.clone().unwrap_or_else(|| plan::repo_join(&s.path, "Dockerfile")),
+                frontend: s.frontend.as_ref().map(|f| f.path.as_str()),
             })
             .collect();
-        let rows: Vec<(&str, &str, &str, Option<&str>)> =
-            services.iter().map(|(p, c, d, f)| (*p, *c, d.as_str(), *f)).collect();
-        let changes = facts::gitlab_changes(snap, &rows);
+        let changes = facts::gitlab_changes(snap, &services);
         for (s, changes) in config.services.iter_mut().zip(changes) {
             if let Some(facts) = &mut s.facts {
                 facts.changes = changes;

@@ -17,19 +17,15 @@ static ENV_REF: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\$\{([A-Za-z
 /// Variables a shell sets, never a credential.
 const NOT_SECRETS: &[&str] = &["HOME", "PATH", "PWD", "HOSTNAME"];
 
-/// The files whose `${NAME}` references an install expands, per ecosystem.
-fn expanding_files(language: Language) -> &'static [&'static str] {
+/// The files whose `${NAME}` references an install expands, per ecosystem: pip's
+/// requirements files (those the install reads, see `facts`), and the Pipfile.
+fn expanding_files(language: Language) -> Vec<&'static str> {
     match language {
-        Language::Node | Language::Bun => &[".npmrc", ".yarnrc.yml"],
-        Language::Python => &[
-            "requirements.txt",
-            "requirements/base.txt",
-            "requirements/production.txt",
-            "requirements/prod.txt",
-            "Pipfile",
-            "pip.conf",
-        ],
-        _ => &[],
+        Language::Node | Language::Bun => vec![".npmrc", ".yarnrc.yml"],
+        Language::Python => {
+            super::facts::REQUIREMENTS.iter().copied().chain(["Pipfile", "pip.conf"]).collect()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -42,7 +38,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     };
     // Here, or at the workspace root whose settings the install reads.
     for folder in dir.ancestors() {
-        for file in expanding_files(service.language) {
+        for file in &expanding_files(service.language) {
             let rel = folder.rel(file);
             let Some(text) = dir.snap.read(&rel)? else { continue };
             for caps in ENV_REF.captures_iter(&text.text) {

@@ -182,10 +182,7 @@ fn app(service: &ServiceConfig) -> App {
     for name in &service.backing_services {
         let Some(kind) = KINDS.iter().find(|k| k.name == name) else { continue };
         depends_on.push(pair(kind.name, "service_healthy"));
-        let read: Vec<&str> =
-            kind.variables.iter().copied().filter(|v| service.env_vars.contains_key(*v)).collect();
-        let chosen = if read.is_empty() { vec![kind.variables[0]] } else { read };
-        for variable in chosen {
+        for variable in reach(kind, service) {
             if !environment.iter().any(|p| p.name == variable) {
                 environment.push(pair(variable, with_password(kind, kind.url)));
             }
@@ -253,21 +250,26 @@ pub fn smoke(service: &ServiceConfig) -> (Vec<SmokeBacking>, Vec<String>) {
                 "--health-cmd \"{health}\" --health-interval 2s --health-timeout 5s --health-retries 45"
             ),
         });
-        let read: Vec<&str> =
-            kind.variables.iter().copied().filter(|v| service.env_vars.contains_key(*v)).collect();
-        let chosen = if read.is_empty() { vec![kind.variables[0]] } else { read };
         let here = format!("127.0.0.1:{}", kind.port);
         let url = kind
             .url
             .replace("{password}", SMOKE_PASSWORD)
             .replace(&format!("{}:{}", kind.name, kind.port), &here);
-        for variable in chosen {
+        for variable in reach(kind, service) {
             if !settings.iter().any(|s| s.starts_with(&format!("{variable}="))) {
                 settings.push(format!("{variable}={url}"));
             }
         }
     }
     (backing, settings)
+}
+
+/// The variables that point the app at a backing service: those of its kind the app
+/// reads, else the kind's usual one.
+fn reach(kind: &Kind, service: &ServiceConfig) -> Vec<&'static str> {
+    let read: Vec<&str> =
+        kind.variables.iter().copied().filter(|v| service.env_vars.contains_key(*v)).collect();
+    if read.is_empty() { vec![kind.variables[0]] } else { read }
 }
 
 /// The `.env` variables compose.yaml reads the service's backing passwords from.

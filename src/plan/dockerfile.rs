@@ -223,7 +223,7 @@ fn node_stage(service: &ServiceConfig, package: &NodePackage) -> Result<Frontend
     };
     let (_, mut built) = context_items(&site)?;
     // The package's own files, named from the service's context.
-    prefix_sources(&mut built.copies, &dir);
+    super::recipe::prefix_sources(&mut built.copies, &dir);
     let image = match package.language {
         Language::Bun => format!("oven/bun:{}-slim", package.version),
         _ => format!("node:{}-slim", package.version),
@@ -266,13 +266,6 @@ fn rails_node_assets(service: &ServiceConfig) -> Result<Option<FrontendStage>, E
         build_env: &[],
     };
     node_stage(service, &package).map(Some)
-}
-
-/// Names each copy's source from a folder above: `package.json` → `client/package.json`.
-fn prefix_sources(copies: &mut [CopyItem], dir: &str) {
-    for copy in copies {
-        copy.src = scan::join(dir, &copy.src);
-    }
 }
 
 /// The template to use for a service, and its context.

@@ -29,24 +29,6 @@ fn every_example_is_in_sync_with_its_bim_toml() {
     }
 }
 
-/// Every file under `root`, by path, with its bytes.
-fn tree(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut todo = vec![root.to_path_buf()];
-    while let Some(dir) = todo.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let rel = path.strip_prefix(root).expect("inside").display().to_string();
-                files.insert(rel, std::fs::read(&path).expect("read"));
-            }
-        }
-    }
-    files
-}
-
 /// As a user would: the committed example, `bim init --yes`, and again: neither run
 /// changes a byte.
 #[test]
@@ -61,12 +43,12 @@ fn init_twice_on_every_example_changes_nothing() {
                          b: &std::collections::BTreeMap<String, Vec<u8>>| {
             a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).cloned().collect::<Vec<_>>()
         };
-        let first = tree(run.dir.path());
-        let changed = differing(&first, &tree(&example));
+        let first = crate::harness::tree(run.dir.path());
+        let changed = differing(&first, &crate::harness::tree(&example));
         assert!(changed.is_empty(), "{name}: init changed the committed example: {changed:?}");
         let (code, stdout, stderr) = run.again(&["init", "--yes", "--color", "never"]);
         assert_eq!(code, 0, "{name}: {stdout}{stderr}");
-        let changed = differing(&first, &tree(run.dir.path()));
+        let changed = differing(&first, &crate::harness::tree(run.dir.path()));
         assert!(changed.is_empty(), "{name}: the second init changed files: {changed:?}");
     }
 }

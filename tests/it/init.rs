@@ -49,27 +49,6 @@ fn generated(root: &Path, fixture: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Every file under `root` but git's own, by path.
-fn tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut todo = vec![root.to_path_buf()];
-    while let Some(dir) = todo.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            if path.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let rel = path.strip_prefix(root).expect("inside").display().to_string();
-                files.insert(rel, std::fs::read(&path).expect("read"));
-            }
-        }
-    }
-    files
-}
-
 #[test]
 fn a_second_init_changes_nothing_on_every_fixture() {
     let names = deployable();
@@ -78,10 +57,10 @@ fn a_second_init_changes_nothing_on_every_fixture() {
     for name in &names {
         let run = Test::fixture(name).args(&["init", "--yes", "--color", "never"]).run();
         assert_eq!(run.code, 0, "{name}: init failed:\n{}{}", run.stdout, run.stderr);
-        let first = tree(run.dir.path());
+        let first = crate::harness::tree(run.dir.path());
         let (code, stdout, stderr) = run.again(&["init", "--yes", "--color", "never"]);
         assert_eq!(code, 0, "{name}: the second init failed:\n{stdout}{stderr}");
-        let second = tree(run.dir.path());
+        let second = crate::harness::tree(run.dir.path());
         let differs: Vec<&String> = first
             .keys()
             .chain(second.keys())
@@ -110,8 +89,10 @@ fn check_renders_every_file_from_bim_toml_alone_on_every_fixture() {
         // bim's own paths stay, even where it left a person's file there alone.
         let planned: Vec<&str> =
             report["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
-        let theirs: Vec<String> =
-            tree(&fixtures_dir().join(name)).into_keys().filter(|k| !planned.contains(&k.as_str())).collect();
+        let theirs: Vec<String> = crate::harness::tree(&fixtures_dir().join(name))
+            .into_keys()
+            .filter(|k| !planned.contains(&k.as_str()))
+            .collect();
         assert!(!theirs.is_empty(), "{name}: no file of the repository's own to remove");
         for rel in theirs {
             std::fs::remove_file(run.dir.path().join(rel)).expect("remove");

@@ -20,6 +20,7 @@ use crate::lockfiles;
 use crate::scan::{self, Snapshot};
 
 pub use python::PYTHON_SERVERS;
+pub(crate) use python::REQUIREMENTS;
 
 /// What a service's files need to know of the repository. Paths are relative to the
 /// folder the install runs in (the build context, or `install_dir` inside it).
@@ -236,14 +237,21 @@ pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
     Ok(facts)
 }
 
-/// The `rules: changes:` globs of each service where a GitLab pipeline builds several:
-/// `(path, context, dockerfile, front end folder)` per service, in order.
-pub fn gitlab_changes(snap: &Snapshot, services: &[(&str, &str, &str, Option<&str>)]) -> Vec<Vec<String>> {
+/// Where a service's image is built from, for its GitLab `rules: changes:`.
+pub struct BuiltFrom<'a> {
+    pub path: &'a str,
+    pub context: &'a str,
+    pub dockerfile: String,
+    pub frontend: Option<&'a str>,
+}
+
+/// The `rules: changes:` globs of each service where a GitLab pipeline builds several, in order.
+pub fn gitlab_changes(snap: &Snapshot, services: &[BuiltFrom]) -> Vec<Vec<String>> {
     services
         .iter()
-        .map(|(path, context, dockerfile, front)| {
+        .map(|BuiltFrom { path, context, dockerfile, frontend: front }| {
             let others: Vec<&str> =
-                services.iter().filter(|o| o.0 != *path).map(|o| scan::snapshot_path(o.0)).collect();
+                services.iter().filter(|o| o.path != *path).map(|o| scan::snapshot_path(o.path)).collect();
             let own = scan::snapshot_path(path);
             let mut changes = Vec::new();
             change_paths(snap, scan::snapshot_path(context), own, &others, &mut changes);

@@ -12,7 +12,7 @@ use crate::scan::{self, Snapshot};
 pub const PYTHON_SERVERS: &[(&str, &str)] = &[("gunicorn", "23.0.0"), ("uvicorn", "0.32.1")];
 
 /// The requirements files pip installs from, the first found.
-const REQUIREMENTS: &[&str] =
+pub(crate) const REQUIREMENTS: &[&str] =
     &["requirements.txt", "requirements/production.txt", "requirements/prod.txt", "requirements/base.txt"];
 
 pub(super) fn read(

@@ -100,9 +100,7 @@ pub fn of(service: &ServiceConfig) -> Recipe {
     recipe.copies = input_copies(&facts.inputs);
     // A context widened to hold a front end: the install runs in the service's folder.
     if let Some(dir) = &facts.install_dir {
-        for copy in &mut recipe.copies {
-            copy.src = scan::join(dir, &copy.src);
-        }
+        prefix_sources(&mut recipe.copies, dir);
         recipe.install_dir = Some(dir.clone());
     }
     if let Some(url) = health_url {
@@ -152,6 +150,13 @@ pub fn input_copies(inputs: &[String]) -> Vec<CopyItem> {
             CopyItem { src: src.clone(), dest }
         })
         .collect()
+}
+
+/// Names each copy's source from a folder above: `package.json` → `client/package.json`.
+pub fn prefix_sources(copies: &mut [CopyItem], dir: &str) {
+    for copy in copies {
+        copy.src = scan::join(dir, &copy.src);
+    }
 }
 
 /// Words as a JSON array: a command in Dockerfile exec form.
