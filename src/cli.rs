@@ -9,9 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::answers::Overrides;
 use crate::commands::init::InitOptions;
-use crate::detect::{Language, PackageManager};
 use crate::error::{Error, exit};
-use crate::plan::FileKind;
 use crate::{commands, output};
 
 #[derive(Parser, Debug)]
@@ -208,117 +206,8 @@ pub struct InitArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Set up only this service (its path or app name); repeat for several
-    #[arg(long = "service", value_name = "PATH|NAME")]
-    pub services: Vec<String>,
-    /// The language, when detection chose wrongly
-    #[arg(long, value_parser = parse_language)]
-    pub language: Option<Language>,
-    /// The package manager
-    #[arg(long, value_parser = parse_package_manager)]
-    pub package_manager: Option<PackageManager>,
-    /// The runtime version the images use (e.g. 22, 3.12)
-    #[arg(long)]
-    pub runtime_version: Option<String>,
-    /// The port the app listens on
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// The command that builds the app
-    #[arg(long)]
-    pub build_command: Option<String>,
-    /// The command that starts the app
-    #[arg(long)]
-    pub start_command: Option<String>,
-    /// The command that runs the tests in CI
-    #[arg(long)]
-    pub test_command: Option<String>,
-    /// The command run once per deploy before the new version serves (migrations)
-    #[arg(long)]
-    pub release_command: Option<String>,
-    /// A process run from the same image beside the web server, as NAME=COMMAND (e.g.
-    /// worker="celery -A proj worker"); NAME= alone drops a detected one; repeatable
-    #[arg(long = "process", value_name = "NAME=COMMAND")]
-    pub processes: Vec<String>,
-    /// The HTTP path the image's health check requests
-    #[arg(long)]
-    pub healthcheck_path: Option<String>,
-    /// What to run, where there are several: a Go package, a Rust bin, a .NET project
-    #[arg(long)]
-    pub entrypoint: Option<String>,
-    /// A Debian package the image's build stage installs (e.g. libpq-dev); repeatable
-    #[arg(long = "build-package", value_name = "PACKAGE")]
-    pub build_packages: Vec<String>,
-    /// A Debian package the final image installs (e.g. libpq5); repeatable
-    #[arg(long = "runtime-package", value_name = "PACKAGE")]
-    pub runtime_packages: Vec<String>,
-    /// A credential the dependency install reads from the environment (a private
-    /// registry's token, e.g. NPM_TOKEN): a build secret of the install alone; repeatable
-    #[arg(long = "build-secret", value_name = "NAME")]
-    pub build_secrets: Vec<String>,
-    /// Where images go: ghcr (GitHub's default), gitlab (GitLab's default: the project's
-    /// registry), dockerhub, or a registry host
-    #[arg(long, value_name = "ghcr|gitlab|dockerhub|HOST")]
-    pub registry: Option<String>,
-    /// The CI that tests, builds and deploys: github (.github/workflows/backend-im.yml) or
-    /// gitlab (.gitlab-ci.yml). Default: bim.toml's, else gitlab when the origin remote is a
-    /// GitLab host, else github
-    #[arg(long, value_name = "github|gitlab", value_parser = parse_ci)]
-    pub ci: Option<crate::config::Ci>,
-    /// The image name, without tag (default: from the repository)
-    #[arg(long)]
-    pub image: Option<String>,
-    /// The Backend.im app name
-    #[arg(long)]
-    pub app: Option<String>,
-    /// The branch whose pushes deploy (default: the checked-out branch, else main)
-    #[arg(long)]
-    pub branch: Option<String>,
-
-    /// Do not write a Dockerfile
-    #[arg(long)]
-    pub no_dockerfile: bool,
-    /// Do not write or merge a .dockerignore
-    #[arg(long)]
-    pub no_dockerignore: bool,
-    /// Do not write the pipeline (.github/workflows/backend-im.yml, or .gitlab-ci.yml with --ci gitlab)
-    #[arg(long)]
-    pub no_workflow: bool,
-    /// Do not write .github/dependabot.yml
-    #[arg(long)]
-    pub no_dependabot: bool,
-    /// Scan each pushed image for vulnerabilities before it deploys (Grype; findings in
-    /// the Security tab)
-    #[arg(long)]
-    pub scan: bool,
-    /// The lowest severity that stops a deploy (implies --scan)
-    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
-    pub scan_fail_on: Option<crate::config::Severity>,
-    /// Count only findings that have a fix (implies --scan)
-    #[arg(long)]
-    pub scan_only_fixed: bool,
-    /// Attest each pushed image's build provenance (needs a public repository)
-    #[arg(long)]
-    pub attest: bool,
-    /// Deploy each pull request from this repository to a preview app (APP-pr-N), comment
-    /// its URL on the pull request, and delete it when the pull request closes
-    #[arg(long)]
-    pub previews: bool,
-    /// Build for these platforms, each on its own native runner (linux/amd64,linux/arm64)
-    #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
-    pub platforms: Option<Vec<String>>,
-    /// Do not write or merge .env.example
-    #[arg(long)]
-    pub no_env_example: bool,
-    /// Do not write the README section
-    #[arg(long)]
-    pub no_readme: bool,
-    /// Write compose.yaml even when no backing service was found
-    #[arg(long, conflicts_with = "no_compose")]
-    pub compose: bool,
-    /// Do not write compose.yaml (written by default when the app talks to a database,
-    /// cache or broker)
-    #[arg(long)]
-    pub no_compose: bool,
+    #[command(flatten)]
+    pub overrides: Overrides,
 }
 
 /// Backend.im's API is experimental until it publishes a reference: see the README.
@@ -411,61 +300,13 @@ impl ConnectionArgs {
     }
 }
 
-fn parse_language(value: &str) -> Result<Language, String> {
-    value.parse()
-}
-
-fn parse_package_manager(value: &str) -> Result<PackageManager, String> {
-    value.parse()
-}
-
 impl InitArgs {
     fn options(&self) -> InitOptions {
         InitOptions {
             path: self.path.clone(),
             dry_run: self.dry_run,
             force: self.force,
-            overrides: Overrides {
-                services: self.services.clone(),
-                language: self.language,
-                package_manager: self.package_manager,
-                runtime_version: self.runtime_version.clone(),
-                port: self.port,
-                build_command: self.build_command.clone(),
-                start_command: self.start_command.clone(),
-                test_command: self.test_command.clone(),
-                release_command: self.release_command.clone(),
-                processes: self.processes.clone(),
-                healthcheck_path: self.healthcheck_path.clone(),
-                entrypoint: self.entrypoint.clone(),
-                build_packages: self.build_packages.clone(),
-                runtime_packages: self.runtime_packages.clone(),
-                build_secrets: self.build_secrets.clone(),
-                registry: self.registry.clone(),
-                ci: self.ci,
-                image: self.image.clone(),
-                app: self.app.clone(),
-                branch: self.branch.clone(),
-                scan: self.scan,
-                scan_fail_on: self.scan_fail_on,
-                scan_only_fixed: self.scan_only_fixed,
-                attest: self.attest,
-                previews: self.previews,
-                platforms: self.platforms.clone(),
-                compose: self.compose,
-                skip: [
-                    (self.no_dockerfile, FileKind::Dockerfile),
-                    (self.no_dockerignore, FileKind::Dockerignore),
-                    (self.no_workflow, FileKind::Workflow),
-                    (self.no_dependabot, FileKind::Dependabot),
-                    (self.no_env_example, FileKind::EnvExample),
-                    (self.no_readme, FileKind::Readme),
-                    (self.no_compose, FileKind::Compose),
-                ]
-                .into_iter()
-                .filter_map(|(off, kind)| off.then_some(kind))
-                .collect(),
-            },
+            overrides: self.overrides.clone(),
         }
     }
 }
@@ -743,14 +584,4 @@ fn show<T: serde::Serialize>(
 
 fn stdout_error(e: std::io::Error) -> Error {
     Error::io(&PathBuf::from("<stdout>"), e)
-}
-
-fn parse_ci(value: &str) -> Result<crate::config::Ci, String> {
-    crate::config::Ci::parse(value, "--ci").map_err(|e| e.to_string())
-}
-
-fn parse_severity(value: &str) -> Result<crate::config::Severity, String> {
-    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|_| {
-        format!("unknown level `{value}`; expected one of: negligible, low, medium, high, critical")
-    })
 }

@@ -164,6 +164,30 @@ impl Default for Files {
     }
 }
 
+impl crate::vocabulary::Words for Ci {
+    fn words() -> Vec<&'static str> {
+        vec!["github", "gitlab"]
+    }
+    fn from_word(word: &str) -> Result<Self, String> {
+        Ci::parse(word, "--ci").map_err(|e| e.to_string())
+    }
+}
+
+impl crate::vocabulary::Words for Severity {
+    fn words() -> Vec<&'static str> {
+        vec!["negligible", "low", "medium", "high", "critical"]
+    }
+    fn from_word(word: &str) -> Result<Self, String> {
+        Self::words()
+            .into_iter()
+            .position(|w| w == word)
+            .map(|i| {
+                [Severity::Negligible, Severity::Low, Severity::Medium, Severity::High, Severity::Critical][i]
+            })
+            .ok_or_else(|| format!("unknown level `{word}`; expected one of: {}", Self::words().join(", ")))
+    }
+}
+
 /// How severe a finding must be to stop a deploy, in Grype's levels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -322,6 +346,61 @@ pub struct ServiceConfig {
 }
 
 impl ServiceConfig {
+    /// A service with every answer at its plainest, for checking flags before any
+    /// detection: the flags are applied to it as they would be to a real one.
+    pub fn probe() -> ServiceConfig {
+        ServiceConfig {
+            path: ".".into(),
+            app: "app".into(),
+            language: Language::Static,
+            framework: Framework::None,
+            package_manager: PackageManager::None,
+            runtime_version: "1".into(),
+            port: 1,
+            build_command: None,
+            start_command: None,
+            test_command: None,
+            release_command: None,
+            processes: Default::default(),
+            backing_services: Vec::new(),
+            healthcheck_path: None,
+            entrypoint: None,
+            static_output: None,
+            nextjs_standalone: false,
+            context: None,
+            dockerfile: None,
+            image: None,
+            build_packages: Vec::new(),
+            runtime_packages: Vec::new(),
+            build_env: Vec::new(),
+            build_secrets: Vec::new(),
+            runtime_files: Vec::new(),
+            frontend: None,
+            env_vars: Default::default(),
+            facts: None,
+        }
+    }
+
+    /// Whether `wanted` (a `--service` value: a path or an app name) names this service.
+    pub fn is_named(&self, wanted: &str) -> bool {
+        let wanted = wanted.trim_end_matches('/');
+        self.path == wanted || self.app == wanted || (wanted.is_empty() && self.path == ".")
+    }
+
+    /// Sets one of the table's text answers.
+    pub fn set_text(&mut self, answer: crate::answer_fields::TextAnswer, value: String) {
+        use crate::answer_fields::TextAnswer;
+        match answer {
+            TextAnswer::RuntimeVersion => self.runtime_version = value,
+            TextAnswer::BuildCommand => self.build_command = Some(value),
+            TextAnswer::StartCommand => self.start_command = Some(value),
+            TextAnswer::TestCommand => self.test_command = Some(value),
+            TextAnswer::ReleaseCommand => self.release_command = Some(value),
+            TextAnswer::HealthcheckPath => self.healthcheck_path = Some(value),
+            TextAnswer::Entrypoint => self.entrypoint = Some(value),
+        }
+    }
+
     /// The variables a build bakes into the image, which must be set when it is built (as
     /// GitHub Actions variables), not when it runs: everything a static bundle or a bundled
     /// front end reads, and Next.js's `NEXT_PUBLIC_` ones. Only for a Dockerfile bim writes, which declares them.
@@ -407,12 +486,10 @@ impl Config {
     /// The service `wanted` names (its path or app), or the only one.
     pub fn service(&self, wanted: Option<&str>) -> Result<&ServiceConfig, Error> {
         match wanted {
-            Some(w) => {
-                self.services.iter().find(|s| crate::answers::matches(s, w)).ok_or_else(|| Error::Usage {
-                    message: format!("bim.toml has no service `{w}`"),
-                    flag: Some("--service with one of bim.toml's paths or apps".into()),
-                })
-            }
+            Some(w) => self.services.iter().find(|s| s.is_named(w)).ok_or_else(|| Error::Usage {
+                message: format!("bim.toml has no service `{w}`"),
+                flag: Some("--service with one of bim.toml's paths or apps".into()),
+            }),
             None if self.services.len() == 1 => Ok(&self.services[0]),
             None => Err(Error::Usage {
                 message: format!(

@@ -2,6 +2,7 @@
 //! answer, and each is skipped when its flag was given. The answers come back as the same
 //! `Overrides` flags produce, so they are validated exactly as flags are.
 
+use crate::answer_fields::TextAnswer;
 use crate::answers::{self, Overrides};
 use crate::config::{Ci, Config, Registry, ServiceConfig};
 use crate::detect::{Detection, Language};
@@ -25,11 +26,11 @@ pub fn interview(
         let default = if current_ci == Ci::Gitlab { 1 } else { 0 };
         answers.ci =
             Some(match prompter.select("Which CI should test, build and deploy?", &items, default)? {
-                1 => Ci::Gitlab,
-                _ => Ci::Github,
+                1 => Ci::Gitlab.into(),
+                _ => Ci::Github.into(),
             });
     }
-    let ci = answers.ci.unwrap_or(current_ci);
+    let ci = answers.ci().unwrap_or(current_ci);
     let services: Vec<ServiceConfig> = match existing {
         Some(config) => config.services.clone(),
         None => detection.services.iter().map(answers::from_detected).collect(),
@@ -49,7 +50,7 @@ pub fn interview(
     }
     let selected: Vec<&ServiceConfig> = services
         .iter()
-        .filter(|s| answers.services.is_empty() || answers.services.iter().any(|w| answers::matches(s, w)))
+        .filter(|s| answers.services.is_empty() || answers.services.iter().any(|w| s.is_named(w)))
         .collect();
     if let [service] = selected.as_slice() {
         ask_service(service, detection, flags, &mut answers, prompter)?;
@@ -120,7 +121,7 @@ fn ask_service(
             0,
         )?;
         if index > 0 {
-            answers.language = Some(choices[index]);
+            answers.language = Some(choices[index].into());
         }
     }
     if flags.port.is_none() {
@@ -136,9 +137,8 @@ fn ask_service(
         service.static_output.is_none() && service.language != Language::Php && service.dockerfile.is_none();
     if flags.start_command.is_none() && serves_itself {
         let current = service.start_command.clone().unwrap_or_default();
-        answers.start_command = Some(prompter.input("Start command", &current, &|v| {
-            validate::command("start command", v, "--start-command")
-        })?);
+        answers.start_command =
+            Some(prompter.input("Start command", &current, &|v| TextAnswer::StartCommand.check(v))?);
     }
     if flags.app.is_none() {
         answers.app =

@@ -4,6 +4,7 @@
 //! `Snapshot`; `detect` turns it into services; later steps resolve answers, plan, render
 //! and apply. Only the ends touch the world.
 
+pub mod answer_fields;
 pub mod answers;
 pub mod api;
 pub mod apply;

@@ -45,64 +45,18 @@ pub struct DoctorArgs {
     pub log: String,
 }
 
-/// The answers `plan` and `init` take, as `bim init`'s flags do.
+/// The answers `plan` and `init` take: `bim init`'s flags, each an argument of the same
+/// name (`start_command` for `--start-command`).
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct InitArgs {
     /// The repository (default: the server's working folder; it must be inside that folder)
     #[serde(default)]
     pub path: Option<String>,
-    /// Set up only these services (paths or app names)
-    #[serde(default)]
-    pub services: Vec<String>,
-    /// The port the app listens on (one service)
-    pub port: Option<u16>,
-    pub start_command: Option<String>,
-    pub build_command: Option<String>,
-    pub test_command: Option<String>,
-    /// Run once per deploy before the new version serves (migrations)
-    pub release_command: Option<String>,
-    /// Processes beside the web server as NAME=COMMAND; NAME= drops a detected one
-    #[serde(default)]
-    pub processes: Vec<String>,
-    /// Scan each pushed image before it deploys
-    #[serde(default)]
-    pub scan: bool,
-    /// Attest each pushed image's build provenance (public repositories)
-    #[serde(default)]
-    pub attest: bool,
-    /// Deploy each pull request from this repository to a preview app, with its URL commented
-    #[serde(default)]
-    pub previews: bool,
-    pub healthcheck_path: Option<String>,
-    /// What to run where there are several: a Go package, a Rust bin, a Python module:app
-    pub entrypoint: Option<String>,
-    /// node, bun, deno, python, go, rust, java, ruby, php, dotnet, elixir, static
-    pub language: Option<String>,
-    pub package_manager: Option<String>,
-    pub runtime_version: Option<String>,
-    /// The CI that tests, builds and deploys: github (.github/workflows/backend-im.yml) or
-    /// gitlab (.gitlab-ci.yml); default: bim.toml's, else gitlab when the origin remote is a
-    /// GitLab host, else github
-    pub ci: Option<String>,
-    /// ghcr (GitHub's default), gitlab (GitLab's default), dockerhub, or a registry host
-    pub registry: Option<String>,
-    pub image: Option<String>,
-    /// The Backend.im app name
-    pub app: Option<String>,
-    /// The branch whose pushes deploy
-    pub branch: Option<String>,
-    /// Debian packages for the build stage
-    #[serde(default)]
-    pub build_packages: Vec<String>,
-    /// Debian packages for the final image
-    #[serde(default)]
-    pub runtime_packages: Vec<String>,
-    /// Credentials the dependency install reads (a private registry's token, e.g. NPM_TOKEN)
-    #[serde(default)]
-    pub build_secrets: Vec<String>,
     /// Overwrite files bim did not make, and take bim's side of a conflict
     #[serde(default)]
     pub force: bool,
+    #[serde(flatten)]
+    pub overrides: Overrides,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -203,8 +157,28 @@ fn answer(value: Value, summary: String) -> CallToolResult {
     result
 }
 
-/// A failure an agent can act on: what went wrong and the argument or flag to pass.
+/// A flag spelled as the tool argument of the same name (`--start-command X` is
+/// `start_command X`): the tools take the flags' answers under their own names.
+fn as_arguments(flag: &str) -> String {
+    flag.split(' ')
+        .map(|word| match word.strip_prefix("--") {
+            Some(name) if name.starts_with(|c: char| c.is_ascii_lowercase()) => name.replace('-', "_"),
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A failure an agent can act on: what went wrong and the argument to pass.
 fn failure(err: &Error) -> CallToolResult {
+    let spelled;
+    let err = match err {
+        Error::Usage { message, flag: Some(flag) } => {
+            spelled = Error::Usage { message: message.clone(), flag: Some(as_arguments(flag)) };
+            &spelled
+        }
+        other => other,
+    };
     let value = json!({"error": err.to_json()});
     let hint = err.hint().map(|h| format!(" ({h})")).unwrap_or_default();
     let mut result = CallToolResult::structured_error(value);
@@ -234,51 +208,11 @@ fn timeout_arg(value: &Option<String>, default: Duration, flag: &str) -> Result<
         .map_err(|message| Error::Usage { message, flag: Some(flag.into()) })
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(value: &Option<String>, flag: &str) -> Result<Option<T>, Error> {
-    value
-        .as_deref()
-        .map(|v| v.parse::<T>().map_err(|message| Error::Usage { message, flag: Some(flag.into()) }))
-        .transpose()
-}
-
-fn overrides(args: &InitArgs) -> Result<Overrides, Error> {
-    Ok(Overrides {
-        services: args.services.clone(),
-        language: parse(&args.language, "language")?,
-        package_manager: parse(&args.package_manager, "package_manager")?,
-        runtime_version: args.runtime_version.clone(),
-        port: args.port,
-        build_command: args.build_command.clone(),
-        start_command: args.start_command.clone(),
-        test_command: args.test_command.clone(),
-        release_command: args.release_command.clone(),
-        processes: args.processes.clone(),
-        healthcheck_path: args.healthcheck_path.clone(),
-        entrypoint: args.entrypoint.clone(),
-        build_packages: args.build_packages.clone(),
-        runtime_packages: args.runtime_packages.clone(),
-        build_secrets: args.build_secrets.clone(),
-        registry: args.registry.clone(),
-        ci: args.ci.as_deref().map(|v| crate::config::Ci::parse(v, "ci")).transpose()?,
-        image: args.image.clone(),
-        app: args.app.clone(),
-        branch: args.branch.clone(),
-        skip: Vec::new(),
-        scan: args.scan,
-        scan_fail_on: None,
-        scan_only_fixed: false,
-        attest: args.attest,
-        previews: args.previews,
-        platforms: None,
-        compose: false,
-    })
-}
-
 /// `init`'s report, with the diff of what changes (cut to a size an agent can read).
 fn init_report(root: &Path, args: &InitArgs, dry_run: bool) -> Result<(Value, String), Error> {
     let options = commands::init::InitOptions {
         path: confine(root, &args.path)?,
-        overrides: overrides(args)?,
+        overrides: args.overrides.clone(),
         dry_run,
         force: args.force,
     };

@@ -1,5 +1,6 @@
 //! Printing results and errors: short human text, or JSON for machines (`--json`).
 
+use crate::detect::Field;
 use std::io::Write;
 
 use console::style;
@@ -38,48 +39,54 @@ fn service_block(out: &mut dyn Write, s: &Service, verbose: bool) -> std::io::Re
         style(format!("({})", s.path)).dim(),
         style(kind).cyan()
     )?;
-    let default_mark = |field: &str| {
+    let default_mark = |field: Field| {
         if s.evidence.iter().any(|e| e.field == field && e.default) { " (default)" } else { "" }
     };
-    let row = |out: &mut dyn Write, label: &str, value: Option<String>, field: &str| -> std::io::Result<()> {
-        match value {
-            Some(v) => writeln!(out, "  {:<16}{}{}", label, v, style(default_mark(field)).dim()),
-            None => Ok(()),
-        }
-    };
-    row(out, "package manager", Some(s.package_manager.to_string()), "package_manager")?;
+    let row =
+        |out: &mut dyn Write, label: &str, value: Option<String>, field: Field| -> std::io::Result<()> {
+            match value {
+                Some(v) => writeln!(out, "  {:<16}{}{}", label, v, style(default_mark(field)).dim()),
+                None => Ok(()),
+            }
+        };
+    row(out, "package manager", Some(s.package_manager.to_string()), Field::PackageManager)?;
     row(
         out,
         "runtime",
         s.runtime_version.as_ref().map(|v| format!("{} {v}", s.language)),
-        "runtime_version",
+        Field::RuntimeVersion,
     )?;
-    row(out, "build", s.build_command.clone(), "build_command")?;
-    row(out, "start", s.start_command.clone(), "start_command")?;
-    row(out, "release", s.release_command.clone(), "release_command")?;
+    row(out, "build", s.build_command.clone(), Field::BuildCommand)?;
+    row(out, "start", s.start_command.clone(), Field::StartCommand)?;
+    row(out, "release", s.release_command.clone(), Field::ReleaseCommand)?;
     for process in &s.processes {
-        row(out, "process", Some(format!("{}: {}", process.name, process.command)), "processes")?;
+        row(out, "process", Some(format!("{}: {}", process.name, process.command)), Field::Processes)?;
     }
-    row(out, "serves", s.static_output.as_ref().map(|d| format!("static files from {d}")), "static_output")?;
+    row(
+        out,
+        "serves",
+        s.static_output.as_ref().map(|d| format!("static files from {d}")),
+        Field::StaticOutput,
+    )?;
     row(
         out,
         "front end",
         s.frontend
             .as_ref()
             .map(|f| format!("{} (`{}` writes {}, built in the image)", f.path, f.build_command, f.output)),
-        "frontend",
+        Field::Frontend,
     )?;
-    row(out, "test", s.test_command.clone(), "test_command")?;
-    row(out, "port", s.port.map(|p| p.to_string()), "port")?;
-    row(out, "health check", s.healthcheck_path.clone(), "healthcheck_path")?;
+    row(out, "test", s.test_command.clone(), Field::TestCommand)?;
+    row(out, "port", s.port.map(|p| p.to_string()), Field::Port)?;
+    row(out, "health check", s.healthcheck_path.clone(), Field::HealthcheckPath)?;
     row(
         out,
         "dockerfile",
         s.dockerfile.as_ref().map(|d| format!("{} (kept as it is)", d.path)),
-        "dockerfile",
+        Field::Dockerfile,
     )?;
     if !s.env_vars.is_empty() {
-        row(out, "env", Some(s.env_vars.join(", ")), "env_vars")?;
+        row(out, "env", Some(s.env_vars.join(", ")), Field::EnvVars)?;
     }
     for warning in &s.warnings {
         writeln!(out, "  {} {warning}", style("warning:").yellow())?;
@@ -87,8 +94,9 @@ fn service_block(out: &mut dyn Write, s: &Service, verbose: bool) -> std::io::Re
     if verbose {
         writeln!(out, "  {}", style("evidence:").dim())?;
         for e in &s.evidence {
-            let source = match (&e.file, e.default) {
-                (Some(file), _) => file.clone(),
+            let source = match (&e.file, e.line) {
+                (Some(file), Some(line)) => format!("{file}:{line}"),
+                (Some(file), None) => file.clone(),
                 (None, _) => "default".to_string(),
             };
             writeln!(out, "    {:<18}{}: {}", e.field, source, e.detail)?;

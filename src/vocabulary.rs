@@ -4,6 +4,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A closed set of words a flag, a tool argument or bim.toml takes.
+pub trait Words: Sized + Copy + Send + Sync + 'static {
+    fn words() -> Vec<&'static str>;
+    /// The value a word names, or a message listing the words.
+    fn from_word(word: &str) -> Result<Self, String>;
+}
+
 /// Declares a lower-case vocabulary enum with `as_str`, `FromStr` and the list of values,
 /// so flags, bim.toml and JSON all spell a value the same way.
 macro_rules! vocabulary {
@@ -24,6 +31,15 @@ macro_rules! vocabulary {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl Words for $name {
+            fn words() -> Vec<&'static str> {
+                $name::ALL.iter().map(|v| v.as_str()).collect()
+            }
+            fn from_word(word: &str) -> Result<Self, String> {
+                word.parse()
             }
         }
 

@@ -93,7 +93,7 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
         None => {
             let mut overrides = options.overrides.clone();
             if prepared.existing.is_none() && overrides.ci.is_none() {
-                overrides.ci = remote_ci;
+                overrides.ci = remote_ci.map(Into::into);
             }
             overrides
         }

@@ -4,6 +4,7 @@
 
 use super::dir::Dir;
 use super::model::{Language, Service};
+use crate::detect::Field;
 use crate::error::Error;
 
 /// The backing services bim knows how to run, lower case as bim.toml spells them.
@@ -114,7 +115,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     }
     found.sort_by_key(|(kind, ..)| KINDS.iter().position(|k| k == kind));
     for (kind, file, detail) in found {
-        service.found("backing_services", &file, format!("{kind}: {detail}"));
+        service.found(Field::BackingServices, &file, format!("{kind}: {detail}"));
         service.backing_services.push(kind.to_string());
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! registry's token from `CARGO_REGISTRIES_<NAME>_TOKEN`. The image mounts each as a BuildKit
 //! secret for the install alone, never an ARG or ENV, so no layer and no history holds it.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use super::dir::Dir;
@@ -64,7 +65,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         }
     }
     for (name, file) in found {
-        service.found("build_secrets", &file, format!("the install reads {name}: a build secret"));
+        service.found(Field::BuildSecrets, &file, format!("the install reads {name}: a build secret"));
         service.build_secrets.push(name);
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! crate that stops with `compile_error!` unless a feature is set must get one; when no
 //! script names it, bim says so rather than write a build that fails.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::error::Error;
@@ -43,7 +44,7 @@ pub fn cargo(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     match (found, needs_one) {
         (Some((features, file)), _) => {
             let features = features.replace(' ', ",");
-            service.found("build_command", &file, format!("builds with --features {features}"));
+            service.found(Field::BuildCommand, &file, format!("builds with --features {features}"));
             if let Some(build) = &mut service.build_command {
                 build.push_str(&format!(" --features {features}"));
             }
@@ -101,7 +102,7 @@ pub fn go(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         None => search(dir, &GORELEASER_TAGS, true)?,
     };
     if let Some((tags, file)) = found {
-        service.found("build_command", &file, format!("builds with -tags {tags}"));
+        service.found(Field::BuildCommand, &file, format!("builds with -tags {tags}"));
         if let Some(build) = &mut service.build_command {
             *build = build.replacen("go build ", &format!("go build -tags {tags} "), 1);
         }
@@ -109,7 +110,7 @@ pub fn go(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     if let Some(LinkerSettings { literal, computed, file }) = go_ldflags(dir)? {
         if !computed.is_empty() {
             service.found(
-                "build_command",
+                Field::BuildCommand,
                 &file,
                 format!(
                     "links with -X {}, computed at release time: left to the release",
@@ -121,7 +122,7 @@ pub fn go(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             && let Some(build) = service.build_command.take()
         {
             let flags = literal.iter().map(|x| format!("-X {x}")).collect::<Vec<_>>().join(" ");
-            service.found("build_command", &file, format!("links with {flags}"));
+            service.found(Field::BuildCommand, &file, format!("links with {flags}"));
             service.build_command =
                 Some(build.replacen("go build ", &format!("go build -ldflags '{flags}' "), 1));
         }

@@ -7,7 +7,8 @@
 //! where the code looks.
 
 use super::dir::Dir;
-use super::model::{Frontend, Language, Service};
+use super::model::{Frontend, Language, Service, Warning};
+use crate::detect::Field;
 use crate::error::Error;
 use crate::pattern::Pattern;
 use crate::scan::{self, Snapshot};
@@ -184,23 +185,28 @@ fn attach(backend: &mut Service, front: Service, output: String, at: &Place) {
     if !contains(&context, &front.path) {
         let common = common_folder(&context, &front.path);
         backend.found(
-            "build_context",
+            Field::BuildContext,
             &at.file,
             format!("built from {common}, which holds the front end it serves"),
         );
         backend.build_context = Some(common);
     }
-    backend.found(
-        "frontend",
+    backend.found_at(
+        Field::Frontend,
         &at.file,
+        at.line,
         format!(
-            "line {}: serves {}, which `{build}` in {} writes; the image builds it",
-            at.line,
+            "serves {}, which `{build}` in {} writes; the image builds it",
             output_in_repo(&front.path, &output).unwrap_or_else(|| format!("{}/{output}", front.path)),
             front.path
         ),
     );
-    backend.warnings.extend(front.warnings.iter().map(|w| format!("{}: {w}", front.path)));
+    backend.warnings.extend(
+        front
+            .warnings
+            .iter()
+            .map(|w| Warning { kind: w.kind, message: format!("{}: {}", front.path, w.message) }),
+    );
     backend.frontend = Some(Frontend {
         runtime_version: front.runtime_version.clone().unwrap_or_else(|| super::defaults::NODE.to_string()),
         path: front.path,

@@ -7,6 +7,7 @@
 
 use super::dir::Dir;
 use super::model::Service;
+use crate::detect::Field;
 use crate::error::Error;
 use crate::scan;
 
@@ -33,7 +34,7 @@ struct ComposeService {
 
 /// Takes the start from the compose service built from this folder, if it runs a script.
 pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let named = service.evidence.iter().any(|e| e.field == "start_command" && !e.default);
+    let named = service.evidence.iter().any(|e| e.field == Field::StartCommand && !e.default);
     if named && service.start_command.is_some() {
         return Ok(());
     }
@@ -61,11 +62,12 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
                 {
                     continue;
                 }
-                service.evidence.retain(|e| e.field != "start_command");
-                service.found(
-                    "start_command",
+                service.evidence.retain(|e| e.field != Field::StartCommand);
+                service.found_at(
+                    Field::StartCommand,
                     &folder.rel(name),
-                    format!("line {}: the service built from here", compose.line),
+                    compose.line,
+                    "the service built from here",
                 );
                 service.start_command = Some(start);
                 return Ok(());

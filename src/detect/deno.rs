@@ -1,5 +1,6 @@
 //! Deno apps from deno.json or deno.jsonc: tasks, Fresh, and the entry module.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -30,21 +31,21 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     let name = config.get("name").and_then(Value::as_str).map_or_else(|| dir.name(), str::to_string);
     let mut service = Service::new(dir.path, app_name(&name), Language::Deno);
-    service.found("language", &rel, "Deno config");
+    service.found(Field::Language, &rel, "Deno config");
     service.package_manager = PackageManager::Deno;
-    service.found("package_manager", &rel, "Deno config");
+    service.found(Field::PackageManager, &rel, "Deno config");
     if fresh {
         service.framework = Framework::Fresh;
-        service.found("framework", &rel, "imports Fresh");
+        service.found(Field::Framework, &rel, "imports Fresh");
     }
     if task("build").is_some() {
         service.build_command = Some("deno task build".into());
     }
     if let Some(start) = task("start") {
-        service.found("start_command", &rel, format!("tasks.start: {start}"));
+        service.found(Field::StartCommand, &rel, format!("tasks.start: {start}"));
         service.start_command = Some("deno task start".into());
     } else if let Some(entry) = entry {
-        service.found("start_command", &dir.rel(entry), "the usual entry file");
+        service.found(Field::StartCommand, &dir.rel(entry), "the usual entry file");
         service.start_command = Some(format!("deno run --allow-net --allow-env --allow-read {entry}"));
     }
     if task("test").is_some() {

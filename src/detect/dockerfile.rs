@@ -3,6 +3,7 @@
 
 use super::dir::Dir;
 use super::model::{ExistingDockerfile, Service};
+use crate::detect::Field;
 use crate::error::Error;
 use crate::ownership::{made_by_bim, rendered_path};
 
@@ -21,11 +22,11 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         words.next().filter(|w| w.eq_ignore_ascii_case("EXPOSE"))?;
         words.next()?.split('/').next()?.parse::<u16>().ok()
     });
-    service.found("dockerfile", &rel, "the repository's own Dockerfile; bim builds it as it is");
+    service.found(Field::Dockerfile, &rel, "the repository's own Dockerfile; bim builds it as it is");
     version_from_base_image(&file.text, &rel, service);
     if let Some(port) = expose {
-        service.evidence.retain(|e| e.field != "port");
-        service.found("port", &rel, format!("EXPOSE {port}"));
+        service.evidence.retain(|e| e.field != Field::Port);
+        service.found(Field::Port, &rel, format!("EXPOSE {port}"));
         service.port = Some(port);
     }
     service.dockerfile = Some(ExistingDockerfile { path: rel, expose });
@@ -49,7 +50,7 @@ const BASE_IMAGES: &[(&str, &[&str])] = &[
 /// A version pinned by the Dockerfile's `FROM` tag (`rust:1.74-slim` pins 1.74), used when
 /// no version file said otherwise: the maintainers build on that version.
 fn version_from_base_image(text: &str, rel: &str, service: &mut Service) {
-    if !service.evidence.iter().any(|e| e.field == "runtime_version" && e.default) {
+    if !service.evidence.iter().any(|e| e.field == Field::RuntimeVersion && e.default) {
         return;
     }
     let Some((_, images)) = BASE_IMAGES.iter().find(|(lang, _)| *lang == service.language.as_str()) else {
@@ -66,8 +67,8 @@ fn version_from_base_image(text: &str, rel: &str, service: &mut Service) {
         let version: String = tag.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
         let version = version.trim_end_matches('.');
         if images.contains(&name) && !version.is_empty() && super::versions::normalize(version).is_some() {
-            service.evidence.retain(|e| e.field != "runtime_version");
-            service.found("runtime_version", rel, format!("FROM {image}"));
+            service.evidence.retain(|e| e.field != Field::RuntimeVersion);
+            service.found(Field::RuntimeVersion, rel, format!("FROM {image}"));
             service.runtime_version = Some(version.to_string());
             return;
         }

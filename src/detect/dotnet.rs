@@ -2,6 +2,7 @@
 //! target framework, and any health-check mapping. Test and library projects are not
 //! services; a solution's web projects each are.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -45,12 +46,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
     let assembly = assembly.unwrap_or_else(|| stem.to_string());
     let mut service = Service::new(dir.path, app_name(stem), Language::Dotnet);
-    service.found("language", &project, "project file");
+    service.found(Field::Language, &project, "project file");
     service.package_manager = PackageManager::Dotnet;
-    service.found("package_manager", &project, "dotnet project");
+    service.found(Field::PackageManager, &project, "dotnet project");
     service.framework = Framework::Aspnetcore;
-    service.found("framework", &project, "Sdk=\"Microsoft.NET.Sdk.Web\"");
-    service.found("entrypoint", &project, format!("assembly {assembly}"));
+    service.found(Field::Framework, &project, "Sdk=\"Microsoft.NET.Sdk.Web\"");
+    service.found(Field::Entrypoint, &project, format!("assembly {assembly}"));
     service.entrypoint = Some(file_name.to_string());
     service.build_command = Some(format!("dotnet publish {file_name} -c Release -o out"));
     service.start_command = Some(format!("dotnet {assembly}.dll"));
@@ -61,7 +62,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         .skip(1)
         .find_map(|d| d.children().find(|p| p.ends_with(".sln") || p.ends_with(".slnx")).map(|sln| (d, sln)));
     if let Some((folder, sln)) = solution {
-        service.found("build_context", sln, "the solution is here; the image builds from this folder");
+        service.found(Field::BuildContext, sln, "the solution is here; the image builds from this folder");
         service.build_context =
             Some(if folder.path.is_empty() { ".".into() } else { folder.path.to_string() });
     }
@@ -90,13 +91,13 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     versions::apply(&mut service, pin, defaults::DOTNET, ".NET");
     if let Some(found) = dir.grep(&[".cs"], &HEALTH_MAP)? {
-        service.found("healthcheck_path", &found.file, format!("line {}: MapHealthChecks", found.line));
+        service.found_at(Field::HealthcheckPath, &found.file, found.line, "MapHealthChecks");
         service.healthcheck_path = Some(found.groups[1].clone());
     }
     health::apply(dir, &mut service, &[".cs"])?;
     let sources: Vec<&str> = dir.sources(&[".cs"]).collect();
     runtime_files::apply(dir, &mut service, &sources, &runtime_files::DOTNET_READS)?;
-    service.defaulted("port", "ASP.NET Core images serve on 8080");
+    service.defaulted(Field::Port, "ASP.NET Core images serve on 8080");
     service.port = Some(8080);
     Ok(Some(service))
 }

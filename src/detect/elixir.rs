@@ -1,5 +1,6 @@
 //! Elixir apps from mix.exs: Phoenix, or any app with a Plug server, run as a Mix release.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -24,12 +25,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     let app = APP.captures(&mix.text).map_or_else(|| dir.name(), |c| c[1].to_string());
     let mut service = Service::new(dir.path, app_name(&app), Language::Elixir);
-    service.found("language", &rel, "mix.exs");
+    service.found(Field::Language, &rel, "mix.exs");
     service.package_manager = PackageManager::Mix;
-    service.found("package_manager", &rel, "mix.exs");
+    service.found(Field::PackageManager, &rel, "mix.exs");
     if phoenix {
         service.framework = Framework::Phoenix;
-        service.found("framework", &rel, "depends on phoenix");
+        service.found(Field::Framework, &rel, "depends on phoenix");
     }
     let mut pin = versions::find(dir, &[], &["elixir"])?;
     if pin.is_none()
@@ -42,14 +43,14 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.entrypoint = Some(app.clone());
     // Phoenix's asset pipeline (esbuild, tailwind, digests) runs before the release is cut.
     if mix.text.contains("\"assets.deploy\"") {
-        service.found("build_command", &rel, "alias assets.deploy: the asset pipeline");
+        service.found(Field::BuildCommand, &rel, "alias assets.deploy: the asset pipeline");
         service.build_command = Some("mix assets.deploy && mix release".into());
     } else {
         service.build_command = Some("mix release".into());
     }
     service.start_command = Some(format!("bin/{app} start"));
     service.test_command = Some("mix test".into());
-    service.defaulted("port", "Phoenix serves on 4000");
+    service.defaulted(Field::Port, "Phoenix serves on 4000");
     service.port = Some(4000);
     Ok(Some(service))
 }

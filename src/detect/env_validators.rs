@@ -6,6 +6,7 @@
 //! never a real one. The others have no switch: each variable they require gets a
 //! placeholder of its type, for the build only.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use super::dir::Dir;
@@ -45,13 +46,11 @@ pub fn apply(dir: &Dir, extensions: &'static [&'static str], service: &mut Servi
     if crate::validate::build_env(&setting, "").is_err() || service.build_env.contains(&setting) {
         return Ok(());
     }
-    service.found(
-        "build_env",
+    service.found_at(
+        Field::BuildEnv,
         &found.file,
-        format!(
-            "line {}: the settings validator skips when {name} is set: {setting} for the build only",
-            found.line
-        ),
+        found.line,
+        format!("the settings validator skips when {name} is set: {setting} for the build only"),
     );
     service.build_env.push(setting);
     Ok(())
@@ -76,12 +75,12 @@ fn placeholders(dir: &Dir, extensions: &'static [&'static str], service: &mut Se
         {
             continue;
         }
-        service.found(
-            "build_env",
+        service.found_at(
+            Field::BuildEnv,
             &found.file,
+            line,
             format!(
-                "line {line}: validated when the build runs it, with no switch to skip: \
-                 {setting} for the build only, never in the image"
+                "validated when the build runs it, with no switch to skip: {setting} for the build only, never in the image"
             ),
         );
         service.build_env.push(setting);

@@ -174,8 +174,8 @@ const VITE_BUILTINS: &[&str] = &["MODE", "DEV", "PROD", "SSR", "BASE_URL"];
 const EXAMPLE_FILES: &[&str] = &[".env.example", ".env.sample", ".env.template", ".env.dist", "example.env"];
 const COMPOSE_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
 
-/// Variable name → where it is first read (`file:line`).
-pub type EnvReads = BTreeMap<String, String>;
+/// Variable name → where it is first read: the file, and the line in it.
+pub type EnvReads = BTreeMap<String, (String, usize)>;
 
 /// Collects the variables read under `dir`.
 pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
@@ -188,7 +188,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
         let mut note = |name: &str, offset: usize| {
             // npm sets npm_* itself for every script it runs (npm_package_version ...).
             if !AMBIENT.contains(&name) && !name.starts_with("npm_") {
-                found.entry(name.to_string()).or_insert_with(|| format!("{rel}:{}", line_of(text, offset)));
+                found.entry(name.to_string()).or_insert_with(|| (rel.to_string(), line_of(text, offset)));
             }
         };
         if crate::scan::file_name(rel).starts_with("application")
@@ -249,7 +249,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
                 && is_env_name(key.trim())
                 && !line.starts_with('#')
             {
-                found.entry(key.trim().to_string()).or_insert_with(|| format!("{rel}:{}", index + 1));
+                found.entry(key.trim().to_string()).or_insert_with(|| (rel.clone(), index + 1));
             }
         }
     }
@@ -260,7 +260,7 @@ pub fn collect(dir: &Dir) -> Result<EnvReads, Error> {
         };
         compose_names(&file.text, |name, line| {
             if !AMBIENT.contains(&name) {
-                found.entry(name.to_string()).or_insert_with(|| format!("{rel}:{line}"));
+                found.entry(name.to_string()).or_insert_with(|| (rel.clone(), line));
             }
         });
     }

@@ -2,6 +2,7 @@
 //! folders (root, `cmd/<name>`, elsewhere). Each program that serves is a service, answered
 //! from the code it is built from (see `go_packages`); a command-line program is not.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -95,15 +96,19 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         let mut service = if split {
             let mut service =
                 Service::new(&program.folder, app_name(program.name(module_name)), Language::Go);
-            service.found("build_context", &rel, "the module root; the image builds the program from there");
+            service.found(
+                Field::BuildContext,
+                &rel,
+                "the module root; the image builds the program from there",
+            );
             service.build_context = Some(if dir.path.is_empty() { ".".into() } else { dir.path.to_string() });
             service
         } else {
             Service::new(dir.path, app_name(module_name), Language::Go)
         };
-        service.found("language", &rel, format!("module {module}"));
+        service.found(Field::Language, &rel, format!("module {module}"));
         service.package_manager = PackageManager::Go;
-        service.found("package_manager", &rel, "go modules");
+        service.found(Field::PackageManager, &rel, "go modules");
         service.dependencies = requires.clone();
         describe_program(dir, &mut service, program, &rel)?;
         versions::apply(&mut service, pin.clone(), defaults::GO, "Go");
@@ -142,7 +147,7 @@ fn serves(dir: &Dir, program: &Program) -> Result<bool, Error> {
 fn describe_program(dir: &Dir, service: &mut Service, program: &Program, gomod: &str) -> Result<(), Error> {
     let bin = app_name(program.name(scan::file_name(&service.name)));
     let package = &program.package;
-    service.found("entrypoint", gomod, format!("main package {package}"));
+    service.found(Field::Entrypoint, gomod, format!("main package {package}"));
     service.entrypoint = Some(package.clone());
     service.build_command = Some(format!("go build -trimpath -o bin/{bin} {package}"));
     service.start_command = Some(format!("bin/{bin}"));
@@ -151,7 +156,7 @@ fn describe_program(dir: &Dir, service: &mut Service, program: &Program, gomod: 
     if let Some((dep, fw)) = FRAMEWORKS.iter().find(|(dep, _)| program.imports(dep)) {
         service.framework = *fw;
         let own = program.files.first().map_or(gomod.to_string(), |f| scan::parent(f).to_string());
-        service.found("framework", &own, format!("{package} imports {dep}"));
+        service.found(Field::Framework, &own, format!("{package} imports {dep}"));
     }
     let files: Vec<&str> = program.files.iter().map(String::as_str).collect();
     let found = port::search_in(dir, &files, &[&LISTEN_ADDR, &ADDR_FIELD, &PORT_DEFAULT])?;

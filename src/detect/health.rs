@@ -1,5 +1,6 @@
 //! A health-check route the code already serves, such as `/health` or `/healthz`.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -26,10 +27,11 @@ pub fn apply_in(dir: &Dir, service: &mut Service, files: &[&str]) -> Result<(), 
         return Ok(());
     }
     if let Some(found) = dir.grep_in(files.iter().copied(), &ROUTE)? {
-        service.found(
-            "healthcheck_path",
+        service.found_at(
+            Field::HealthcheckPath,
             &found.file,
-            format!("line {}: route {}", found.line, found.groups[1]),
+            found.line,
+            format!("route {}", found.groups[1]),
         );
         service.healthcheck_path = Some(found.groups[1].clone());
     }

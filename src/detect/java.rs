@@ -2,6 +2,7 @@
 //! their wrappers; Spring Boot and Quarkus. When both build tools are present, bim warns
 //! and chooses.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -54,9 +55,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     let mut service =
         Service::new(dir.path, app_name(&build.name.clone().unwrap_or_else(|| dir.name())), Language::Java);
-    service.found("language", &build.file, "Java build file");
+    service.found(Field::Language, &build.file, "Java build file");
     service.package_manager = pm;
-    service.found("package_manager", &build.file, format!("{pm} build"));
+    service.found(Field::PackageManager, &build.file, format!("{pm} build"));
     if maven.is_some() && gradle.is_some() {
         let other = if use_gradle { "maven" } else { "gradle" };
         service.warn(format!(
@@ -65,7 +66,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
     if build.framework != Framework::None {
         service.framework = build.framework;
-        service.found("framework", &build.file, format!("uses {}", build.framework));
+        service.found(Field::Framework, &build.file, format!("uses {}", build.framework));
     }
     let pin = match &build.java {
         Some((version, detail)) => {
@@ -89,10 +90,10 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         "java -jar app.jar".into()
     });
     if build.actuator {
-        service.found("healthcheck_path", &build.file, "spring-boot-starter-actuator");
+        service.found(Field::HealthcheckPath, &build.file, "spring-boot-starter-actuator");
         service.healthcheck_path = Some("/actuator/health".into());
     } else if build.smallrye_health {
-        service.found("healthcheck_path", &build.file, "quarkus-smallrye-health");
+        service.found(Field::HealthcheckPath, &build.file, "quarkus-smallrye-health");
         service.healthcheck_path = Some("/q/health".into());
     }
     let found = port::search(dir, CONFIG, &[&SERVER_PORT, &YAML_SERVER_PORT])?;

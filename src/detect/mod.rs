@@ -53,10 +53,12 @@ use std::collections::BTreeSet;
 
 pub use dir::Dir;
 pub use model::{
-    Detection, Evidence, Framework, Frontend, Language, PackageManager, Process, Service, SystemPackages,
+    Detection, Evidence, Field, Framework, Frontend, Language, PackageManager, Process, Service,
+    SystemPackages, Warning, WarningKind,
 };
 pub use versions::{defaults, normalize as normalize_version};
 
+use crate::answer_fields::TextAnswer;
 use crate::error::Error;
 use crate::scan::{self, Snapshot};
 
@@ -188,18 +190,22 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         && let Some(bound) = bind::listen_everywhere(command, port)
     {
         let detail = format!("listens on 0.0.0.0:{port}, so the container is reachable");
-        match service.evidence.iter().rev().find(|e| e.field == "start_command").and_then(|e| e.file.clone())
+        match service
+            .evidence
+            .iter()
+            .rev()
+            .find(|e| e.field == Field::StartCommand)
+            .and_then(|e| e.file.clone())
         {
-            Some(file) => service.found("start_command", &file, detail),
-            None => service.defaulted("start_command", detail),
+            Some(file) => service.found(Field::StartCommand, &file, detail),
+            None => service.defaulted(Field::StartCommand, detail),
         }
         service.start_command = Some(bound);
     }
     drop_unusable_values(service);
-    for (name, at) in envvars::collect(dir)? {
-        let (file, line) = at.rsplit_once(':').unwrap_or((&at, ""));
-        service.found("env_vars", file, format!("line {line}: reads {name}"));
-        service.env_files.entry(name.clone()).or_insert_with(|| file.to_string());
+    for (name, (file, line)) in envvars::collect(dir)? {
+        service.found_at(Field::EnvVars, &file, line, format!("reads {name}"));
+        service.env_files.entry(name.clone()).or_insert(file);
         service.env_vars.push(name);
     }
     backing::apply(dir, service)?;
@@ -212,60 +218,24 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
 fn drop_unusable_values(service: &mut Service) {
     use crate::validate;
     let mut dropped = Vec::new();
+    for answer in TextAnswer::ALL {
+        let slot = service.text_mut(answer);
+        if let Some(Err(e)) = slot.as_deref().map(|v| answer.check(v)) {
+            *slot = None;
+            let message =
+                format!("dropped the detected {}: {e}; pass {} to set one", answer.what(), answer.flag());
+            dropped.push((answer == TextAnswer::StartCommand, message));
+        }
+    }
     let mut check =
         |what: &str, value: &mut Option<String>, ok: &dyn Fn(&str) -> Result<(), Error>, flag: &str| {
             if let Some(v) = value.as_deref()
                 && let Err(e) = ok(v)
             {
-                dropped.push((
-                    what == "start command",
-                    format!("dropped the detected {what}: {e}; pass {flag} to set one"),
-                ));
+                dropped.push((false, format!("dropped the detected {what}: {e}; pass {flag} to set one")));
                 *value = None;
             }
         };
-    check(
-        "health check",
-        &mut service.healthcheck_path,
-        &|v| validate::url_path(v, "--healthcheck-path"),
-        "--healthcheck-path",
-    );
-    check(
-        "start command",
-        &mut service.start_command,
-        &|v| validate::command("start command", v, "--start-command"),
-        "--start-command",
-    );
-    check(
-        "build command",
-        &mut service.build_command,
-        &|v| validate::command("build command", v, "--build-command"),
-        "--build-command",
-    );
-    check(
-        "test command",
-        &mut service.test_command,
-        &|v| validate::command("test command", v, "--test-command"),
-        "--test-command",
-    );
-    check(
-        "release command",
-        &mut service.release_command,
-        &|v| validate::command("release command", v, "--release-command"),
-        "--release-command",
-    );
-    check(
-        "entrypoint",
-        &mut service.entrypoint,
-        &|v| validate::entrypoint(v, "--entrypoint"),
-        "--entrypoint",
-    );
-    check(
-        "runtime version",
-        &mut service.runtime_version,
-        &|v| validate::version(v, "--runtime-version"),
-        "--runtime-version",
-    );
     let path_ok = |v: &str| if v == "." { Ok(()) } else { validate::repo_path("path", v, "--entrypoint") };
     let base = service.path.clone();
     let output_ok =
@@ -283,10 +253,7 @@ fn drop_unusable_values(service: &mut Service) {
         ok
     });
     for (start, message) in dropped {
-        if start {
-            service.notes.dropped_start = Some(message.clone());
-        }
-        service.warn(message);
+        service.warn_as(if start { WarningKind::DroppedStart } else { WarningKind::Note }, message);
     }
     let before = service.system_packages.build.len() + service.system_packages.runtime.len();
     service.system_packages.build.retain(|p| validate::system_package(p, "").is_ok());
@@ -349,8 +316,7 @@ fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
             },
             chosen.language,
         );
-        chosen.notes.other_languages.get_or_insert_with(|| note.clone());
-        chosen.warn(note);
+        chosen.warn_as(WarningKind::OtherLanguages, note);
     }
     Ok(Some(chosen))
 }

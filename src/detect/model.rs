@@ -5,12 +5,50 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::vocabulary::{Framework, Language, PackageManager};
 
-/// Why bim believes an answer: the file it came from and what in it, or that the answer is
-/// a default because nothing in the repository said otherwise.
+/// Which answer a piece of evidence backs, spelled as `--json` and bim.toml spell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Language,
+    Framework,
+    PackageManager,
+    RuntimeVersion,
+    BuildCommand,
+    StartCommand,
+    TestCommand,
+    ReleaseCommand,
+    Port,
+    HealthcheckPath,
+    Entrypoint,
+    StaticOutput,
+    BuildContext,
+    RuntimeFiles,
+    Processes,
+    EnvVars,
+    SystemPackages,
+    BuildSecrets,
+    BackingServices,
+    Dockerfile,
+    Frontend,
+    BuildEnv,
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let word = serde_json::to_value(self).ok();
+        f.pad(word.as_ref().and_then(|w| w.as_str()).unwrap_or_default())
+    }
+}
+
+/// Why bim believes an answer: the file it came from, the line where that is known, and
+/// what in it; or that the answer is a default because nothing in the repository said
+/// otherwise.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    pub field: String,
+    pub field: Field,
     pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
     pub detail: String,
     pub default: bool,
 }
@@ -77,11 +115,46 @@ pub struct Frontend {
     pub build_env: Vec<String>,
 }
 
+/// What a warning is about, for the code that decides by it; people read the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarningKind {
+    /// Worth knowing; nothing decides by it.
+    Note,
+    /// A detected start command was not one bim can write, so it was dropped.
+    DroppedStart,
+    /// The folder also looks like an app of another language.
+    OtherLanguages,
+}
+
+/// Something a person should know about a detected service. `--json` and bim.toml carry
+/// the message alone (the contract); code decides by the kind, never by the wording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.message)
+    }
+}
+
+impl<'de> Deserialize<'de> for Warning {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Warning { kind: WarningKind::Note, message: String::deserialize(deserializer)? })
+    }
+}
+
 /// See `Service::notes`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Notes {
-    pub dropped_start: Option<String>,
-    pub other_languages: Option<String>,
     pub dev_start_skipped: bool,
     /// The Python line whose lock has arm64 wheels, where it is older than the one chosen.
     pub arm64_python_line: Option<String>,
@@ -152,15 +225,14 @@ pub struct Service {
     /// Other languages this folder also looks like, when detection had to choose.
     pub other_languages: Vec<Language>,
     pub evidence: Vec<Evidence>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Why bim will not write an image for this service as the repository stands (its build
     /// would fail), with the fix: `init` leaves the service out, or refuses when it is the
     /// only one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
-    /// Facts other steps decide by, kept apart from the warnings' wording: the warning that
-    /// dropped a detected start command, the one that names other languages the folder
-    /// looks like, and whether a start script was passed over as a development tool.
+    /// Facts later steps decide by that are not warnings: whether a start script was passed
+    /// over as a development tool, and the Python line with arm64 wheels.
     #[serde(skip)]
     pub notes: Notes,
     /// Further services built from the same manifest (a Go module with several servers),
@@ -213,33 +285,63 @@ impl Service {
     pub fn manifest_file(&self) -> String {
         self.evidence
             .iter()
-            .find(|e| e.field == "language")
+            .find(|e| e.field == Field::Language)
             .and_then(|e| e.file.clone())
             .unwrap_or_else(|| self.path.clone())
     }
 
     /// Records that `field` was found in `file`.
-    pub fn found(&mut self, field: &str, file: &str, detail: impl Into<String>) {
+    pub fn found(&mut self, field: Field, file: &str, detail: impl Into<String>) {
         self.evidence.push(Evidence {
-            field: field.into(),
+            field,
             file: Some(file.into()),
+            line: None,
+            detail: detail.into(),
+            default: false,
+        });
+    }
+
+    /// Records that `field` was found at a line of `file`.
+    pub fn found_at(&mut self, field: Field, file: &str, line: usize, detail: impl Into<String>) {
+        self.evidence.push(Evidence {
+            field,
+            file: Some(file.into()),
+            line: u32::try_from(line).ok(),
             detail: detail.into(),
             default: false,
         });
     }
 
     /// Records that `field` holds a default, not a finding.
-    pub fn defaulted(&mut self, field: &str, detail: impl Into<String>) {
-        self.evidence.push(Evidence {
-            field: field.into(),
-            file: None,
-            detail: detail.into(),
-            default: true,
-        });
+    pub fn defaulted(&mut self, field: Field, detail: impl Into<String>) {
+        self.evidence.push(Evidence { field, file: None, line: None, detail: detail.into(), default: true });
+    }
+
+    /// The slot of one of the table's text answers.
+    pub fn text_mut(&mut self, answer: crate::answer_fields::TextAnswer) -> &mut Option<String> {
+        use crate::answer_fields::TextAnswer;
+        match answer {
+            TextAnswer::RuntimeVersion => &mut self.runtime_version,
+            TextAnswer::BuildCommand => &mut self.build_command,
+            TextAnswer::StartCommand => &mut self.start_command,
+            TextAnswer::TestCommand => &mut self.test_command,
+            TextAnswer::ReleaseCommand => &mut self.release_command,
+            TextAnswer::HealthcheckPath => &mut self.healthcheck_path,
+            TextAnswer::Entrypoint => &mut self.entrypoint,
+        }
     }
 
     pub fn warn(&mut self, message: impl Into<String>) {
-        self.warnings.push(message.into());
+        self.warn_as(WarningKind::Note, message);
+    }
+
+    pub fn warn_as(&mut self, kind: WarningKind, message: impl Into<String>) {
+        self.warnings.push(Warning { kind, message: message.into() });
+    }
+
+    /// The first warning of a kind.
+    pub fn warning(&self, kind: WarningKind) -> Option<&Warning> {
+        self.warnings.iter().find(|w| w.kind == kind)
     }
 
     /// Whether bim would serve this with a static web server rather than run a process.

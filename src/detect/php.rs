@@ -1,6 +1,7 @@
 //! PHP apps: Laravel and Symfony from composer.json, and plain PHP with its document root
 //! (`public/` when it holds the index, else the folder itself).
 
+use crate::detect::Field;
 use serde_json::Value;
 
 use super::dir::Dir;
@@ -37,16 +38,16 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         .map_or_else(|| dir.name(), str::to_string);
     let mut service = Service::new(dir.path, app_name(&name), Language::Php);
     if composer.is_some() {
-        service.found("language", &rel, "composer.json");
+        service.found(Field::Language, &rel, "composer.json");
         service.package_manager = PackageManager::Composer;
-        service.found("package_manager", &rel, "composer.json");
+        service.found(Field::PackageManager, &rel, "composer.json");
     } else {
-        service.found("language", &dir.rel(index.unwrap_or("index.php")), "PHP entry file");
+        service.found(Field::Language, &dir.rel(index.unwrap_or("index.php")), "PHP entry file");
     }
     if framework != Framework::None {
         service.framework = framework;
         service.found(
-            "framework",
+            Field::Framework,
             &rel,
             format!(
                 "requires {}",
@@ -69,9 +70,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         (Some((_, file)), None) => file.clone(),
         _ => dir.rel(index.unwrap_or("public/index.php")),
     };
-    service.found("entrypoint", &entry_file, format!("document root {docroot}"));
+    service.found(Field::Entrypoint, &entry_file, format!("document root {docroot}"));
     // What the image runs, so detect and the Dockerfile say the same.
-    service.defaulted("start_command", "FrankenPHP serves the document root");
+    service.defaulted(Field::StartCommand, "FrankenPHP serves the document root");
     service.start_command = Some(format!("frankenphp php-server --listen :8080 --root /app/{docroot}"));
     service.entrypoint = Some(docroot);
     assets_build(dir, &mut service)?;
@@ -93,13 +94,13 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         if let Some(app) = dir.text("bootstrap/app.php")?
             && app.text.contains("health: '/up'")
         {
-            service.found("healthcheck_path", &dir.rel("bootstrap/app.php"), "health: '/up'");
+            service.found(Field::HealthcheckPath, &dir.rel("bootstrap/app.php"), "health: '/up'");
             service.healthcheck_path = Some("/up".into());
         }
     } else if dir.has("phpunit.xml") || dir.has("phpunit.xml.dist") {
         service.test_command = Some("vendor/bin/phpunit".into());
     }
-    service.defaulted("port", "the PHP web server image serves on 8080");
+    service.defaulted(Field::Port, "the PHP web server image serves on 8080");
     service.port = Some(8080);
     Ok(Some(service))
 }
@@ -145,7 +146,7 @@ fn assets_build(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         "npm install"
     };
     service.found(
-        "build_command",
+        Field::BuildCommand,
         &dir.rel("package.json"),
         format!("scripts.build: {script} (front-end assets)"),
     );

@@ -1,6 +1,7 @@
 //! Finding the port a service listens on in its source: listen calls, `PORT` fallbacks and
 //! server addresses, each language with its own patterns.
 
+use crate::detect::Field;
 use crate::pattern::Pattern;
 
 use super::dir::{Dir, SourceMatch};
@@ -47,11 +48,11 @@ pub fn apply(service: &mut Service, found: Option<(u16, SourceMatch)>, default: 
     }
     match found {
         Some((port, at)) => {
-            service.found("port", &at.file, format!("line {}: {}", at.line, at.groups[0].trim()));
+            service.found_at(Field::Port, &at.file, at.line, at.groups[0].trim());
             service.port = Some(port);
         }
         None => {
-            service.defaulted("port", why.to_string());
+            service.defaulted(Field::Port, why.to_string());
             service.port = Some(default);
         }
     }

@@ -4,6 +4,7 @@
 //! data: a dependency, the process it needs, and the command. A Procfile line that already
 //! runs the worker wins (see `procfile`).
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::error::Error;
@@ -138,7 +139,7 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             worker.process.to_string()
         };
         service.found(
-            "processes",
+            Field::Processes,
             &manifest,
             format!("depends on {}, whose jobs run in a worker process: {command}", worker.dependency),
         );

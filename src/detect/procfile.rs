@@ -2,6 +2,7 @@
 //! `release:` line the release command, and every other line a process of its own (a
 //! worker) run from the same image.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -34,12 +35,12 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         if super::devmode::is_dev(command) {
             service.warn(format!("Procfile {at}: `{command}` is a development tool, so it is left out"));
         } else if name == "release" {
-            service.found("release_command", &rel, format!("{at}: release process"));
+            service.found_at(Field::ReleaseCommand, &rel, index + 1, "release process");
             service.release_command = Some(command.to_string());
         } else if crate::validate::process_name(name, "").is_ok()
             && !service.processes.iter().any(|p| p.name == name)
         {
-            service.found("processes", &rel, format!("{at}: {name} process"));
+            service.found(Field::Processes, &rel, format!("{at}: {name} process"));
             service.processes.push(Process { name: name.to_string(), command: command.to_string() });
         }
     }
@@ -70,13 +71,13 @@ fn apply_web(dir: &Dir, service: &mut Service, text: &str, rel: &str) -> Result<
             break;
         }
         let command = shown;
-        service.found("start_command", rel, format!("line {}: web process", index + 1));
+        service.found_at(Field::StartCommand, rel, index + 1, "web process");
         service.start_command = Some(command.to_string());
         if let Some(caps) = PORT_IN_COMMAND.captures(command)
             && let Ok(port) = caps[1].parse::<u16>()
         {
-            service.evidence.retain(|e| e.field != "port");
-            service.found("port", rel, format!("line {}: {}", index + 1, &caps[0]));
+            service.evidence.retain(|e| e.field != Field::Port);
+            service.found_at(Field::Port, rel, index + 1, &caps[0]);
             service.port = Some(port);
         }
         break;

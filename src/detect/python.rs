@@ -2,6 +2,7 @@
 //! requirements files (including a `requirements/` folder), pyproject or Pipfile, and the
 //! app object for Django (WSGI module from settings), FastAPI and Flask.
 
+use crate::detect::Field;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
@@ -76,7 +77,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         .first_of(&["pyproject.toml", "requirements.txt", "Pipfile", "setup.py", "manage.py"])
         .or_else(|| m.requirements.first().cloned())
         .unwrap_or_default();
-    service.found("language", &manifest, "Python manifest");
+    service.found(Field::Language, &manifest, "Python manifest");
     service.dependencies = m.deps.clone();
     package_manager(dir, &m, &mut service);
     runtime_version(dir, &m, &mut service)?;
@@ -84,7 +85,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     if let Some(release) = super::python_tools::release(service.package_manager, &line) {
         let tool = service.package_manager;
         service.defaulted(
-            "package_manager",
+            Field::PackageManager,
             format!("{tool} {release}: the newest release that runs on Python {line}"),
         );
     }
@@ -92,18 +93,22 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     if manage_py || m.deps.contains("django") {
         service.framework = Framework::Django;
         let why = if manage_py { "manage.py" } else { "depends on django" };
-        service.found("framework", &if manage_py { dir.rel("manage.py") } else { manifest.clone() }, why);
+        service.found(
+            Field::Framework,
+            &if manage_py { dir.rel("manage.py") } else { manifest.clone() },
+            why,
+        );
         django(dir, &m, &mut service)?;
     } else if m.deps.contains("fastapi") {
         service.framework = Framework::Fastapi;
-        service.found("framework", &manifest, "depends on fastapi");
+        service.found(Field::Framework, &manifest, "depends on fastapi");
         asgi_or_wsgi(dir, &mut service, &FASTAPI_APP, "FastAPI")?;
     } else if m.deps.contains("flask") {
         service.framework = Framework::Flask;
-        service.found("framework", &manifest, "depends on flask");
+        service.found(Field::Framework, &manifest, "depends on flask");
         asgi_or_wsgi(dir, &mut service, &FLASK_APP, "Flask")?;
     } else if let Some(main) = ["main.py", "app.py", "server.py"].iter().find(|f| dir.has(f)) {
-        service.found("start_command", &dir.rel(main), "the usual entry file");
+        service.found(Field::StartCommand, &dir.rel(main), "the usual entry file");
         service.start_command = Some(format!("python {main}"));
         let found = port::search(dir, PY, &[&PORT_ARG])?;
         port::apply(&mut service, found, DEFAULT_PORT, "no port in the code; 8000");
@@ -120,7 +125,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         }
     }
     if service.port.is_none() {
-        service.defaulted("port", "the start command binds 8000");
+        service.defaulted(Field::Port, "the start command binds 8000");
         service.port = Some(DEFAULT_PORT);
     }
     health::apply(dir, &mut service, PY)?;
@@ -212,7 +217,7 @@ fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
         (PackageManager::Uv, dir.rel(lockfiles::UV), "uv.lock present")
     } else if let Some(root) = workspace_root {
         service.found(
-            "build_context",
+            Field::BuildContext,
             &root.rel("pyproject.toml"),
             "the uv workspace's root; the image builds from it",
         );
@@ -237,11 +242,11 @@ fn package_manager(dir: &Dir, m: &Manifests, service: &mut Service) {
     } else if has_tool("uv") {
         (PackageManager::Uv, dir.rel("pyproject.toml"), "[tool.uv] in pyproject.toml")
     } else {
-        service.defaulted("package_manager", "no lockfile; pip installs the project");
+        service.defaulted(Field::PackageManager, "no lockfile; pip installs the project");
         service.package_manager = PackageManager::Pip;
         return;
     };
-    service.found("package_manager", &file, detail);
+    service.found(Field::PackageManager, &file, detail);
     service.package_manager = pm;
     if pm != PackageManager::Pip && !m.requirements.is_empty() {
         service.warn(format!(
@@ -304,7 +309,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
                         // Built from source on any line in range: the build stage gets a compiler.
                         service.system_packages.add(&["gcc".into(), "libc6-dev".into()], &[]);
                         service.found(
-                            "system_packages",
+                            Field::SystemPackages,
                             lock,
                             format!("{name} {} has no Linux wheel for Python {chosen}: it builds from source; build: gcc libc6-dev", locked.version),
                         );
@@ -328,7 +333,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
         && arm < line
     {
         service.found(
-            "runtime_version",
+            Field::RuntimeVersion,
             &found.file,
             format!(
                 "{name} {} has no linux/arm64 wheel for Python 3.{line}: an image for arm64 too uses 3.{arm}",
@@ -409,21 +414,25 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     {
         // Static files are collected into STATIC_ROOT when the image is built, not at start.
         service.found(
-            "build_command",
+            Field::BuildCommand,
             &settings,
             "STATIC_ROOT with django.contrib.staticfiles: collectstatic",
         );
         service.build_command = Some("python manage.py collectstatic --noinput".into());
     }
     if let Some(file) = compilemessages {
-        service.found("build_command", &file, "translation catalogues (.po): compilemessages, with gettext");
+        service.found(
+            Field::BuildCommand,
+            &file,
+            "translation catalogues (.po): compilemessages, with gettext",
+        );
         let step = "python manage.py compilemessages";
         service.build_command = Some(match service.build_command.take() {
             Some(existing) => format!("{existing} && {step}"),
             None => step.to_string(),
         });
         service.system_packages.add(&["gettext".to_string()], &[]);
-        service.found("system_packages", &file, "compilemessages runs msgfmt; build: gettext");
+        service.found(Field::SystemPackages, &file, "compilemessages runs msgfmt; build: gettext");
     }
     let Some((file, object)) = wsgi else {
         service.warn("found no WSGI application in the Django settings; pass --start-command");
@@ -431,7 +440,7 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     };
     let (module, attr) = object.rsplit_once('.').unwrap_or((&object, "application"));
     let entry = format!("{module}:{attr}");
-    service.found("entrypoint", &file, format!("WSGI_APPLICATION = {object}"));
+    service.found(Field::Entrypoint, &file, format!("WSGI_APPLICATION = {object}"));
     service.start_command = Some(format!("gunicorn {entry}"));
     service.entrypoint = Some(entry);
     if !m.deps.contains("gunicorn") {
@@ -502,7 +511,7 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
                 let line = crate::manifest::line_of(&file.text, c.get(0).map_or(0, |m| m.start()));
                 let (module, attr) = c[1].split_once(':').unwrap_or((&c[1], "app"));
                 let entry = format!("{module}:{attr}");
-                service.found("entrypoint", &rel, format!("line {line}: runs {entry}"));
+                service.found_at(Field::Entrypoint, &rel, line, format!("runs {entry}"));
                 service.start_command = Some(if framework == "FastAPI" {
                     format!("uvicorn {entry}")
                 } else {
@@ -523,7 +532,7 @@ fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &
         return Ok(());
     };
     let entry = format!("{}:{attr}", module_of(dir, &file));
-    service.found("entrypoint", &file, format!("line {line}: {framework} app `{attr}`"));
+    service.found_at(Field::Entrypoint, &file, line, format!("{framework} app `{attr}`"));
     // A `src/` layout imports from src, whether or not the project installs its package:
     // the server puts it on the path. The host and port are added once the port is known
     // (see `bind`).
@@ -571,7 +580,7 @@ fn test_command(dir: &Dir, m: &Manifests, service: &mut Service) {
         _ => "",
     };
     service.found(
-        "test_command",
+        Field::TestCommand,
         &dir.rel(if pytest { "pyproject.toml" } else { "manage.py" }),
         if pytest { "uses pytest" } else { "Django's test runner" },
     );

@@ -9,6 +9,7 @@
 
 use super::dir::Dir;
 use super::model::{Framework, Language, Service};
+use crate::detect::Field;
 use crate::error::Error;
 
 /// Steps that migrate a database: run once per release.
@@ -140,14 +141,14 @@ fn split_start(service: &mut Service) {
         .evidence
         .iter()
         .rev()
-        .find(|e| e.field == "start_command")
+        .find(|e| e.field == Field::StartCommand)
         .and_then(|e| e.file.clone())
         .unwrap_or_default();
     service.start_command = Some(server[0].to_string());
     let moved = |what: &[&str]| what.join(" && ");
     if !release.is_empty() && service.release_command.is_none() {
         service.found(
-            "release_command",
+            Field::ReleaseCommand,
             &file,
             format!("the start ran `{}` first; it runs once per release instead", moved(&release)),
         );
@@ -161,7 +162,11 @@ fn split_start(service: &mut Service) {
     });
     if !build.is_empty() {
         let steps = moved(&build);
-        service.found("build_command", &file, format!("the start ran `{steps}` first; it runs in the build"));
+        service.found(
+            Field::BuildCommand,
+            &file,
+            format!("the start ran `{steps}` first; it runs in the build"),
+        );
         service.build_command = Some(match service.build_command.take() {
             Some(existing) => format!("{existing} && {steps}"),
             None => steps,
@@ -186,7 +191,7 @@ fn from_migrations(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         if rule.framework == Some(Framework::Django) && !has_django_migrations(dir) {
             continue;
         }
-        service.found("release_command", &dir.rel(rule.marker), format!("migrations: {}", rule.command));
+        service.found(Field::ReleaseCommand, &dir.rel(rule.marker), format!("migrations: {}", rule.command));
         service.release_command = Some(rule.command.to_string());
         return Ok(());
     }
@@ -223,7 +228,7 @@ fn phoenix(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         };
         if file.text.contains("def migrate") {
             let command = format!("bin/{bin} eval \"{module}.migrate\"");
-            service.found("release_command", rel, format!("{module}.migrate: {command}"));
+            service.found(Field::ReleaseCommand, rel, format!("{module}.migrate: {command}"));
             service.release_command = Some(command);
             return Ok(());
         }

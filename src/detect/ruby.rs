@@ -1,6 +1,7 @@
 //! Ruby apps from the Gemfile: Rails, Sinatra or any Rack app (config.ru), and Jekyll
 //! sites, which build to static files.
 
+use crate::detect::Field;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
@@ -34,15 +35,15 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None);
     };
     let mut service = Service::new(dir.path, app_name(&dir.name()), Language::Ruby);
-    service.found("language", &rel, "Gemfile");
+    service.found(Field::Language, &rel, "Gemfile");
     service.dependencies = gems.clone();
     service.package_manager = PackageManager::Bundler;
-    service.found("package_manager", &rel, "Gemfile");
+    service.found(Field::PackageManager, &rel, "Gemfile");
     service.framework = framework;
     if framework != Framework::None {
-        service.found("framework", &rel, format!("gem {framework}"));
+        service.found(Field::Framework, &rel, format!("gem {framework}"));
     } else {
-        service.found("start_command", &dir.rel("config.ru"), "a Rack app");
+        service.found(Field::StartCommand, &dir.rel("config.ru"), "a Rack app");
     }
     let mut pin = versions::find(dir, &[".ruby-version"], &["ruby"])?;
     if pin.is_none()
@@ -65,7 +66,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
                     .find_map(|n| scripts.get(*n).and_then(|v| v.as_str()).map(|v| (*n, v)))
             {
                 service.found(
-                    "build_command",
+                    Field::BuildCommand,
                     &dir.rel("package.json"),
                     format!("scripts.{name}: {script}, which {gem} runs in assets:precompile; the build stage gets Node"),
                 );
@@ -75,12 +76,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             if let Some(routes) = dir.text("config/routes.rb")?
                 && routes.text.contains("rails/health#show")
             {
-                service.found("healthcheck_path", &dir.rel("config/routes.rb"), "rails/health#show");
+                service.found(Field::HealthcheckPath, &dir.rel("config/routes.rb"), "rails/health#show");
                 service.healthcheck_path = Some("/up".into());
             }
         }
         Framework::Jekyll => {
-            service.found("static_output", &rel, "Jekyll builds to _site");
+            service.found(Field::StaticOutput, &rel, "Jekyll builds to _site");
             service.static_output = Some("_site".into());
             service.build_command = Some("bundle exec jekyll build".into());
         }

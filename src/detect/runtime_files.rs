@@ -4,6 +4,7 @@
 //! beside it. Paths the code embeds at build time (Go's `//go:embed`, Rust's
 //! `include_str!`) need no copy; the latter never matches the calls below.
 
+use crate::detect::Field;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
@@ -82,7 +83,7 @@ pub fn apply(dir: &Dir, service: &mut Service, files: &[&str], reads: &Pattern) 
         if embedded.contains(&path) || service.runtime_files.contains(&path) {
             continue;
         }
-        service.found("runtime_files", &file, format!("line {line}: opens {path} at run time"));
+        service.found_at(Field::RuntimeFiles, &file, line, format!("opens {path} at run time"));
         service.runtime_files.push(path);
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! framework from dependencies, and the toolchain from rust-toolchain or `rust-version`.
 //! A workspace root without a package is not a service; its members are.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -90,26 +91,27 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None); // a command-line tool or a library with a helper bin
     };
     let mut service = Service::new(dir.path, app_name(&chosen), Language::Rust);
-    service.found(
-        "start_command",
+    service.found_at(
+        Field::StartCommand,
         &serves.file,
-        format!("line {}: serves ({})", serves.line, serves.groups[0].trim()),
+        serves.line,
+        format!("serves ({})", serves.groups[0].trim()),
     );
-    service.found("language", &rel, format!("package {package_name}"));
+    service.found(Field::Language, &rel, format!("package {package_name}"));
     service.package_manager = PackageManager::Cargo;
-    service.found("package_manager", &rel, "Cargo.toml");
+    service.found(Field::PackageManager, &rel, "Cargo.toml");
     if bins.len() > 1 {
         service.warn(format!(
             "several binaries: {}; chose {chosen} — pass --entrypoint to choose",
             bins.join(", ")
         ));
     }
-    service.found("entrypoint", &rel, format!("bin {chosen}"));
+    service.found(Field::Entrypoint, &rel, format!("bin {chosen}"));
     let lock_folder = dir.ancestors().find(|d| d.has(lockfiles::CARGO));
     let locked = lock_folder.is_some();
     if let Some(folder) = lock_folder.filter(|f| f.path != dir.path) {
         service.found(
-            "build_context",
+            Field::BuildContext,
             &folder.rel(lockfiles::CARGO),
             "the workspace's lockfile is here; the image builds from this folder",
         );
@@ -128,7 +130,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let framework = FRAMEWORKS.iter().find(|(dep, _, _)| deps.is_some_and(|d| d.contains_key(*dep)));
     if let Some((dep, fw, _)) = framework {
         service.framework = *fw;
-        service.found("framework", &rel, format!("depends on {dep}"));
+        service.found(Field::Framework, &rel, format!("depends on {dep}"));
     }
     runtime_version(dir, &cargo, &mut service)?;
     compile_time_sql(dir, &mut service)?;
@@ -229,7 +231,7 @@ fn compile_time_sql(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     match data {
         Some(data) => {
             service.found(
-                "build_env",
+                Field::BuildEnv,
                 &data,
                 "sqlx's offline query data: SQLX_OFFLINE=true, so the build needs no database",
             );
@@ -289,7 +291,7 @@ fn cargo_linker(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             }
             service.system_packages.add(&packages, &[]);
             service.found(
-                "system_packages",
+                Field::SystemPackages,
                 &rel,
                 format!("the Linux target's linker settings; build: {}", packages.join(" ")),
             );

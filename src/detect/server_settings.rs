@@ -5,6 +5,7 @@
 //! default sync worker serves one stream at a time and the health check times out. One
 //! table lists, per server, the flags that are settings (not the address, which bim sets).
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use super::dir::Dir;
@@ -83,10 +84,11 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
             }
             let line = crate::manifest::line_of(&file.text, caps.get(0).map_or(0, |m| m.start()));
             let added = kept.join(" ");
-            service.found(
-                "start_command",
+            service.found_at(
+                Field::StartCommand,
                 &rel,
-                format!("line {line}: the repository's own start runs {server} with {added}: kept"),
+                line,
+                format!("the repository's own start runs {server} with {added}: kept"),
             );
             service.start_command = Some(format!("{start} {added}"));
             return Ok(());

@@ -12,6 +12,7 @@
 
 use super::dir::Dir;
 use super::model::{Language, Service};
+use crate::detect::Field;
 use crate::error::Error;
 
 /// Shells every Debian-based image carries (bash and dash are essential packages).
@@ -239,34 +240,34 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<bool, Error> {
         service.start_command = Some(command.join(" "));
     }
     service.found(
-        "start_command",
+        Field::StartCommand,
         &shown,
         format!("the repository's start script, run with {}", script.interpreter),
     );
     if !IN_EVERY_IMAGE.contains(&program.as_str()) {
         // Only shells are read (see `read`); these others are Debian packages of their name.
-        service.found("system_packages", &shown, format!("#!{program}: the image installs {program}"));
+        service.found(Field::SystemPackages, &shown, format!("#!{program}: the image installs {program}"));
         service.system_packages.add(&[], std::slice::from_ref(&program));
     }
     for (line, step) in &script.migrations {
-        service.found("start_command", &shown, format!("line {line}: runs `{step}` at every start"));
+        service.found_at(Field::StartCommand, &shown, *line, format!("runs `{step}` at every start"));
         service.warn(format!(
             "{shown} line {line} runs `{step}` at every start of every instance; to run it once per release, \
              take it out of the script and pass --release-command '{step}'"
         ));
     }
     for (line, step) in &script.builds {
-        service.found("start_command", &shown, format!("line {line}: runs `{step}` at every start"));
+        service.found_at(Field::StartCommand, &shown, *line, format!("runs `{step}` at every start"));
         service.warn(format!(
             "{shown} line {line} compiles at every start (`{step}`); to compile once in the image, take it out \
              of the script and pass --build-command '{step}'"
         ));
     }
     if let Some((line, server)) = &script.server {
-        service.found("start_command", &shown, format!("line {line}: serves with `{server}`"));
+        service.found_at(Field::StartCommand, &shown, *line, format!("serves with `{server}`"));
         if let Some(port) = super::procfile::port_in_command(server) {
-            service.evidence.retain(|e| e.field != "port");
-            service.found("port", &shown, format!("line {line}: `{server}`"));
+            service.evidence.retain(|e| e.field != Field::Port);
+            service.found_at(Field::Port, &shown, *line, format!("`{server}`"));
             service.port = Some(port);
         }
         if let Some(port) = service.port
@@ -280,7 +281,11 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<bool, Error> {
         }
     }
     for folder in &script.writes {
-        service.found("start_command", &shown, format!("writes {folder}; the image makes it the app user's"));
+        service.found(
+            Field::StartCommand,
+            &shown,
+            format!("writes {folder}; the image makes it the app user's"),
+        );
     }
     Ok(!script.migrations.is_empty())
 }

@@ -5,6 +5,7 @@
 
 use super::dir::Dir;
 use super::model::Service;
+use crate::detect::Field;
 use crate::error::Error;
 use crate::pattern::Pattern;
 
@@ -94,9 +95,9 @@ pub fn apply(
     };
     let why = format!("depends on {}, which builds a static site into {output}", generator.dependency);
     if from.is_empty() {
-        service.found("static_output", manifest, why);
+        service.found(Field::StaticOutput, manifest, why);
     } else {
-        service.found("static_output", &from, why);
+        service.found(Field::StaticOutput, &from, why);
     }
     service.static_output = Some(output);
     if service.build_command.is_none() {

@@ -4,6 +4,7 @@
 use super::app_name;
 use super::dir::Dir;
 use super::model::{Language, Service};
+use crate::detect::Field;
 use crate::error::Error;
 
 /// Build output folders a repository may commit; the walk prunes some of them, so they
@@ -32,10 +33,10 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None);
     };
     let mut service = Service::new(dir.path, app_name(&dir.name()), Language::Static);
-    service.found("language", &index, "an HTML page and no app manifest");
-    service.found("static_output", &index, format!("serves {folder}"));
+    service.found(Field::Language, &index, "an HTML page and no app manifest");
+    service.found(Field::StaticOutput, &index, format!("serves {folder}"));
     service.static_output = Some(folder);
-    service.defaulted("port", "static files served on 8080");
+    service.defaulted(Field::Port, "static files served on 8080");
     service.port = Some(8080);
     Ok(Some(service))
 }

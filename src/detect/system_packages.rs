@@ -3,6 +3,7 @@
 //! names it, maps to the Debian packages the build stage needs and those the final stage
 //! needs. The table is data; adding a dependency is adding a row.
 
+use crate::detect::Field;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -85,8 +86,11 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         if !need.build_env.is_empty() {
             detail.push_str(&format!("; build env: {}", need.build_env.join(" ")));
         }
-        let field =
-            if need.build.is_empty() && need.runtime.is_empty() { "build_env" } else { "system_packages" };
+        let field = if need.build.is_empty() && need.runtime.is_empty() {
+            Field::BuildEnv
+        } else {
+            Field::SystemPackages
+        };
         service.found(field, &file, detail);
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! tarball, so neither is listed. A source on a private host (an ssh URL) also needs the
 //! build to forward an SSH agent, which bim cannot do for the repository: a warning says how.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use super::dir::Dir;
@@ -71,13 +72,12 @@ fn manifest_git_dependency(dir: &Dir) -> Result<Option<(String, String)>, Error>
 /// Git in the build stage, with the evidence; a warning for a private host.
 fn note(service: &mut Service, rel: &str, line: Option<usize>, url: &str) {
     service.system_packages.add(&["git".into()], &[]);
-    let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
     let shown = without_credentials(url);
-    service.found(
-        "system_packages",
-        rel,
-        format!("{at}a dependency installs from a git repository ({shown}); build: git"),
-    );
+    let detail = format!("a dependency installs from a git repository ({shown}); build: git");
+    match line {
+        Some(line) => service.found_at(Field::SystemPackages, rel, line, detail),
+        None => service.found(Field::SystemPackages, rel, detail),
+    }
     // npm and pip fetch a public repository on these hosts over https even when the lock
     // spells it as ssh (npm writes `git+ssh://git@github.com/...` for every GitHub one).
     let hosted = ["github.com", "gitlab.com", "bitbucket.org"].iter().any(|h| url.contains(&format!("@{h}")));

@@ -4,6 +4,7 @@
 
 use super::dir::Dir;
 use super::model::Service;
+use crate::detect::Field;
 use crate::error::Error;
 
 /// A version and where it was read.
@@ -159,12 +160,14 @@ pub fn from_range(raw: &str, default: &str) -> Option<String> {
 pub fn apply(service: &mut Service, pin: Option<Pin>, default: &str, runtime: &str) {
     match pin {
         Some(pin) => {
-            service.found("runtime_version", &pin.file, pin.detail);
+            service.found(Field::RuntimeVersion, &pin.file, pin.detail);
             service.runtime_version = Some(pin.version);
         }
         None => {
-            service
-                .defaulted("runtime_version", format!("no {runtime} version pinned; current release line"));
+            service.defaulted(
+                Field::RuntimeVersion,
+                format!("no {runtime} version pinned; current release line"),
+            );
             service.runtime_version = Some(default.to_string());
         }
     }

@@ -6,6 +6,7 @@
 //! The command comes from a table: the task runner the workspace root configures (turbo,
 //! nx) and otherwise the package manager's own filter. Each runs from the app's folder.
 
+use crate::detect::Field;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -47,7 +48,7 @@ pub fn apply(dir: &Dir, name: &str, own_build: bool, service: &mut Service) -> R
         command = format!("{command} && {build}");
     }
     service.found(
-        "build_command",
+        Field::BuildCommand,
         &file,
         format!("builds the workspace packages it imports first ({}): {command}", order.join(", ")),
     );

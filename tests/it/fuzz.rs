@@ -160,7 +160,7 @@ fn render(dir: &std::path::Path) -> Option<(String, String, String)> {
     let templates = Templates::load().expect("templates");
     let files = plan::plan(&config, &templates).expect("a valid answer always renders");
     let find = |path: &str| files.iter().find(|f| f.path == path).map(|f| f.contents.clone());
-    let gitlab = answers::Overrides { ci: Some(bim::config::Ci::Gitlab), ..Default::default() };
+    let gitlab = answers::Overrides { ci: Some(bim::config::Ci::Gitlab.into()), ..Default::default() };
     let (mut on_gitlab, _) = answers::resolve(&detection, None, &gitlab, None).ok()?;
     bim::commands::init::read_facts(&mut on_gitlab, &snapshot).ok()?;
     let gitlab_files = plan::plan(&on_gitlab, &templates).expect("a valid answer always renders");

@@ -147,7 +147,7 @@ fn rollback_goes_back_to_the_previous_live_digest_and_waits() {
             client.call_tool(call("rollback", json!({"app": "api", "to": "d-9"}))).await.expect("a result");
         let text = serde_json::to_string(&again.content).expect("content");
         assert_eq!(again.is_error, Some(true), "{text}");
-        assert!(text.contains("--to") && text.contains("d-9"), "{text}");
+        assert!(text.contains("pass to ") && text.contains("d-9"), "{text}");
         client.cancel().await.expect("close");
     });
     assert_eq!(fake.requests()[1].json()["digest"], digest('a'));
@@ -288,6 +288,14 @@ fn failures_are_tool_errors_that_name_what_to_pass_and_the_server_lives_on() {
         assert_eq!(bad.is_error, Some(true));
         let error = &bad.structured_content.clone().expect("structured")["error"];
         assert_eq!(error["hint"], "pass language", "{error}");
+        // A flag's answer is refused under the tool argument's own name.
+        let bad = client
+            .call_tool(call("plan", json!({"path": path, "start_command": "node a.js\nrm -rf /"})))
+            .await
+            .expect("result");
+        assert_eq!(bad.is_error, Some(true));
+        let error = &bad.structured_content.clone().expect("structured")["error"];
+        assert_eq!(error["hint"], "pass start_command", "{error}");
 
         let deploy = client
             .call_tool(call("deploy", json!({"path": path, "image": "ghcr.io/acme/api:1", "app": "api"})))

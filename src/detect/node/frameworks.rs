@@ -1,6 +1,7 @@
 //! Each framework's own settings: Next.js's output and standalone server, SvelteKit's
 //! adapter, a Vite single-page app's output folder, an Nx build's output.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use super::package::Package;
@@ -38,7 +39,7 @@ pub(super) fn nextjs(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<
     let shown = config.clone().unwrap_or_else(|| pkg.rel.clone());
     if EXPORT.is_match(&text) {
         // `output: 'export'` writes a static site to out/: a web server serves it.
-        service.found("static_output", &shown, "output: 'export'");
+        service.found(Field::StaticOutput, &shown, "output: 'export'");
         service.static_output = Some("out".into());
         if service.build_command.is_none() {
             service.build_command = Some("npx next build".into());
@@ -48,11 +49,15 @@ pub(super) fn nextjs(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<
     // A start that runs `next start` through a wrapper (dotenv, cross-env) is Next's server.
     let custom_start = pkg.script("start").filter(|start| !start.contains("next start"));
     let standalone = if STANDALONE.is_match(&text) {
-        service.found("start_command", &shown, "output: 'standalone'");
+        service.found(Field::StartCommand, &shown, "output: 'standalone'");
         true
     } else if let Some(start) = custom_start {
         // A custom server (Express around Next, say) is the start; scripts.start names it.
-        service.found("start_command", &pkg.rel, format!("scripts.start runs `{start}`, not `next start`"));
+        service.found(
+            Field::StartCommand,
+            &pkg.rel,
+            format!("scripts.start runs `{start}`, not `next start`"),
+        );
         service.nextjs_standalone = Some(false);
         if service.build_command.is_none() {
             service.build_command = Some("npx next build".into());
@@ -69,7 +74,7 @@ pub(super) fn nextjs(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<
         // standalone server without an edit to the repository. Its file tracing is the one
         // Vercel deploys with, so what the server reads at run time is traced.
         service.found(
-            "start_command",
+            Field::StartCommand,
             &shown,
             "no output set: built as output: 'standalone' (NEXT_PRIVATE_STANDALONE), which carries only the modules the server uses",
         );
@@ -79,7 +84,7 @@ pub(super) fn nextjs(dir: &Dir, pkg: &Package, service: &mut Service) -> Result<
     if standalone {
         service.start_command = Some("node server.js".into());
     } else {
-        service.defaulted("start_command", "next start");
+        service.defaulted(Field::StartCommand, "next start");
         service.start_command = Some("npx next start".into());
     }
     if service.build_command.is_none() {
@@ -136,11 +141,11 @@ pub(super) fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     };
     match adapter {
         Some((rel, kind)) if kind == "node" => {
-            service.found("start_command", &rel, "uses @sveltejs/adapter-node");
+            service.found(Field::StartCommand, &rel, "uses @sveltejs/adapter-node");
             service.start_command = Some("node build".into());
         }
         Some((rel, kind)) if kind == "static" => {
-            service.found("static_output", &rel, "uses @sveltejs/adapter-static");
+            service.found(Field::StaticOutput, &rel, "uses @sveltejs/adapter-static");
             service.static_output = Some("build".into());
         }
         other => {
@@ -167,11 +172,11 @@ pub(super) fn vite_spa(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     };
     match out_dir {
         Some((rel, out)) => {
-            service.found("static_output", &rel, format!("build.outDir: {out}"));
+            service.found(Field::StaticOutput, &rel, format!("build.outDir: {out}"));
             service.static_output = Some(out);
         }
         None => {
-            service.defaulted("static_output", "Vite builds to dist");
+            service.defaulted(Field::StaticOutput, "Vite builds to dist");
             service.static_output = Some("dist".into());
         }
     }

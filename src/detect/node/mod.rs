@@ -4,6 +4,7 @@
 //! model (`package`), the package manager and runtime (`toolchain`), the start command
 //! (`start`), each framework's own settings (`frameworks`), and Prisma (`prisma`).
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
@@ -102,8 +103,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.refusal = Some(reason);
     }
     match &pm_evidence {
-        Some((file, detail)) => service.found("package_manager", file, detail.clone()),
-        None => service.defaulted("package_manager", "no lockfile or packageManager field; npm"),
+        Some((file, detail)) => service.found(Field::PackageManager, file, detail.clone()),
+        None => service.defaulted(Field::PackageManager, "no lockfile or packageManager field; npm"),
     }
     if let Some((lockfile, _)) = &pm_evidence {
         let folder = crate::scan::parent(lockfile);
@@ -112,7 +113,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             && lockfile.rsplit('/').next() != Some("package.json")
         {
             service.found(
-                "build_context",
+                Field::BuildContext,
                 lockfile,
                 "the workspace's lockfile is here; the image builds from this folder",
             );
@@ -120,13 +121,13 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         }
     }
     if let Some((file, detail)) = bun_signal {
-        service.found("language", &file, detail);
+        service.found(Field::Language, &file, detail);
     } else {
-        service.found("language", &pkg.rel, "package.json");
+        service.found(Field::Language, &pkg.rel, "package.json");
     }
     if let Some((dep, fw)) = framework {
         service.framework = fw;
-        service.found("framework", &pkg.rel, format!("depends on {dep}"));
+        service.found(Field::Framework, &pkg.rel, format!("depends on {dep}"));
     }
     runtime_version(dir, &pkg, &mut service)?;
 
@@ -138,17 +139,17 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     // their machine or a database (env checks, migrations).
     if let Some(name) = CONTAINER_BUILDS.iter().find(|n| pkg.script(n).is_some()) {
         service.found(
-            "build_command",
+            Field::BuildCommand,
             &pkg.rel,
             format!("scripts.{name}: the repository's build for containers"),
         );
         service.build_command = Some(run(name));
     } else if pkg.script("build").is_some() {
-        service.found("build_command", &pkg.rel, "scripts.build");
+        service.found(Field::BuildCommand, &pkg.rel, "scripts.build");
         service.build_command = Some(run("build"));
     }
     if let Some(test) = pkg.script("test").filter(|t| !t.contains("no test specified")) {
-        service.found("test_command", &pkg.rel, format!("scripts.test: {test}"));
+        service.found(Field::TestCommand, &pkg.rel, format!("scripts.test: {test}"));
         service.test_command = Some(run("test"));
     }
 
@@ -166,17 +167,17 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
                 && pkg.script("build").is_none_or(|b| b.contains("generate")) =>
         {
             // `nuxt generate` prerenders a static site into .output/public.
-            service.found("static_output", &pkg.rel, "scripts: nuxt generate");
+            service.found(Field::StaticOutput, &pkg.rel, "scripts: nuxt generate");
             service.static_output = Some(".output/public".into());
             service.build_command = Some(run("generate"));
         }
         Framework::Nuxt => {
-            service.defaulted("start_command", "Nuxt's built server");
+            service.defaulted(Field::StartCommand, "Nuxt's built server");
             service.start_command = Some("node .output/server/index.mjs".into());
         }
         Framework::Sveltekit => sveltekit(dir, &mut service)?,
         Framework::Nestjs if pkg.script("start:prod").is_some() || pkg.script("build").is_some() => {
-            service.defaulted("start_command", "NestJS builds to dist/main.js");
+            service.defaulted(Field::StartCommand, "NestJS builds to dist/main.js");
             service.start_command = Some("node dist/main".into());
         }
         Framework::Vite => {

@@ -1,6 +1,7 @@
 //! Prisma: the placeholders its config needs while the image builds, and the client
 //! generated in the build.
 
+use crate::detect::Field;
 use std::sync::LazyLock;
 
 use super::package::Package;
@@ -47,7 +48,7 @@ pub(super) fn prisma_config_env(dir: &Dir, service: &mut Service) -> Result<(), 
             continue;
         }
         service.found(
-            "build_env",
+            Field::BuildEnv,
             &config,
             format!(
                 "reads {name} when prisma generate loads it; the build gets a placeholder, never a database"
@@ -73,7 +74,7 @@ pub(super) fn prisma_generate(pkg: &Package, service: &mut Service) {
     if scripts_generate {
         return;
     }
-    service.found("build_command", &pkg.rel, "depends on @prisma/client: prisma generate runs first");
+    service.found(Field::BuildCommand, &pkg.rel, "depends on @prisma/client: prisma generate runs first");
     service.build_command = Some(match &service.build_command {
         Some(build) => format!("npx prisma generate && {build}"),
         None => "npx prisma generate".into(),

@@ -4,6 +4,7 @@
 use super::frameworks::nx_build_output;
 use super::package::Package;
 use super::{ENTRY_FILES, SERVES};
+use crate::detect::Field;
 use crate::detect::dir::Dir;
 use crate::detect::model::{Framework, Language, PackageManager, Service};
 use crate::error::Error;
@@ -68,7 +69,7 @@ pub(super) fn start_command(
         if !builds.is_empty() && !runs.is_empty() {
             // A build at start would need the build tools the image drops: it moves to the build stage.
             service.found(
-                "start_command",
+                Field::StartCommand,
                 &pkg.rel,
                 format!("scripts.{name}: {start} (the build runs in the build stage)"),
             );
@@ -86,7 +87,7 @@ pub(super) fn start_command(
             && !start.chars().any(char::is_control)
             && !first.contains('=')
             && !["npm", "yarn", "pnpm", "npx", "bun", "bunx"].contains(&first);
-        service.found("start_command", &pkg.rel, format!("scripts.{name}: {start}"));
+        service.found(Field::StartCommand, &pkg.rel, format!("scripts.{name}: {start}"));
         service.start_command = Some(if simple {
             start.to_string()
         } else if service.language == Language::Bun || pm == PackageManager::Bun {
@@ -103,7 +104,7 @@ pub(super) fn start_command(
         if let Some((rel, output)) = nx_build_output(dir)?
             && service.build_command.is_some()
         {
-            service.found("start_command", &rel, format!("targets.build writes {output}"));
+            service.found(Field::StartCommand, &rel, format!("targets.build writes {output}"));
             service.start_command = Some(format!("{runner} {output}"));
             return Ok(());
         }
@@ -111,7 +112,7 @@ pub(super) fn start_command(
             && service.build_command.is_some()
             && ["dist/", "build/", "out/", "lib/"].iter().any(|d| main.starts_with(d))
         {
-            service.found("start_command", &pkg.rel, format!("main: {main}, which the build writes"));
+            service.found(Field::StartCommand, &pkg.rel, format!("main: {main}, which the build writes"));
             service.start_command = Some(format!("{runner} {main}"));
         }
         return Ok(());
@@ -131,7 +132,7 @@ pub(super) fn start_command(
             return Ok(());
         }
         if dir.has(main) {
-            service.found("start_command", &pkg.rel, format!("main: {main}"));
+            service.found(Field::StartCommand, &pkg.rel, format!("main: {main}"));
             service.start_command = Some(format!("{runner} {main}"));
             return Ok(());
         }
@@ -140,7 +141,7 @@ pub(super) fn start_command(
     if let Some(entry) = ENTRY_FILES.iter().find(|f| dir.has(f)) {
         let runnable = runner == "bun" || !entry.ends_with(".ts");
         if runnable && serves(entry)? {
-            service.found("start_command", &dir.rel(entry), "the usual entry file");
+            service.found(Field::StartCommand, &dir.rel(entry), "the usual entry file");
             service.start_command = Some(format!("{runner} {entry}"));
         }
     }

@@ -2,122 +2,14 @@
 //! way whatever its source. Pure: detection and the old bim.toml come in, a `Config` goes
 //! out. Prompts (when a person is at the terminal) sit on top of this, not inside it.
 
+use crate::answer_fields::TextAnswer;
 use crate::config::{Config, Files, Registry, ServiceConfig};
-use crate::detect::{self, Detection, Framework, Language, PackageManager, Service};
+use crate::detect::{self, Detection, Framework, Language, Service, WarningKind};
 use crate::error::Error;
-use crate::plan::FileKind;
 use crate::validate;
 
-/// Answers given on the command line. `None` means "not given".
-#[derive(Clone, Debug, Default)]
-pub struct Overrides {
-    /// Which services to set up, by path or app name; empty means all.
-    pub services: Vec<String>,
-    pub language: Option<Language>,
-    pub package_manager: Option<PackageManager>,
-    pub runtime_version: Option<String>,
-    pub port: Option<u16>,
-    pub build_command: Option<String>,
-    pub start_command: Option<String>,
-    pub test_command: Option<String>,
-    pub release_command: Option<String>,
-    /// `NAME=COMMAND` processes to add or replace; `NAME=` removes one.
-    pub processes: Vec<String>,
-    pub healthcheck_path: Option<String>,
-    pub entrypoint: Option<String>,
-    /// Debian packages added to the build stage and to the final image.
-    pub build_packages: Vec<String>,
-    pub runtime_packages: Vec<String>,
-    /// Credentials the install reads (build secrets), added to the detected ones.
-    pub build_secrets: Vec<String>,
-    pub registry: Option<String>,
-    /// `--ci github|gitlab`: which CI's pipeline bim writes.
-    pub ci: Option<crate::config::Ci>,
-    pub image: Option<String>,
-    pub app: Option<String>,
-    pub branch: Option<String>,
-    /// Files turned off by flag (`--no-dockerfile` ...).
-    pub skip: Vec<FileKind>,
-    /// Opt-in workflow steps turned on by flag; bim.toml keeps them on.
-    pub scan: bool,
-    pub scan_fail_on: Option<crate::config::Severity>,
-    pub scan_only_fixed: bool,
-    pub attest: bool,
-    /// `--previews`: deploy pull requests to preview apps.
-    pub previews: bool,
-    /// `--platforms a,b`: replaces bim.toml's list.
-    pub platforms: Option<Vec<String>>,
-    /// `--compose`: write compose.yaml even without a backing service.
-    pub compose: bool,
-}
-
-impl Overrides {
-    fn names_one_service_field(&self) -> Option<&'static str> {
-        [
-            (self.language.is_some(), "--language"),
-            (self.package_manager.is_some(), "--package-manager"),
-            (self.runtime_version.is_some(), "--runtime-version"),
-            (self.port.is_some(), "--port"),
-            (self.build_command.is_some(), "--build-command"),
-            (self.start_command.is_some(), "--start-command"),
-            (self.test_command.is_some(), "--test-command"),
-            (self.release_command.is_some(), "--release-command"),
-            (!self.processes.is_empty(), "--process"),
-            (self.healthcheck_path.is_some(), "--healthcheck-path"),
-            (self.entrypoint.is_some(), "--entrypoint"),
-            (!self.build_packages.is_empty(), "--build-package"),
-            (!self.runtime_packages.is_empty(), "--runtime-package"),
-            (!self.build_secrets.is_empty(), "--build-secret"),
-            (self.image.is_some(), "--image"),
-            (self.app.is_some(), "--app"),
-        ]
-        .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag))
-    }
-}
-
-/// Checks every value given by flag, before any prompt: a flag skips its question but is
-/// validated exactly as an answer would be.
-pub fn validate_flags(flags: &Overrides) -> Result<(), Error> {
-    let mut probe = ServiceConfig {
-        path: ".".into(),
-        app: "app".into(),
-        language: Language::Static,
-        framework: Framework::None,
-        package_manager: PackageManager::None,
-        runtime_version: "1".into(),
-        port: 1,
-        build_command: None,
-        start_command: None,
-        test_command: None,
-        release_command: None,
-        processes: Default::default(),
-        backing_services: Vec::new(),
-        healthcheck_path: None,
-        entrypoint: None,
-        static_output: None,
-        nextjs_standalone: false,
-        context: None,
-        dockerfile: None,
-        image: None,
-        build_packages: Vec::new(),
-        runtime_packages: Vec::new(),
-        build_env: Vec::new(),
-        build_secrets: Vec::new(),
-        runtime_files: Vec::new(),
-        frontend: None,
-        env_vars: Default::default(),
-        facts: None,
-    };
-    apply_flags(&mut probe, flags)?;
-    if let Some(registry) = &flags.registry {
-        Registry::parse(registry, "--registry")?;
-    }
-    if let Some(branch) = &flags.branch {
-        validate::branch(branch, "--branch")?;
-    }
-    Ok(())
-}
+mod overrides;
+pub use overrides::{Choice, Overrides, validate_flags};
 
 /// A candidate left out because it has nothing that runs in a container, and why.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -146,14 +38,14 @@ pub fn resolve(
     if !flags.services.is_empty() {
         let available: Vec<String> = services.iter().map(|s| format!("{} ({})", s.path, s.app)).collect();
         for wanted in &flags.services {
-            if !services.iter().any(|s| matches(s, wanted)) {
+            if !services.iter().any(|s| s.is_named(wanted)) {
                 return Err(Error::Usage {
                     message: format!("no service `{wanted}`; the services are: {}", available.join(", ")),
                     flag: Some("--service with one of those paths or names".into()),
                 });
             }
         }
-        services.retain(|s| flags.services.iter().any(|w| matches(s, w)));
+        services.retain(|s| flags.services.iter().any(|w| s.is_named(w)));
     }
     if services.len() > 1
         && let Some(flag) = flags.names_one_service_field()
@@ -198,7 +90,7 @@ pub fn resolve(
             .services
             .iter()
             .find(|d| d.path == service.path)
-            .and_then(|d| d.notes.dropped_start.as_ref())
+            .and_then(|d| d.warning(WarningKind::DroppedStart))
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
         return Err(Error::Usage {
@@ -233,7 +125,10 @@ pub fn resolve(
                 .find(|d| d.path == s.path)
                 .and_then(|d| {
                     d.refusal.clone().or_else(|| {
-                        d.warnings.iter().find(|w| Some(*w) != d.notes.other_languages.as_ref()).cloned()
+                        d.warnings
+                            .iter()
+                            .find(|w| w.kind != WarningKind::OtherLanguages)
+                            .map(|w| w.message.clone())
                     })
                 })
                 .unwrap_or_else(|| "found no start command and nothing that serves".into());
@@ -245,7 +140,7 @@ pub fn resolve(
     }
     let services = kept;
 
-    let ci = flags.ci.or(existing.map(|c| c.ci)).unwrap_or_default();
+    let ci = flags.ci().or(existing.map(|c| c.ci)).unwrap_or_default();
     let registry = match (&flags.registry, existing) {
         (Some(value), _) => Registry::parse(value, "--registry")?,
         // A CI's own registry follows the CI when it changes; any other stays.
@@ -263,8 +158,8 @@ pub fn resolve(
         .unwrap_or_else(|| "main".into());
     validate::branch(&branch, "--branch")?;
     let mut files = existing.map_or_else(Files::default, |c| c.files.clone());
-    for kind in &flags.skip {
-        files.turn_off(*kind);
+    for kind in flags.skipped_files() {
+        files.turn_off(kind);
     }
     if flags.compose {
         files.compose = Some(true);
@@ -279,7 +174,7 @@ pub fn resolve(
         crate::config::validate_platforms(platforms)?;
         pipeline.platforms = platforms.clone();
     }
-    if let Some(level) = flags.scan_fail_on {
+    if let Some(level) = flags.scan_fail_on() {
         pipeline.scan_fail_on = level;
     }
 
@@ -308,12 +203,6 @@ pub fn resolve(
     config.api_url = existing.and_then(|c| c.api_url.clone());
     config.validate()?;
     Ok((config, skipped))
-}
-
-/// Whether `wanted` (a `--service` value: a path or an app name) names `service`.
-pub fn matches(service: &ServiceConfig, wanted: &str) -> bool {
-    let wanted = wanted.trim_end_matches('/');
-    service.path == wanted || service.app == wanted || (wanted.is_empty() && service.path == ".")
 }
 
 /// The answers detection gives for one service.
@@ -389,20 +278,16 @@ fn default_version(language: Language) -> &'static str {
     }
 }
 
-fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Error> {
-    if let Some(language) = flags.language
+pub(super) fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Error> {
+    if let Some(language) = flags.language()
         && language != service.language
     {
         service.language = language;
         service.framework = Framework::None;
         service.runtime_version = default_version(language).to_string();
     }
-    if let Some(pm) = flags.package_manager {
+    if let Some(pm) = flags.package_manager() {
         service.package_manager = pm;
-    }
-    if let Some(v) = &flags.runtime_version {
-        validate::version(v, "--runtime-version")?;
-        service.runtime_version = v.clone();
     }
     if let Some(port) = flags.port {
         validate::port(port, "--port")?;
@@ -411,15 +296,10 @@ fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Err
         }
         service.port = port;
     }
-    for (value, target, what, flag) in [
-        (&flags.build_command, &mut service.build_command, "build command", "--build-command"),
-        (&flags.start_command, &mut service.start_command, "start command", "--start-command"),
-        (&flags.test_command, &mut service.test_command, "test command", "--test-command"),
-        (&flags.release_command, &mut service.release_command, "release command", "--release-command"),
-    ] {
-        if let Some(v) = value {
-            validate::command(what, v, flag)?;
-            *target = Some(v.clone());
+    for answer in TextAnswer::ALL {
+        if let Some(value) = flags.text(answer) {
+            answer.check(value)?;
+            service.set_text(answer, value.clone());
         }
     }
     for given in &flags.processes {
@@ -436,14 +316,6 @@ fn apply_flags(service: &mut ServiceConfig, flags: &Overrides) -> Result<(), Err
             validate::command("process command", command, "--process")?;
             service.processes.insert(name.to_string(), command.to_string());
         }
-    }
-    if let Some(p) = &flags.healthcheck_path {
-        validate::url_path(p, "--healthcheck-path")?;
-        service.healthcheck_path = Some(p.clone());
-    }
-    if let Some(e) = &flags.entrypoint {
-        validate::entrypoint(e, "--entrypoint")?;
-        service.entrypoint = Some(e.clone());
     }
     if let Some(image) = &flags.image {
         validate::image(image, "--image")?;
