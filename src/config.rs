@@ -381,6 +381,12 @@ impl ServiceConfig {
         }
     }
 
+    /// Whether its image runs a start command: PHP images serve with their own web server,
+    /// static sites with nginx, and the repository's own Dockerfile says what it runs.
+    pub fn needs_start_command(&self) -> bool {
+        self.static_output.is_none() && self.dockerfile.is_none() && self.language != Language::Php
+    }
+
     /// Whether `wanted` (a `--service` value: a path or an app name) names this service.
     pub fn is_named(&self, wanted: &str) -> bool {
         let wanted = wanted.trim_end_matches('/');

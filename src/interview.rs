@@ -133,9 +133,7 @@ fn ask_service(
         })?;
         answers.port = port.parse().ok();
     }
-    let serves_itself =
-        service.static_output.is_none() && service.language != Language::Php && service.dockerfile.is_none();
-    if flags.start_command.is_none() && serves_itself {
+    if flags.start_command.is_none() && service.needs_start_command() {
         let current = service.start_command.clone().unwrap_or_default();
         answers.start_command =
             Some(prompter.input("Start command", &current, &|v| TextAnswer::StartCommand.check(v))?);

@@ -82,6 +82,23 @@ vocabulary!(
     }
 );
 
+impl Framework {
+    /// A framework whose build makes the server or the site (Next.js, Nuxt, Remix,
+    /// SvelteKit, Vite, Jekyll): its start and port follow the framework's conventions,
+    /// not a server the app's code starts, so a missing start is not a missing answer.
+    pub fn builds_its_server(self) -> bool {
+        matches!(
+            self,
+            Framework::Nextjs
+                | Framework::Nuxt
+                | Framework::Remix
+                | Framework::Sveltekit
+                | Framework::Vite
+                | Framework::Jekyll
+        )
+    }
+}
+
 vocabulary!(
     /// The tool that installs dependencies and runs scripts.
     PackageManager {

@@ -61,26 +61,9 @@ pub fn resolve(
     if let Some(service) = services.first_mut().filter(|_| flags.names_one_service_field().is_some()) {
         apply_flags(service, flags)?;
     }
-    // PHP images serve with their own web server; static sites with nginx.
-    let lacks_start = |s: &ServiceConfig| {
-        s.start_command.is_none()
-            && s.static_output.is_none()
-            && s.dockerfile.is_none()
-            && s.language != Language::Php
-    };
+    let lacks_start = |s: &ServiceConfig| s.start_command.is_none() && s.needs_start_command();
     // A server framework with no start found is an answer missing, not a library: ask for it.
-    let has_server = |s: &ServiceConfig| {
-        !matches!(
-            s.framework,
-            Framework::None
-                | Framework::Sveltekit
-                | Framework::Vite
-                | Framework::Nextjs
-                | Framework::Nuxt
-                | Framework::Remix
-                | Framework::Jekyll
-        )
-    };
+    let has_server = |s: &ServiceConfig| s.framework != Framework::None && !s.framework.builds_its_server();
     if let Some(service) = services
         .iter()
         .find(|s| lacks_start(s) && (has_server(s) || !flags.services.is_empty() || existing.is_some()))

@@ -184,7 +184,7 @@ pub fn read_facts(config: &mut Config, snap: &Snapshot) -> Result<(), Error> {
             frontend: s.frontend.as_ref(),
             own_dockerfile: s.dockerfile.is_some(),
         };
-        s.facts = Some(facts::read(snap, &query)?);
+        s.facts = Some(crate::detect::stacks::read_facts(snap, &query)?);
     }
     if config.ci == config::Ci::Gitlab && config.services.len() > 1 {
         let services: Vec<facts::BuiltFrom> = config

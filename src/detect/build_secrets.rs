@@ -24,7 +24,7 @@ fn expanding_files(language: Language) -> Vec<&'static str> {
     match language {
         Language::Node | Language::Bun => vec![".npmrc", ".yarnrc.yml"],
         Language::Python => {
-            super::facts::REQUIREMENTS.iter().copied().chain(["Pipfile", "pip.conf"]).collect()
+            super::python::facts::REQUIREMENTS.iter().copied().chain(["Pipfile", "pip.conf"]).collect()
         }
         _ => Vec::new(),
     }

@@ -14,6 +14,28 @@ use crate::error::Error;
 const TS: &[&str] = &[".ts", ".tsx", ".js", ".mjs"];
 static PORT_KEY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*:\s*(\d{2,5})\b"));
 
+/// Deno: a deno.json app.
+pub struct Deno;
+
+impl super::stack::Stack for Deno {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Deno]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["deno.json", "deno.jsonc"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        facts.inputs = at.copy_here(&["deno.json", "deno.jsonc", crate::lockfiles::DENO]);
+        Ok(())
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(rel) = dir.first_of(&["deno.json", "deno.jsonc"]) else {
         return Ok(None);

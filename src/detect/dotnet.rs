@@ -16,6 +16,28 @@ use crate::scan;
 static TARGET: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"^net(?:coreapp)?(\d+\.\d+)"));
 static HEALTH_MAP: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"MapHealthChecks\(\s*"([^"]+)""#));
 
+/// .NET: a C# or F# project.
+pub struct Dotnet;
+
+impl super::stack::Stack for Dotnet {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Dotnet]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["*.csproj", "*.fsproj"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        facts.inputs = restore_inputs(at);
+        Ok(())
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(project) = dir.children().find(|p| p.ends_with(".csproj") || p.ends_with(".fsproj")) else {
         return Ok(None);
@@ -100,4 +122,26 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     service.defaulted(Field::Port, "ASP.NET Core images serve on 8080");
     service.port = Some(8080);
     Ok(Some(service))
+}
+
+/// The files `dotnet restore` reads, copied before the source so the restore stays cached.
+fn restore_inputs(at: &super::facts::At) -> Vec<String> {
+    const NAMES: &[&str] = &[
+        "Directory.Build.props",
+        "Directory.Build.targets",
+        "Directory.Packages.props",
+        "NuGet.Config",
+        "nuget.config",
+        "global.json",
+    ];
+    const ENDINGS: &[&str] = &[".csproj", ".fsproj", ".sln", ".slnx"];
+    at.snap
+        .files_under(at.context)
+        .map(|rel| rel.strip_prefix(at.context).unwrap_or(rel).trim_start_matches('/'))
+        .filter(|inner| {
+            let name = scan::file_name(inner);
+            NAMES.contains(&name) || ENDINGS.iter().any(|e| name.ends_with(e))
+        })
+        .map(str::to_string)
+        .collect()
 }

@@ -13,6 +13,30 @@ use crate::error::Error;
 static APP: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"app:\s*:(\w+)"));
 static ELIXIR: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"elixir:\s*"([^"]+)""#));
 
+/// Elixir: a Mix project (Phoenix).
+pub struct Elixir;
+
+impl super::stack::Stack for Elixir {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Elixir]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["mix.exs"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        facts.inputs = at.copy_here(&["mix.exs", crate::lockfiles::MIX]);
+        // Dependencies may read compile-time config, so it comes before they compile.
+        facts.inputs.extend(at.copy_here(&["config/config.exs", "config/prod.exs", "config/test.exs"]));
+        Ok(())
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(mix) = dir.text("mix.exs")? else {
         return Ok(None);

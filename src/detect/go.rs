@@ -37,6 +37,28 @@ static SERVE_CALL: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(r"(?:ListenAndServe(?:TLS)?|\.Serve(?:TLS)?|\.Listen|\.Start|\.Run(?:TLS)?)\(")
 });
 
+/// Go: a module with a main package.
+pub struct Go;
+
+impl super::stack::Stack for Go {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Go]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["go.mod"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        facts.inputs = at.copy_here(&["go.mod", crate::lockfiles::GO]);
+        Ok(())
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(gomod) = dir.text("go.mod")? else {
         return Ok(None);

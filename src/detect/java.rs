@@ -35,6 +35,45 @@ struct Build {
     runnable: bool,
 }
 
+/// Java and Kotlin: a Maven or Gradle build.
+pub struct Java;
+
+impl super::stack::Stack for Java {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Java]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["pom.xml", "build.gradle", "build.gradle.kts"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        let maven = at.query.package_manager == PackageManager::Maven;
+        facts.inputs = if maven {
+            at.copy_here(&["pom.xml", "mvnw"])
+        } else {
+            at.copy_here(&[
+                "build.gradle",
+                "build.gradle.kts",
+                "settings.gradle",
+                "settings.gradle.kts",
+                "gradle.properties",
+                "gradlew",
+            ])
+        };
+        // The wrapper scripts need their folder (and Gradle its version catalog there).
+        let wrapper_dir = if maven { ".mvn" } else { "gradle" };
+        if at.snap.has_dir(&crate::scan::join(at.context, wrapper_dir)) {
+            facts.inputs.push(format!("{wrapper_dir}/"));
+        }
+        Ok(())
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let maven = maven(dir)?;
     let gradle = gradle(dir)?;

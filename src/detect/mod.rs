@@ -1,9 +1,10 @@
 //! Detection: from a `Snapshot`, the deployable services in a repository and the evidence
 //! for every answer. Pure: the detectors ask the snapshot, never the disk.
 //!
-//! Each language module answers for one folder: `Ok(Some(service))` when the folder is an
-//! app of that language, `Ok(None)` when it is not (or is only a library), and `Err` when
-//! its manifest is broken.
+//! Each ecosystem is a `Stack` (see `stack`): its trigger files pick the folders worth
+//! asking, and it answers for one folder: `Ok(Some(service))` when the folder is an app of
+//! that ecosystem, `Ok(None)` when it is not (or is only a library), and `Err` when its
+//! manifest is broken. After the answers, each stack reads its `facts`.
 
 pub mod dir;
 pub mod model;
@@ -33,7 +34,7 @@ mod php;
 mod port;
 mod processes;
 mod procfile;
-mod python;
+pub mod python;
 pub mod python_tools;
 mod python_wheels;
 mod release;
@@ -41,6 +42,8 @@ mod ruby;
 mod runtime_files;
 mod rust;
 mod server_settings;
+pub mod stack;
+pub mod stacks;
 pub mod start_script;
 mod static_generators;
 mod static_site;
@@ -64,46 +67,6 @@ use crate::scan::{self, Snapshot};
 
 /// How many folders below the root a service may sit.
 const MAX_SERVICE_DEPTH: usize = 4;
-
-/// Files whose presence makes a folder worth asking the detectors about.
-const MANIFESTS: &[&str] = &[
-    "package.json",
-    "deno.json",
-    "deno.jsonc",
-    "pyproject.toml",
-    "requirements.txt",
-    "Pipfile",
-    "setup.py",
-    "manage.py",
-    "go.mod",
-    "Cargo.toml",
-    "pom.xml",
-    "build.gradle",
-    "build.gradle.kts",
-    "Gemfile",
-    "composer.json",
-    "mix.exs",
-    "index.html",
-    "index.php",
-];
-
-type Detector = fn(&Dir) -> Result<Option<Service>, Error>;
-
-/// In order of preference when one folder matches several: a Rails or Laravel app with a
-/// package.json for its assets is a Ruby or PHP app, not a Node one.
-const DETECTORS: &[Detector] = &[
-    deno::detect,
-    elixir::detect,
-    ruby::detect,
-    php::detect,
-    python::detect,
-    java::detect,
-    dotnet::detect,
-    go::detect,
-    rust::detect,
-    node::detect,
-    static_site::detect,
-];
 
 /// Finds every deployable service under the snapshot's root.
 pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
@@ -294,8 +257,8 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> 
 /// Runs every detector on one folder and keeps the best answer.
 fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
     let mut found: Vec<Service> = Vec::new();
-    for detector in DETECTORS {
-        if let Some(service) = detector(dir)? {
+    for stack in stacks::STACKS {
+        if let Some(service) = stack.detect(dir)? {
             found.push(service);
         }
     }
@@ -348,13 +311,10 @@ fn candidates(snap: &Snapshot) -> Vec<String> {
         if depth > MAX_SERVICE_DEPTH + 1 || folder.split('/').any(dir::is_non_app_dir) {
             continue;
         }
-        let name = scan::file_name(path);
-        if depth <= MAX_SERVICE_DEPTH
-            && (MANIFESTS.contains(&name) || name.ends_with(".csproj") || name.ends_with(".fsproj"))
+        if let Some(app) = stacks::trigger_folder(path)
+            && (app.is_empty() || app.matches('/').count() < MAX_SERVICE_DEPTH)
         {
-            found.insert(folder.to_string());
-        } else if scan::file_name(folder) == "requirements" && name.ends_with(".txt") {
-            found.insert(scan::parent(folder).to_string());
+            found.insert(app.to_string());
         }
     }
     found.into_iter().collect()
@@ -363,13 +323,11 @@ fn candidates(snap: &Snapshot) -> Vec<String> {
 fn nothing_detected(snap: &Snapshot) -> Error {
     let reason = if snap.file_count() == 0 {
         "the folder is empty (or everything in it is ignored)".to_string()
-    } else if candidates(snap).len() > 1 || MANIFESTS.iter().any(|m| snap.has_file(m)) {
+    } else if candidates(snap).len() > 1 || stacks::manifest_names().any(|m| snap.has_file(m)) {
         "the manifests there describe libraries or tools, not an app that serves".to_string()
     } else {
-        "no manifest bim knows (package.json, pyproject.toml, requirements.txt, go.mod, \
-         Cargo.toml, pom.xml, build.gradle, Gemfile, composer.json, *.csproj, mix.exs, \
-         deno.json, index.html)"
-            .to_string()
+        let known: Vec<&str> = stacks::STACKS.iter().flat_map(|s| s.triggers()).copied().collect();
+        format!("no manifest bim knows ({})", known.join(", "))
     };
     Error::NothingDetected { path: snap.root().to_path_buf(), reason }
 }

@@ -10,6 +10,28 @@ use super::{app_name, defaults, versions};
 use crate::error::Error;
 use crate::lockfiles;
 
+/// PHP: a Composer app, or a folder served from its index.php.
+pub struct Php;
+
+impl super::stack::Stack for Php {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Php]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["composer.json", "index.php"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        facts.inputs = at.copy_here(&["composer.json", crate::lockfiles::COMPOSER]);
+        Ok(())
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let composer = dir.json("composer.json")?;
     let rel = dir.rel("composer.json");

@@ -17,6 +17,28 @@ static RUBY_VERSION: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r#"(?m)^\
 static RACK_PORT: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"(?:set\s+:port,\s*|port\s+ENV[^\n]*?\|\|\s*|-p\s+)(\d{2,5})"));
 
+/// Ruby: a Gemfile app (Rails, Sinatra, Rack).
+pub struct Ruby;
+
+impl super::stack::Stack for Ruby {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Ruby]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["Gemfile"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        facts.inputs = at.copy_here(&["Gemfile", crate::lockfiles::BUNDLER]);
+        super::node::facts::rails_assets(at, facts)
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(gemfile) = dir.text("Gemfile")? else {
         return Ok(None);

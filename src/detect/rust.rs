@@ -51,6 +51,23 @@ static SQLX_MACRO: LazyLock<Pattern> = LazyLock::new(|| {
     )
 });
 
+/// Rust: a Cargo crate that serves.
+pub struct Rust;
+
+impl super::stack::Stack for Rust {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Rust]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["Cargo.toml"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(cargo) = dir.toml("Cargo.toml")? else {
         return Ok(None);

@@ -11,6 +11,23 @@ use crate::error::Error;
 /// are looked at directly.
 const OUTPUT_FOLDERS: &[&str] = &["public", "dist", "build", "out", "_site", "www", "site"];
 
+/// Static files: a folder with an index.html and no other manifest.
+pub struct StaticSite;
+
+impl super::stack::Stack for StaticSite {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Static]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["index.html"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     // A crate's page (a Yew or Leptos front end) is built by its own tooling (trunk,
     // wasm-pack) into something else: the HTML there is not the site.

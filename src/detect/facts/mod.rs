@@ -7,20 +7,14 @@
 //! read after the answers are resolved, and `bim init` reads them anew on every run: they
 //! are the repository's, not choices to keep.
 
-mod node;
-mod python;
-
 use serde::{Deserialize, Serialize};
 
 use super::dir::Dir;
 use super::start_script;
 use super::{Framework, Frontend, Language, PackageManager};
 use crate::error::Error;
-use crate::lockfiles;
-use crate::scan::{self, Snapshot};
 
-pub use python::PYTHON_SERVERS;
-pub(crate) use python::REQUIREMENTS;
+use crate::scan::{self, Snapshot};
 
 /// What a service's files need to know of the repository. Paths are relative to the
 /// folder the install runs in (the build context, or `install_dir` inside it).
@@ -163,8 +157,40 @@ pub struct Query<'a> {
     pub own_dockerfile: bool,
 }
 
+/// Each stack's part of the facts, chosen by the query's language (see `detect::stack`):
+/// passed in, so this module, which every stack reads, knows none of them.
+pub type StackFacts<'f> = &'f dyn Fn(&At, &mut Facts) -> Result<(), Error>;
+
+/// Where a stack reads its facts: the answers, the service's folder and the build context
+/// (snapshot paths), the service's folder inside the context, and how to read the facts of
+/// another package (a front end built in the same image).
+pub struct At<'a> {
+    pub snap: &'a Snapshot,
+    pub query: &'a Query<'a>,
+    pub context: &'a str,
+    pub folder: &'a str,
+    pub service_dir: &'a str,
+    pub stacks: StackFacts<'a>,
+}
+
+impl At<'_> {
+    /// The names, of those given, that are files at the root of the build context.
+    pub fn copy_here(&self, names: &[&str]) -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| self.snap.has_file(&scan::join(self.context, n)))
+            .map(|n| n.to_string())
+            .collect()
+    }
+
+    /// The facts of another package, read as a service's are.
+    pub fn read(&self, query: &Query) -> Result<Facts, Error> {
+        read(self.snap, query, self.stacks)
+    }
+}
+
 /// Reads the facts for a service's answers.
-pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
+pub fn read(snap: &Snapshot, query: &Query, stacks: StackFacts) -> Result<Facts, Error> {
     let mut facts = Facts::default();
     if query.own_dockerfile {
         return Ok(facts);
@@ -178,49 +204,8 @@ pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
         facts.start_script =
             Some(ScriptFacts { server: script.server.map(|(_, server)| server), writes: script.writes });
     }
-    let copy_here = |names: &[&str]| -> Vec<String> {
-        names.iter().filter(|n| snap.has_file(&scan::join(context, n))).map(|n| n.to_string()).collect()
-    };
-    match query.language {
-        Language::Node | Language::Bun => {
-            node::read(snap, query, context, service_dir, &mut facts);
-            facts.public_dir = snap.has_dir(&scan::join(folder, "public"));
-        }
-        Language::Python => python::read(snap, query, context, service_dir, &mut facts)?,
-        Language::Deno => facts.inputs = copy_here(&["deno.json", "deno.jsonc", lockfiles::DENO]),
-        Language::Go => facts.inputs = copy_here(&["go.mod", lockfiles::GO]),
-        Language::Java => {
-            facts.inputs = if query.package_manager == PackageManager::Maven {
-                copy_here(&["pom.xml", "mvnw"])
-            } else {
-                copy_here(&[
-                    "build.gradle",
-                    "build.gradle.kts",
-                    "settings.gradle",
-                    "settings.gradle.kts",
-                    "gradle.properties",
-                    "gradlew",
-                ])
-            };
-            // The wrapper scripts need their folder (and Gradle its version catalog there).
-            let wrapper_dir = if query.package_manager == PackageManager::Maven { ".mvn" } else { "gradle" };
-            if snap.has_dir(&scan::join(context, wrapper_dir)) {
-                facts.inputs.push(format!("{wrapper_dir}/"));
-            }
-        }
-        Language::Ruby => {
-            facts.inputs = copy_here(&["Gemfile", lockfiles::BUNDLER]);
-            node::rails_assets(snap, query, folder, &mut facts)?;
-        }
-        Language::Php => facts.inputs = copy_here(&["composer.json", lockfiles::COMPOSER]),
-        Language::Dotnet => facts.inputs = dotnet_inputs(snap, context),
-        Language::Elixir => {
-            facts.inputs = copy_here(&["mix.exs", lockfiles::MIX]);
-            // Dependencies may read compile-time config, so it comes before they compile.
-            facts.inputs.extend(copy_here(&["config/config.exs", "config/prod.exs", "config/test.exs"]));
-        }
-        Language::Rust | Language::Static => {}
-    }
+    let at = At { snap, query, context, folder, service_dir, stacks };
+    stacks(&at, &mut facts)?;
     if let Some(front) = query.frontend {
         let package = Query {
             path: &front.path,
@@ -232,7 +217,7 @@ pub fn read(snap: &Snapshot, query: &Query) -> Result<Facts, Error> {
             frontend: None,
             own_dockerfile: false,
         };
-        facts.assets = Some(Box::new(read(snap, &package)?));
+        facts.assets = Some(Box::new(at.read(&package)?));
     }
     Ok(facts)
 }
@@ -290,25 +275,4 @@ fn change_paths(snap: &Snapshot, dir: &str, own: &str, others: &[&str], out: &mu
     for child in children {
         change_paths(snap, child, own, others, out);
     }
-}
-
-/// The files `dotnet restore` reads, copied before the source so the restore stays cached.
-fn dotnet_inputs(snap: &Snapshot, context: &str) -> Vec<String> {
-    const NAMES: &[&str] = &[
-        "Directory.Build.props",
-        "Directory.Build.targets",
-        "Directory.Packages.props",
-        "NuGet.Config",
-        "nuget.config",
-        "global.json",
-    ];
-    const ENDINGS: &[&str] = &[".csproj", ".fsproj", ".sln", ".slnx"];
-    snap.files_under(context)
-        .map(|rel| rel.strip_prefix(context).unwrap_or(rel).trim_start_matches('/'))
-        .filter(|inner| {
-            let name = scan::file_name(inner);
-            NAMES.contains(&name) || ENDINGS.iter().any(|e| name.ends_with(e))
-        })
-        .map(str::to_string)
-        .collect()
 }

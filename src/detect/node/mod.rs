@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
 
+pub(crate) mod facts;
 mod frameworks;
 mod package;
 mod prisma;
@@ -76,6 +77,29 @@ static PORT_KEY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*:\
 static SERVES: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{"));
 static BUN_API: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bBun\.(?:serve|file|write|env)\b"));
+
+/// Node and Bun: a package.json app.
+pub struct Node;
+
+impl super::stack::Stack for Node {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Node, Language::Bun]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["package.json"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(&self, at: &super::facts::At, facts: &mut super::facts::Facts) -> Result<(), Error> {
+        facts::read(at, facts);
+        facts.public_dir = at.snap.has_dir(&crate::scan::join(at.folder, "public"));
+        Ok(())
+    }
+}
 
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(pkg) = Package::read(dir)? else {
@@ -217,11 +241,10 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     }
 
     let default_port = if service.is_static() { 8080 } else { 3000 };
-    let found = match service.framework {
-        Framework::Nextjs | Framework::Nuxt | Framework::Remix | Framework::Sveltekit | Framework::Vite => {
-            None
-        }
-        _ => port::search(dir, JS_SOURCES, &[&LISTEN, &PORT_FALLBACK, &PORT_KEY])?,
+    let found = if service.framework.builds_its_server() {
+        None
+    } else {
+        port::search(dir, JS_SOURCES, &[&LISTEN, &PORT_FALLBACK, &PORT_KEY])?
     };
     let why =
         if service.is_static() { "static files served on 8080" } else { "the usual port for Node servers" };

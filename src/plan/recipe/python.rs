@@ -5,7 +5,8 @@
 use super::{Ci, Recipe};
 use crate::config::ServiceConfig;
 use crate::detect::PackageManager;
-use crate::detect::facts::{Facts, PYTHON_SERVERS};
+use crate::detect::facts::Facts;
+use crate::detect::python::facts::PYTHON_SERVERS;
 use crate::lockfiles;
 
 /// Installs the `project.dependencies` of pyproject.toml without the project (pip has no

@@ -2,8 +2,8 @@
 //! includes), whether it needs the source, a uv workspace member's package, and the server
 //! a start command runs that no manifest names.
 
-use super::{Facts, Query};
 use crate::detect::PackageManager;
+use crate::detect::facts::{At, Facts, Query};
 use crate::error::Error;
 use crate::lockfiles;
 use crate::scan::{self, Snapshot};
@@ -15,13 +15,8 @@ pub const PYTHON_SERVERS: &[(&str, &str)] = &[("gunicorn", "23.0.0"), ("uvicorn"
 pub(crate) const REQUIREMENTS: &[&str] =
     &["requirements.txt", "requirements/production.txt", "requirements/prod.txt", "requirements/base.txt"];
 
-pub(super) fn read(
-    snap: &Snapshot,
-    query: &Query,
-    context: &str,
-    service_dir: &str,
-    facts: &mut Facts,
-) -> Result<(), Error> {
+pub(super) fn read(at: &At, facts: &mut Facts) -> Result<(), Error> {
+    let (snap, query, context, service_dir) = (at.snap, at.query, at.context, at.service_dir);
     // A context widened to hold a front end, not a workspace: the install reads the
     // service's own manifests, from its own folder.
     let own = ["pyproject.toml", "requirements.txt", "requirements", "Pipfile"];

@@ -2,14 +2,15 @@
 //! (Yarn's release, patches, the Prisma schema), the package manager's release where
 //! package.json pins none, and the root install scripts that must wait for the source.
 
-use super::{Closure, Facts, Query};
 use crate::detect::dir::{Dir, NON_APP_DIRS};
+use crate::detect::facts::{At, Closure, Facts, Query};
 use crate::detect::{Framework, Language, PackageManager, node, workspace_build};
 use crate::error::Error;
 use crate::lockfiles;
 use crate::scan::{self, Snapshot};
 
-pub(super) fn read(snap: &Snapshot, query: &Query, context: &str, service_dir: &str, facts: &mut Facts) {
+pub(super) fn read(at: &At, facts: &mut Facts) {
+    let (snap, query, context, service_dir) = (at.snap, at.query, at.context, at.service_dir);
     let has = |name: &str| snap.has_file(&scan::join(context, name));
     // Detection already parsed it; a broken one stopped it before the answers.
     let manifest = crate::manifest::json(snap, &scan::join(context, "package.json")).ok().flatten();
@@ -61,12 +62,8 @@ pub(super) fn read(snap: &Snapshot, query: &Query, context: &str, service_dir: &
 
 /// A Rails app whose package.json builds its assets (jsbundling-rails, cssbundling-rails):
 /// `assets:precompile` runs that build, so the image needs Node and the package's install.
-pub(super) fn rails_assets(
-    snap: &Snapshot,
-    query: &Query,
-    folder: &str,
-    facts: &mut Facts,
-) -> Result<(), Error> {
+pub(crate) fn rails_assets(at: &At, facts: &mut Facts) -> Result<(), Error> {
+    let (snap, query, folder) = (at.snap, at.query, at.folder);
     if query.framework != Framework::Rails {
         return Ok(());
     }
@@ -94,7 +91,7 @@ pub(super) fn rails_assets(
         own_dockerfile: false,
     };
     facts.assets_manager = Some(pm);
-    facts.assets = Some(Box::new(super::read(snap, &package)?));
+    facts.assets = Some(Box::new(at.read(&package)?));
     Ok(())
 }
 
@@ -284,20 +281,20 @@ fn install_inputs(manifest: &serde_json::Value, snap: &Snapshot, context: &str) 
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn pnpm_workspace_settings_name_their_patch_files() {
         let yaml = "packages:\n  - 'apps/*'\npatchedDependencies:\n  scimmy@1.3.5: patches/scimmy@1.3.5.patch\n  '@a/b@2.0.0': \"./patches/@a__b.patch\"\n  # a note\noverrides:\n  glob: 13.0.6\n";
         assert_eq!(
-            super::yaml_map_values(yaml, "patchedDependencies"),
+            yaml_map_values(yaml, "patchedDependencies"),
             ["patches/scimmy@1.3.5.patch", "patches/@a__b.patch"]
         );
     }
 
     #[test]
     fn root_install_scripts_that_read_the_tree_wait_for_it_and_git_hooks_are_dropped() {
-        let scripts =
-            |value: serde_json::Value| super::lifecycle_scripts(&serde_json::json!({ "scripts": value }));
+        let scripts = |value: serde_json::Value| lifecycle_scripts(&serde_json::json!({ "scripts": value }));
         assert_eq!(
             scripts(
                 serde_json::json!({"postinstall": "turbo run build --filter=@acme/ui", "prepare": "husky"})

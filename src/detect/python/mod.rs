@@ -2,15 +2,17 @@
 //! requirements files (including a `requirements/` folder), pyproject or Pipfile, and the
 //! app object for Django (WSGI module from settings), FastAPI and Flask.
 
+pub(crate) mod facts;
+
 use crate::detect::Field;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use crate::pattern::Pattern;
 
-use super::dir::Dir;
-use super::model::{Framework, Language, PackageManager, Service};
-use super::{app_name, defaults, health, port, versions};
+use crate::detect::dir::Dir;
+use crate::detect::model::{Framework, Language, PackageManager, Service};
+use crate::detect::{app_name, defaults, health, port, versions};
 use crate::error::Error;
 use crate::lockfiles;
 use crate::manifest::toml_get;
@@ -54,6 +56,31 @@ struct Manifests {
     deps: BTreeSet<String>,
 }
 
+/// Python: a pyproject.toml, requirements or Pipfile app, or a Django project.
+pub struct Python;
+
+impl crate::detect::stack::Stack for Python {
+    fn languages(&self) -> &'static [Language] {
+        &[Language::Python]
+    }
+
+    fn triggers(&self) -> &'static [&'static str] {
+        &["pyproject.toml", "requirements.txt", "Pipfile", "setup.py", "manage.py", "requirements/*.txt"]
+    }
+
+    fn detect(&self, dir: &Dir) -> Result<Option<Service>, Error> {
+        detect(dir)
+    }
+
+    fn facts(
+        &self,
+        at: &crate::detect::facts::At,
+        facts: &mut crate::detect::facts::Facts,
+    ) -> Result<(), Error> {
+        self::facts::read(at, facts)
+    }
+}
+
 pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let m = read_manifests(dir)?;
     // A manage.py is Django's only when it says so: Flask apps often have one too.
@@ -82,7 +109,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     package_manager(dir, &m, &mut service);
     runtime_version(dir, &m, &mut service)?;
     let line = service.runtime_version.clone().unwrap_or_default();
-    if let Some(release) = super::python_tools::release(service.package_manager, &line) {
+    if let Some(release) = crate::detect::python_tools::release(service.package_manager, &line) {
         let tool = service.package_manager;
         service.defaulted(
             Field::PackageManager,
@@ -116,7 +143,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None); // a library, not an app
     }
 
-    super::server_settings::apply(dir, &mut service)?;
+    crate::detect::server_settings::apply(dir, &mut service)?;
     test_command(dir, &m, &mut service);
     if service.port.is_none() {
         let found = port::search(dir, PY, &[&PORT_ENV])?;
@@ -287,13 +314,14 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
     let chosen_by_bim =
         pin.as_ref().is_none_or(|p| !p.file.ends_with(".python-version") && !p.file.ends_with("runtime.txt"));
     let floor = pin.as_ref().and_then(|p| range_floor(&p.detail)).unwrap_or(8);
-    let lock_file = if chosen_by_bim { super::lock_wheels::read(dir)? } else { None };
+    let lock_file = if chosen_by_bim { crate::detect::lock_wheels::read(dir)? } else { None };
     match &lock_file {
         Some(found) => {
             let (lock, packages) = (&found.file, &found.packages("x86_64"));
             let chosen = pin.as_ref().map_or(defaults::PYTHON, |p| p.version.as_str());
             if let Some(newest) = minor(chosen) {
-                let (line, decider) = super::lock_wheels::newest_covered(packages, newest, floor.min(newest));
+                let (line, decider) =
+                    crate::detect::lock_wheels::newest_covered(packages, newest, floor.min(newest));
                 match (line, decider) {
                     (Some(line), Some((name, locked))) => {
                         pin = Some(versions::Pin {
@@ -319,7 +347,9 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
             }
         }
         // Without a lock that lists files, the hand table of first wheels decides.
-        None if pin.is_none() => pin = super::python_wheels::cap(dir, &m.requirements, defaults::PYTHON)?,
+        None if pin.is_none() => {
+            pin = crate::detect::python_wheels::cap(dir, &m.requirements, defaults::PYTHON)?
+        }
         None => {}
     }
     versions::apply(service, pin, defaults::PYTHON, "Python");
@@ -329,7 +359,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
         && let packages = found.packages("aarch64")
         && let Some(line) = service.runtime_version.as_deref().and_then(minor)
         && let (Some(arm), Some((name, locked))) =
-            super::lock_wheels::newest_covered(&packages, line, floor.min(line))
+            crate::detect::lock_wheels::newest_covered(&packages, line, floor.min(line))
         && arm < line
     {
         service.found(
