@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::ownership::GENERATED_MARKER;
+use crate::ownership::{FileKind, Ownership};
+use crate::plan::PlannedFile;
 use crate::plan::docs::{README_BEGIN, README_END};
-use crate::plan::{FileKind, Ownership, PlannedFile};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,6 +39,9 @@ pub struct Decision {
     /// file's lines and bim's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hunks: Vec<String>,
+    /// Left as a person edited it: unchanged, though bim's render differs.
+    #[serde(skip)]
+    pub edited: bool,
     #[serde(skip)]
     pub old: Option<String>,
     #[serde(skip)]
@@ -135,7 +139,16 @@ fn record_decision(path: String, old: Option<String>, new: Option<String>) -> De
         (Some(o), Some(n)) if o == n => (Action::Unchanged, "bim's side of the conflict"),
         (Some(_), Some(_)) => (Action::Updated, "bim's side of the conflict, kept until you merge it"),
     };
-    Decision { path, kind: FileKind::Rendered, action, reason: reason.into(), hunks: Vec::new(), old, new }
+    Decision {
+        path,
+        kind: FileKind::Rendered,
+        action,
+        reason: reason.into(),
+        hunks: Vec::new(),
+        edited: false,
+        old,
+        new,
+    }
 }
 
 /// bim's last render of `path`, if it kept one.
@@ -181,6 +194,7 @@ fn decision(
         action,
         reason: reason.to_string(),
         hunks: Vec::new(),
+        edited: false,
         old,
         new,
     }
@@ -324,6 +338,8 @@ fn decide_one(
                     Merged::Done(action, why, new, hunks) => {
                         let mut decision = outcome(action, &why, new);
                         decision.hunks = hunks;
+                        // The only unchanged outcome of a merge: the person's text stays.
+                        decision.edited = action == Action::Unchanged;
                         return Ok(decision);
                     }
                 }

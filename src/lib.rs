@@ -1,8 +1,16 @@
 //! bim: take an existing repository to "deployed on every push" on Backend.im.
 //!
 //! The pipeline runs one way, each step a plain value: `scan` reads the tree once into a
-//! `Snapshot`; `detect` turns it into services; later steps resolve answers, plan, render
-//! and apply. Only the ends touch the world.
+//! `Snapshot`; `detect` turns it into services, one `Stack` per ecosystem; `answers`
+//! resolves flags (`Overrides`, the same type for clap and MCP) over bim.toml over what was
+//! detected, and each stack reads the facts those answers need; `plan` turns the answers
+//! alone into files, one `Recipe` per ecosystem for the image and the test job; `render`
+//! fills the embedded templates; `apply` writes them, merging a person's edits. The faces
+//! (`cli`, `commands`, `output`, `mcp`) sit on top. Only the ends touch the world.
+//!
+//! At the ground floor: the vocabulary (`vocabulary`), the lockfile table (`lockfiles`),
+//! the answer table and its checks (`answer_fields`, `validate`) and file ownership
+//! (`ownership`), which every layer may name.
 
 pub mod answer_fields;
 pub mod answers;

@@ -221,7 +221,7 @@ fn init_report(root: &Path, args: &InitArgs, dry_run: bool) -> Result<(Value, St
     let mut diff: String = report
         .files
         .iter()
-        .filter(|f| f.changes() && f.kind != crate::plan::FileKind::Rendered)
+        .filter(|f| f.changes() && f.kind != crate::ownership::FileKind::Rendered)
         .map(|f| f.diff())
         .collect();
     if diff.len() > MAX_DIFF_CHARS {

@@ -361,7 +361,7 @@ pub fn check(out: &mut dyn Write, report: &crate::report::CheckReport) -> std::i
                 (style("out of date  ").red(), "edited by hand, and out of date with bim.toml")
             }
             Action::Removed => (style("stale record ").yellow(), ""),
-            Action::Unchanged if file.reason.starts_with("edited by hand") => {
+            Action::Unchanged if file.edited => {
                 (style("edited       ").yellow(), "edited by hand since bim wrote it")
             }
             Action::Unchanged => (style("in sync      ").green(), ""),

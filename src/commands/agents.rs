@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::apply::{self, Action, Decision};
 use crate::error::Error;
-use crate::plan::FileKind;
+use crate::ownership::FileKind;
 
 const MCP_FILE: &str = ".mcp.json";
 const USER_FILE: &str = ".claude.json";
@@ -27,6 +27,7 @@ fn decision(path: &str, old: Option<String>, new: String, created: &str, updated
         action,
         reason: reason.into(),
         hunks: Vec::new(),
+        edited: false,
         old,
         new: Some(new),
     }

@@ -6,7 +6,7 @@ use super::init;
 use crate::apply::Decision;
 use crate::detect::Detection;
 use crate::error::Error;
-use crate::plan::FileKind;
+use crate::ownership::FileKind;
 use crate::scan::Snapshot;
 
 pub use crate::report::CheckReport;

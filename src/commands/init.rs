@@ -128,7 +128,7 @@ pub fn run(options: InitOptions, mut prompter: Option<&mut dyn Prompter>) -> Res
             "{stale} is {other} from before; {this} does not run it: delete it once the repository no longer needs it"
         ));
     }
-    let workflows = files.iter().filter(|f| f.kind == crate::plan::FileKind::Workflow).count();
+    let workflows = files.iter().filter(|f| f.kind == crate::ownership::FileKind::Workflow).count();
     if workflows > 1 {
         prepared.notes.push(format!(
             "one workflow for all {workflows} services would be over {} KB, more than GitHub runs: \

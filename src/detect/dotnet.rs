@@ -94,6 +94,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             version: c[1].to_string(),
             file: project.clone(),
             detail: format!("TargetFramework {t}"),
+            range: None,
         })
     });
     if pin.is_none() {
@@ -106,6 +107,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
                     version: major_minor.join("."),
                     file: folder.rel("global.json"),
                     detail: format!("sdk.version {v}"),
+                    range: None,
                 });
                 break;
             }

@@ -61,7 +61,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         && let Some(c) = ELIXIR.captures(&mix.text)
         && let Some(version) = versions::normalize(&c[1])
     {
-        pin = Some(versions::Pin { version, file: rel.clone(), detail: format!("elixir: \"{}\"", &c[1]) });
+        pin = Some(versions::Pin {
+            version,
+            file: rel.clone(),
+            detail: format!("elixir: \"{}\"", &c[1]),
+            range: None,
+        });
     }
     versions::apply(&mut service, pin, defaults::ELIXIR, "Elixir");
     service.entrypoint = Some(app.clone());

@@ -106,6 +106,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             version: v.clone(),
             file: rel.clone(),
             detail: format!("go.mod pins go {v}"),
+            range: None,
         }),
         None => versions::find(dir, &[".go-version"], &["golang", "go"])?,
     };

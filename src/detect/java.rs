@@ -108,9 +108,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.found(Field::Framework, &build.file, format!("uses {}", build.framework));
     }
     let pin = match &build.java {
-        Some((version, detail)) => {
-            Some(versions::Pin { version: version.clone(), file: build.file.clone(), detail: detail.clone() })
-        }
+        Some((version, detail)) => Some(versions::Pin {
+            version: version.clone(),
+            file: build.file.clone(),
+            detail: detail.clone(),
+            range: None,
+        }),
         None => versions::find(dir, &[".java-version"], &["java"])?,
     };
     versions::apply(&mut service, pin, defaults::JAVA, "Java");

@@ -103,6 +103,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             version,
             file: rel.clone(),
             detail: format!("require.php: {range}"),
+            range: None,
         }),
         None => None,
     };

@@ -77,7 +77,7 @@ pub fn cap(dir: &Dir, requirement_files: &[String], current: &str) -> Result<Opt
             let detail = format!(
                 "{package}=={version} has no wheels for Python {line} (first in {first}): the newest line it installs on"
             );
-            best = Some(Pin { version: below, file: file.clone(), detail });
+            best = Some(Pin { version: below, file: file.clone(), detail, range: None });
         }
     }
     Ok(best.filter(|pin| older(&pin.version, current)))

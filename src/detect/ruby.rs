@@ -72,7 +72,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         && let Some(c) = RUBY_VERSION.captures(&gemfile.text)
         && let Some(version) = versions::normalize(&c[1])
     {
-        pin = Some(versions::Pin { version, file: rel.clone(), detail: format!("ruby \"{}\"", &c[1]) });
+        pin = Some(versions::Pin {
+            version,
+            file: rel.clone(),
+            detail: format!("ruby \"{}\"", &c[1]),
+            range: None,
+        });
     }
     versions::apply(&mut service, pin, defaults::RUBY, "Ruby");
     let rspec = gems.contains("rspec-rails") || gems.contains("rspec");

@@ -175,6 +175,7 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
                 version: channel.to_string(),
                 file: folder.rel("rust-toolchain.toml"),
                 detail: format!("channel = {channel}"),
+                range: None,
             });
             break;
         }
@@ -185,6 +186,7 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
                     detail: format!("channel {channel}"),
                     version: channel,
                     file: folder.rel("rust-toolchain"),
+                    range: None,
                 });
                 break;
             }
@@ -207,6 +209,7 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
             version: v.to_string(),
             file: dir.rel("Cargo.toml"),
             detail: format!("rust-version = {v}"),
+            range: None,
         });
     }
     // `rust-version.workspace = true` inherits the workspace root's.
@@ -219,6 +222,7 @@ fn runtime_version(dir: &Dir, cargo: &toml::Table, service: &mut Service) -> Res
                     version: v.to_string(),
                     file: folder.rel("Cargo.toml"),
                     detail: format!("workspace.package.rust-version = {v}"),
+                    range: None,
                 });
                 break;
             }

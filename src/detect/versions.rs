@@ -13,6 +13,8 @@ pub struct Pin {
     pub version: String,
     pub file: String,
     pub detail: String,
+    /// The requirement as the file writes it, where it may be a range (`>=3.10,<4`).
+    pub range: Option<String>,
 }
 
 /// The current long-term or stable release used when the repository pins nothing.
@@ -45,6 +47,7 @@ pub fn find(dir: &Dir, files: &[&str], tools: &[&str]) -> Result<Option<Pin>, Er
                     version,
                     file: folder.rel(name),
                     detail: format!("pins {}", raw.unwrap_or_default()),
+                    range: None,
                 }));
             }
         }
@@ -70,6 +73,7 @@ fn tool_versions(dir: &Dir, tools: &[&str]) -> Result<Option<Pin>, Error> {
                     version,
                     file: dir.rel(".tool-versions"),
                     detail: format!("{tool} {raw}"),
+                    range: None,
                 }));
             }
         }
@@ -97,6 +101,7 @@ fn tool_versions(dir: &Dir, tools: &[&str]) -> Result<Option<Pin>, Error> {
                     version,
                     file: dir.rel(name),
                     detail: format!("[tools] {tool} = {raw}"),
+                    range: Some(raw),
                 }));
             }
         }

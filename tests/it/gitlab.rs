@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::deploy::{IMAGE, TOKEN, run_script};
 use crate::fake_backend::{FakeBackend, Reply};
-use crate::harness::{Run, Test, copy_tree};
+use crate::harness::{Run, Test, copy_tree, git};
 use crate::tools;
 
 const CI_FILE: &str = ".gitlab-ci.yml";
@@ -398,17 +398,6 @@ fn the_smoke_job_waits_for_the_image_to_answer_and_gates_the_deploy() {
     assert!(!celery.contains("\nsmoke-"), "{celery}");
 }
 
-/// A git repository at `dir` whose `origin/main` is its first commit, as GitLab sees a push.
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.email=bim@example.com", "-c", "user.name=bim", "-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
 /// The jobs GitLab would run for the last commit of `dir` (pushed to its branch, or as a
 /// merge request's pipeline), as gitlab-ci-local evaluates the rules and needs.
 fn jobs(dir: &std::path::Path, merge_request: bool) -> Vec<String> {
@@ -447,6 +436,7 @@ fn jobs(dir: &std::path::Path, merge_request: bool) -> Vec<String> {
 fn merge_requests_build_without_deploying_and_an_untouched_service_does_not_rebuild() {
     let run = gitlab("monorepo-turbo-workspaces", &["--branch", "main"]).code(0);
     let root = run.dir.path();
+    // A git repository whose `origin/main` is its first commit, as GitLab sees a push.
     git(root, &["init", "-q"]);
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "bim"]);

@@ -57,6 +57,10 @@ fn a_second_init_changes_nothing_on_every_fixture() {
     for name in &names {
         let run = Test::fixture(name).args(&["init", "--yes", "--color", "never"]).run();
         assert_eq!(run.code, 0, "{name}: init failed:\n{}{}", run.stdout, run.stderr);
+        // As a person would: commit what init wrote, then run it again.
+        crate::harness::git(run.dir.path(), &["init", "-q"]);
+        crate::harness::git(run.dir.path(), &["add", "-A"]);
+        crate::harness::git(run.dir.path(), &["commit", "-qm", "bim init"]);
         let first = crate::harness::tree(run.dir.path());
         let (code, stdout, stderr) = run.again(&["init", "--yes", "--color", "never"]);
         assert_eq!(code, 0, "{name}: the second init failed:\n{stdout}{stderr}");

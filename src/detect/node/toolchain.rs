@@ -85,8 +85,12 @@ pub(super) fn runtime_version(dir: &Dir, pkg: &Package, service: &mut Service) -
         && let Some(range) = &pkg.engines_node
         && let Some(version) = versions::from_range(range, defaults::NODE)
     {
-        pin =
-            Some(versions::Pin { version, file: pkg.rel.clone(), detail: format!("engines.node: {range}") });
+        pin = Some(versions::Pin {
+            version,
+            file: pkg.rel.clone(),
+            detail: format!("engines.node: {range}"),
+            range: None,
+        });
     }
     versions::apply(service, pin, defaults::NODE, "Node");
     Ok(())

@@ -306,6 +306,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
                 version: versions::from_range(raw, defaults::PYTHON)?,
                 file: dir.rel(file),
                 detail: format!("{key} = {raw}"),
+                range: Some(raw.to_string()),
             })
         });
     }
@@ -313,7 +314,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
     // the lockfile's wheels then bound.
     let chosen_by_bim =
         pin.as_ref().is_none_or(|p| !p.file.ends_with(".python-version") && !p.file.ends_with("runtime.txt"));
-    let floor = pin.as_ref().and_then(|p| range_floor(&p.detail)).unwrap_or(8);
+    let floor = pin.as_ref().and_then(|p| p.range.as_deref()).and_then(range_floor).unwrap_or(8);
     let lock_file = if chosen_by_bim { crate::detect::lock_wheels::read(dir)? } else { None };
     match &lock_file {
         Some(found) => {
@@ -331,6 +332,7 @@ fn runtime_version(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<()
                                 "{name} {} has no Linux wheel for Python {chosen}: the newest line every locked compiled package has wheels for",
                                 locked.version
                             ),
+                            range: None,
                         });
                     }
                     (None, Some((name, locked))) => {
@@ -381,9 +383,8 @@ fn minor(version: &str) -> Option<u32> {
 }
 
 /// The lowest 3.x a declared range (`requires-python = >=3.11`) admits.
-fn range_floor(detail: &str) -> Option<u32> {
-    let raw = detail.split_once(" = ")?.1;
-    minor(&versions::normalize(raw)?)
+fn range_floor(range: &str) -> Option<u32> {
+    minor(&versions::normalize(range)?)
 }
 
 fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> {
