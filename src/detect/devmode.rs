@@ -29,6 +29,31 @@ const DEV_TOOLS: &[&str] = &[
     "air",
     "cargo watch",
     "mix phx.server --dev",
+    // Framework and platform dev servers, each a tool's own `dev`/`serve` verb.
+    "nitro dev",
+    "nuxi dev",
+    "vinxi dev",
+    "expo start",
+    "react-native start",
+    "gatsby develop",
+    "docusaurus start",
+    "vue-cli-service serve",
+    "ember serve",
+    "storybook dev",
+    "start-storybook",
+    "wrangler dev",
+    "vercel dev",
+    "netlify dev",
+    "tauri dev",
+    "sst dev",
+    "rw dev",
+    "redwood dev",
+    "--hot",
+    "--inspect",
+    "artisan serve",
+    "hugo server",
+    "jekyll serve",
+    "mkdocs serve",
 ];
 
 /// Whether a command (one step of it) runs a development server or watcher.
@@ -75,12 +100,22 @@ mod tests {
             "nx serve",
             "vite",
             "next dev -p 3000",
+            "nitro dev",
+            "expo start --dev-client",
+            "wrangler dev src/index.ts",
+            "php artisan serve --port 8000",
+            "bun --hot src/index.ts",
         ] {
             assert!(is_dev(dev), "{dev}");
         }
-        for prod in
-            ["node dist/server.js", "gunicorn app:app", "vite preview", "next start", "npx vite build"]
-        {
+        for prod in [
+            "node dist/server.js",
+            "gunicorn app:app",
+            "vite preview",
+            "next start",
+            "npx vite build",
+            "nitro build",
+        ] {
             assert!(!is_dev(prod), "{prod}");
         }
     }

@@ -30,8 +30,20 @@ static LISTEN_ADDR: LazyLock<Pattern> = LazyLock::new(|| {
 /// An address given to a server or kept for one: `Addr: ":9090"`, `addr := ":8081"`.
 static ADDR_FIELD: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#"(?i)\baddr(?:ess)?\s*(?::=|=|:)\s*"[^"]*:(\d{2,5})""#));
+/// A port flag's or setting's default: `flag.Int("port", 8081, ...)`,
+/// `viper.SetDefault("http-port", 8081)`.
+static FLAG_DEFAULT: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r#"(?i)"(?:(?:http|listen|server|web)[-_.]?)?port",\s*(\d{2,5})\b"#));
+/// A port given a default value (`port = "8080"` after reading `PORT`), never one compared
+/// (`Port() == "80"`, a URL's port): only in files that read the environment or flags, or
+/// serve.
 static PORT_DEFAULT: LazyLock<Pattern> =
-    LazyLock::new(|| Pattern::new(r#"(?i)port\b[^\n]{0,60}?"(\d{2,5})""#));
+    LazyLock::new(|| Pattern::new(r#"(?i)port\b(?:[^\n=!]|=\s){0,60}?=?"(\d{2,5})""#));
+/// What a file that sets a listening port does besides: reads the environment or flags
+/// (calls, or a struct's `env:`/`long:`/`default:` tags).
+static READS_SETTINGS: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r#"\b(?:os\.Getenv|os\.LookupEnv|flag\.|viper\.|envconfig\.)|\b(?:env|long|default):""#)
+});
 /// A call that starts serving: net/http's, or a router's run/listen/start.
 static SERVE_CALL: LazyLock<Pattern> = LazyLock::new(|| {
     Pattern::new(r"(?:ListenAndServe(?:TLS)?|\.Serve(?:TLS)?|\.Listen|\.Start|\.Run(?:TLS)?)\(")
@@ -182,7 +194,19 @@ fn describe_program(dir: &Dir, service: &mut Service, program: &Program, gomod: 
         service.found(Field::Framework, &own, format!("{package} imports {dep}"));
     }
     let files: Vec<&str> = program.files.iter().map(String::as_str).collect();
-    let found = port::search_in(dir, &files, &[&LISTEN_ADDR, &ADDR_FIELD, &PORT_DEFAULT])?;
+    let mut found = port::search_in(dir, &files, &[&LISTEN_ADDR, &ADDR_FIELD, &FLAG_DEFAULT])?;
+    if found.is_none() {
+        let mut settings = Vec::new();
+        for file in &files {
+            if dir
+                .source_text(file)?
+                .is_some_and(|t| READS_SETTINGS.is_match(&t.text) || SERVE_CALL.is_match(&t.text))
+            {
+                settings.push(*file);
+            }
+        }
+        found = port::search_in(dir, &settings, &[&PORT_DEFAULT])?;
+    }
     let default = if service.framework == Framework::Fiber { 3000 } else { 8080 };
     port::apply(service, found, default, "the usual port for Go servers");
     health::apply_in(dir, service, &files)?;

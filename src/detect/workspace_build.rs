@@ -56,6 +56,18 @@ pub fn apply(dir: &Dir, name: &str, own_build: bool, service: &mut Service) -> R
     Ok(())
 }
 
+/// Whether another package of the workspace depends on the package `name` at `dir`: then it
+/// is a library of the workspace, an app only if it says how it starts.
+pub fn imported_by_another(dir: &Dir, name: &str, service: &Service) -> bool {
+    let Some(root) = service.build_context.as_deref() else { return false };
+    let root = Dir::new(dir.snap, scan::snapshot_path(root));
+    if root.path == dir.path || !safe_name(name) {
+        return false;
+    }
+    let members = dir.snap.memo(&format!("workspace members of /{}", root.path), || members(&root));
+    members.iter().any(|(other, member)| other != name && member.deps.contains(name))
+}
+
 /// What an app of a workspace needs at run time: its package name, the folders of the
 /// workspace packages it imports (transitively, its own included), and the members it does
 /// not need, whose folders and dependencies the image can leave out.

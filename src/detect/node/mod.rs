@@ -76,6 +76,10 @@ static PORT_FALLBACK: LazyLock<Pattern> =
 static PORT_KEY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*:\s*(\d{2,5})\b"));
 static SERVES: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{"));
+/// Bun also serves a module's default export that has `fetch` (`export default { port,
+/// fetch: app.fetch }`); Node runs such a module and exits.
+static BUN_SERVES: LazyLock<Pattern> =
+    LazyLock::new(|| Pattern::new(r"export\s+default\s*\{[^;]{0,300}?\bfetch\b"));
 static BUN_API: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bBun\.(?:serve|file|write|env)\b"));
 
 /// Node and Bun: a package.json app.
@@ -236,6 +240,10 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
                 || pkg.main.as_deref().is_some_and(|m| !dir.has(m.trim_start_matches("./"))))
         {
             return Ok(None); // a library its build publishes: `main`/`exports` point at the build's output
+        }
+        if pkg.name.as_deref().is_some_and(|n| super::workspace_build::imported_by_another(dir, n, &service))
+        {
+            return Ok(None); // a package of its workspace that another imports, with no start of its own
         }
         service.warn("found no start command; pass --start-command");
     }

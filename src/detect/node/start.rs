@@ -3,7 +3,7 @@
 
 use super::frameworks::nx_build_output;
 use super::package::Package;
-use super::{ENTRY_FILES, SERVES};
+use super::{BUN_SERVES, ENTRY_FILES, SERVES};
 use crate::detect::Field;
 use crate::detect::dir::Dir;
 use crate::detect::model::{Framework, Language, PackageManager, Service};
@@ -108,6 +108,15 @@ pub(super) fn start_command(
             service.start_command = Some(format!("{runner} {output}"));
             return Ok(());
         }
+        if let Some((tool, entry)) = pkg
+            .script("build")
+            .and_then(|build| SERVER_BUILDS.iter().find(|(tool, _)| runs(pkg, build, tool, 2)))
+            && service.build_command.is_some()
+        {
+            service.found(Field::StartCommand, &pkg.rel, format!("`{tool}` writes {entry}"));
+            service.start_command = Some(format!("{runner} {entry}"));
+            return Ok(());
+        }
         if let Some(main) = pkg.main.as_deref().map(|m| m.trim_start_matches("./"))
             && service.build_command.is_some()
             && ["dist/", "build/", "out/", "lib/"].iter().any(|d| main.starts_with(d))
@@ -118,13 +127,20 @@ pub(super) fn start_command(
         return Ok(());
     }
     // Without a start script or a framework, an entry file is an app only if it serves:
-    // a package whose `main` exports functions is a library.
-    let has_framework = service.framework != Framework::None;
+    // a package whose `main` exports functions is a library. So is a framework's package
+    // that another package of its workspace imports (routes an app mounts).
+    let library = pkg
+        .name
+        .as_deref()
+        .is_some_and(|n| crate::detect::workspace_build::imported_by_another(dir, n, service));
+    let has_framework = service.framework != Framework::None && !library;
     let serves = |file: &str| -> Result<bool, Error> {
         if has_framework {
             return Ok(true);
         }
-        Ok(dir.source_text(&dir.rel(file))?.is_some_and(|t| SERVES.is_match(&t.text)))
+        Ok(dir
+            .source_text(&dir.rel(file))?
+            .is_some_and(|t| SERVES.is_match(&t.text) || runner == "bun" && BUN_SERVES.is_match(&t.text)))
     };
     if let Some(main) = &pkg.main {
         let main = main.trim_start_matches("./");
@@ -158,6 +174,10 @@ pub(super) fn runs(pkg: &Package, script: &str, step: &str, depth: usize) -> boo
                 .filter_map(|word| pkg.script(word))
                 .any(|inner| runs(pkg, inner, step, depth - 1))
 }
+
+/// Builds that write a server to a known entry: Nitro's (standalone, or under Vinxi).
+const SERVER_BUILDS: &[(&str, &str)] =
+    &[("nitro build", ".output/server/index.mjs"), ("vinxi build", ".output/server/index.mjs")];
 
 /// Scripts named for a container build, preferred to `build`.
 pub(super) const CONTAINER_BUILDS: &[&str] =
