@@ -132,6 +132,23 @@ const SERVERS: &[Server] = &[
         port: "-p {port}",
         env: &[],
     },
+    // Static file servers listen on every interface already, and read PORT.
+    Server {
+        command: &["http-server"],
+        host_flags: &[],
+        host: "",
+        port_flags: &["-p", "--port"],
+        port: "",
+        env: &[],
+    },
+    Server {
+        command: &["serve"],
+        host_flags: &[],
+        host: "",
+        port_flags: &["-l", "--listen", "-p"],
+        port: "",
+        env: &[],
+    },
 ];
 
 /// Prefixes that run the server without being it.
@@ -205,6 +222,27 @@ pub fn listen_env(command: &str, port: u16) -> Vec<String> {
     }
 }
 
+/// The port a command's server is told by flag (`--port 9000`, `-p 3000`, `--bind
+/// 0.0.0.0:8000`, `-l tcp://0.0.0.0:3000`), in the first step that runs a known server and
+/// names one: what the container really listens on, whatever the code's default.
+pub fn port_of(command: &str) -> Option<u16> {
+    command.split(['&', '|', ';']).find_map(|part| {
+        let (server, words) = server_of(part)?;
+        let flags: Vec<&str> = server.port_flags.iter().chain(server.host_flags).copied().collect();
+        words.iter().enumerate().find_map(|(i, word)| {
+            let value = flags.iter().find_map(|flag| {
+                if word == flag {
+                    words.get(i + 1).copied()
+                } else {
+                    word.strip_prefix(flag).and_then(|rest| rest.strip_prefix('='))
+                }
+            })?;
+            let digits = value.rsplit(':').next().unwrap_or(value);
+            digits.parse::<u16>().ok().filter(|p| *p > 0)
+        })
+    })
+}
+
 /// The server a command (one step) starts, and the command's words.
 fn server_of(part: &str) -> Option<(&'static Server, Vec<&str>)> {
     let words: Vec<&str> = part.split_whitespace().collect();
@@ -246,7 +284,25 @@ fn bind_part(part: &str, port: u16) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{listen_env, listen_everywhere};
+    use super::{listen_env, listen_everywhere, port_of};
+
+    #[test]
+    fn the_port_a_server_is_told_by_flag_is_read() {
+        let cases = [
+            ("uvicorn main:app --port 9000", Some(9000)),
+            ("gunicorn -b 0.0.0.0:8001 app:app", Some(8001)),
+            ("gunicorn --bind=:8002 app:app", Some(8002)),
+            ("gunicorn -b 0.0.0.0:$PORT app:app", None),
+            ("http-server dist -p 3000", Some(3000)),
+            ("npx serve -l tcp://0.0.0.0:4000 dist", Some(4000)),
+            ("npm run migrate && next start -p 3005", Some(3005)),
+            ("node server.js --port 9999", None),
+            ("bundle exec puma -b unix:///tmp/puma.sock", None),
+        ];
+        for (command, expected) in cases {
+            assert_eq!(port_of(command), expected, "{command}");
+        }
+    }
 
     #[test]
     fn a_server_bim_cannot_change_is_told_by_the_variables_it_reads() {

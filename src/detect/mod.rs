@@ -149,17 +149,23 @@ fn finish(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     if matches!(service.language, Language::Node | Language::Bun) {
         env_validators::apply(dir, node::JS_SOURCES, service)?;
     }
+    let start_file = |s: &Service| {
+        s.evidence.iter().rev().find(|e| e.field == Field::StartCommand).and_then(|e| e.file.clone())
+    };
+    // The port the start command gives its server is the one the container listens on.
+    if let Some(told) = service.start_command.as_deref().and_then(bind::port_of)
+        && service.port != Some(told)
+        && let Some(file) = start_file(service)
+    {
+        service.evidence.retain(|e| e.field != Field::Port);
+        service.found(Field::Port, &file, format!("the start command's server listens on {told}"));
+        service.port = Some(told);
+    }
     if let (Some(command), Some(port)) = (&service.start_command, service.port)
         && let Some(bound) = bind::listen_everywhere(command, port)
     {
         let detail = format!("listens on 0.0.0.0:{port}, so the container is reachable");
-        match service
-            .evidence
-            .iter()
-            .rev()
-            .find(|e| e.field == Field::StartCommand)
-            .and_then(|e| e.file.clone())
-        {
+        match start_file(service) {
             Some(file) => service.found(Field::StartCommand, &file, detail),
             None => service.defaulted(Field::StartCommand, detail),
         }
