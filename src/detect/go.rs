@@ -112,7 +112,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
             servers.push(program);
         }
     }
-    let module_name = scan::file_name(&module);
+    let module_name = binary_name(&module);
     let pin = match toolchain.or(go_version.clone()) {
         Some(v) => Some(versions::Pin {
             version: v.clone(),
@@ -213,6 +213,15 @@ fn describe_program(dir: &Dir, service: &mut Service, program: &Program, gomod: 
     runtime_files::apply(dir, service, &files, &runtime_files::GO_READS)
 }
 
+/// The name `go install` gives a module's binary: its last path element, passing over a
+/// major version suffix (`example.com/app/v2` installs `app`).
+fn binary_name(module: &str) -> &str {
+    let mut parts = module.rsplit('/');
+    let last = parts.next().unwrap_or(module);
+    let major = last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    if major { parts.next().unwrap_or(last) } else { last }
+}
+
 fn choose<'p>(programs: &'p [Program], module_name: &str) -> &'p Program {
     programs
         .iter()
@@ -224,4 +233,17 @@ fn choose<'p>(programs: &'p [Program], module_name: &str) -> &'p Program {
             })
         })
         .unwrap_or(&programs[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_is_named_as_go_install_names_it() {
+        assert_eq!(binary_name("miniflux.app/v2"), "miniflux.app");
+        assert_eq!(binary_name("github.com/gotify/server/v2"), "server");
+        assert_eq!(binary_name("github.com/acme/v8engine"), "v8engine");
+        assert_eq!(binary_name("shortener"), "shortener");
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use crate::pattern::Pattern;
 
 use super::dir::Dir;
-use super::model::{Process, Service};
+use super::model::{Language, Process, Service};
 use crate::error::Error;
 
 static PORT_IN_COMMAND: LazyLock<Pattern> =
@@ -47,6 +47,19 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     apply_web(dir, service, &file.text, &rel)
 }
 
+/// A compiled app's Procfile names its binary where a buildpack put it (`miniflux.app` on
+/// the PATH, `./target/release/app`); bim's image builds the same program to its own place,
+/// so the command runs bim's binary with the Procfile's arguments.
+fn own_binary(service: &Service, command: &str) -> Option<String> {
+    if !matches!(service.language, Language::Go | Language::Rust) {
+        return None;
+    }
+    let built = service.start_command.as_deref()?.split_whitespace().next()?;
+    let (first, rest) = command.split_once(' ').unwrap_or((command, ""));
+    let same_program = super::app_name(crate::scan::file_name(first)) == crate::scan::file_name(built);
+    (same_program && first != built).then(|| format!("{built} {rest}").trim_end().to_string())
+}
+
 /// The `web:` line's command, as the start command.
 fn apply_web(dir: &Dir, service: &mut Service, text: &str, rel: &str) -> Result<(), Error> {
     for (index, line) in text.lines().enumerate() {
@@ -70,7 +83,8 @@ fn apply_web(dir: &Dir, service: &mut Service, text: &str, rel: &str) -> Result<
             ));
             break;
         }
-        let command = shown;
+        let command = own_binary(service, shown).unwrap_or_else(|| shown.to_string());
+        let command = command.as_str();
         service.found_at(Field::StartCommand, rel, index + 1, "web process");
         service.start_command = Some(command.to_string());
         if let Some(caps) = PORT_IN_COMMAND.captures(command)
