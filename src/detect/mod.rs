@@ -96,6 +96,7 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
         services.push(service);
     }
     bundled_frontend::bundle(snap, &mut services)?;
+    drop_delegating(&mut services);
     let oversize = snap.oversize();
     if services.is_empty() {
         return Err(match oversize.first() {
@@ -117,6 +118,38 @@ pub fn detect(snap: &Snapshot) -> Result<Detection, Error> {
     }
     dedupe_names(&mut services);
     Ok(Detection { services })
+}
+
+/// A workspace root whose start runs a member's (`turbo run start --filter=@acme/web`,
+/// `yarn --cwd ./web start`) is that member started from above: the member is deployed,
+/// once, and says so; the root is left out.
+fn drop_delegating(services: &mut Vec<Service>) {
+    let runs = |root: &Service, member: &Service| {
+        root.path != member.path
+            && root.notes.runs_members.iter().any(|target| {
+                // Folders are the root's; package names are the workspace's.
+                let target = if root.path == "." || target.starts_with('@') {
+                    target.clone()
+                } else {
+                    format!("{}/{target}", root.path)
+                };
+                member.notes.package.as_deref() == Some(target.as_str())
+                    || target == member.path
+                    || target.starts_with(&format!("{}/", member.path))
+            })
+    };
+    let delegating: Vec<usize> =
+        (0..services.len()).filter(|&i| services.iter().any(|member| runs(&services[i], member))).collect();
+    for &i in delegating.iter().rev() {
+        let root = services.remove(i);
+        let start = root.start_command.clone().unwrap_or_default();
+        let from = if root.path == "." { "the repository root".to_string() } else { root.path.clone() };
+        for member in services.iter_mut().filter(|m| runs(&root, m)) {
+            member.warn(format!(
+                "{from} starts this app (`{start}`), so bim deploys it from here, not from {from}"
+            ));
+        }
+    }
 }
 
 /// Everything about the services in one folder: none, one, or (a module holding several

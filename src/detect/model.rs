@@ -156,6 +156,11 @@ impl<'de> Deserialize<'de> for Warning {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Notes {
     pub dev_start_skipped: bool,
+    /// The package name its manifest gives (`@acme/web`), where that is not the app name.
+    pub package: Option<String>,
+    /// The workspace members (package names, or folders from the service's own) its start
+    /// command runs instead of itself: `turbo run start --filter=@acme/web`, `--cwd ./web`.
+    pub runs_members: Vec<String>,
     /// The Python line whose lock has arm64 wheels, where it is older than the one chosen.
     pub arm64_python_line: Option<String>,
 }

@@ -153,6 +153,7 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     } else {
         service.found(Field::Language, &pkg.rel, "package.json");
     }
+    service.notes.package = pkg.name.clone();
     if let Some((dep, fw)) = framework {
         service.framework = fw;
         service.found(Field::Framework, &pkg.rel, format!("depends on {dep}"));

@@ -42,6 +42,42 @@ pub(super) fn steps<'p>(pkg: &'p Package, script: &'p str, depth: usize) -> Vec<
     out
 }
 
+/// The workspace members a step runs by the package managers' and task runners' own
+/// flags (`--filter`, `--cwd`, `--workspace`, `-w`, `yarn workspace NAME`, `cd DIR`), or
+/// whose folder it names (`http-server packages/web/dist`): package names or folders.
+fn members_run(step: &str) -> Vec<String> {
+    const FLAGS: &[&str] = &["--filter", "-F", "--cwd", "--workspace", "-w", "--prefix", "-C", "--dir"];
+    let words: Vec<&str> = step.split_whitespace().collect();
+    let mut found = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let value = FLAGS.iter().find_map(|flag| {
+            if word == flag {
+                words.get(i + 1).copied()
+            } else {
+                word.strip_prefix(flag).and_then(|rest| rest.strip_prefix('='))
+            }
+        });
+        let value = value.or_else(|| {
+            let prev = i.checked_sub(1).and_then(|p| words.get(p));
+            match prev {
+                Some(&"workspace") if i >= 2 && words[i - 2] == "yarn" => Some(*word),
+                Some(&"cd") => Some(*word),
+                _ => None,
+            }
+        });
+        let value = value.or_else(|| word.contains('/').then_some(*word));
+        if let Some(value) = value {
+            // A filter's `...` and `^...` select its dependencies too; the member is the name.
+            let value = value.trim_matches(['\'', '"']).trim_end_matches("...").trim_start_matches("./");
+            let value = value.trim_end_matches('/').to_string();
+            if !value.is_empty() && !value.starts_with('-') && !found.contains(&value) {
+                found.push(value);
+            }
+        }
+    }
+    found
+}
+
 pub(super) fn is_build_step(step: &str) -> bool {
     BUILD_STEPS.iter().any(|b| step == *b || step.starts_with(&format!("{b} ")))
         || runs_script(step).is_some_and(|name| name == "build" || name.starts_with("build:"))
@@ -88,6 +124,7 @@ pub(super) fn start_command(
             && !first.contains('=')
             && !["npm", "yarn", "pnpm", "npx", "bun", "bunx"].contains(&first);
         service.found(Field::StartCommand, &pkg.rel, format!("scripts.{name}: {start}"));
+        service.notes.runs_members = all.iter().flat_map(|step| members_run(step)).collect();
         service.start_command = Some(if simple {
             start.to_string()
         } else if service.language == Language::Bun || pm == PackageManager::Bun {
@@ -182,3 +219,18 @@ const SERVER_BUILDS: &[(&str, &str)] =
 /// Scripts named for a container build, preferred to `build`.
 pub(super) const CONTAINER_BUILDS: &[&str] =
     &["build-docker", "build:docker", "docker:build", "build:container"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_members_a_root_start_runs_are_read() {
+        assert_eq!(members_run("turbo run start --filter=@rallly/web"), ["@rallly/web"]);
+        assert_eq!(members_run("pnpm --filter ./apps/server run start:prod"), ["apps/server"]);
+        assert_eq!(members_run("yarn --cwd ./excalidraw-app start:production"), ["excalidraw-app"]);
+        assert_eq!(members_run("yarn workspace @acme/api start"), ["@acme/api"]);
+        assert_eq!(members_run("http-server packages/site/dist -p 3000"), ["packages/site/dist"]);
+        assert!(members_run("node dist/server.js").iter().all(|m| m == "dist/server.js"));
+    }
+}
