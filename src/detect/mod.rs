@@ -14,6 +14,7 @@ pub mod bind;
 mod build_secrets;
 mod build_variants;
 mod bundled_frontend;
+mod client_app;
 mod compose_start;
 mod deno;
 mod devmode;
@@ -305,6 +306,9 @@ fn detect_folder(dir: &Dir) -> Result<Option<Service>, Error> {
         return Ok(None);
     };
     let mut chosen = found.swap_remove(best);
+    if client_app::kind(dir, &chosen)?.is_some() {
+        return Ok(None); // runs on a person's device: nothing to deploy
+    }
     let chosen_language = chosen.language;
     for other in found.iter().filter(|s| s.language != Language::Static && s.language != chosen_language) {
         chosen.other_languages.push(other.language);
