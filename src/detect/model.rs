@@ -161,6 +161,8 @@ pub struct Notes {
     /// The workspace members (package names, or folders from the service's own) its start
     /// command runs instead of itself: `turbo run start --filter=@acme/web`, `--cwd ./web`.
     pub runs_members: Vec<String>,
+    /// The folder, below the service's, of the Django project its manage.py runs (`src`).
+    pub django_project: Option<String>,
     /// The Python line whose lock has arm64 wheels, where it is older than the one chosen.
     pub arm64_python_line: Option<String>,
 }

@@ -195,6 +195,20 @@ fn from_migrations(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         service.release_command = Some(rule.command.to_string());
         return Ok(());
     }
+    // A Django project below the manifests migrates from its own folder.
+    if let Some(sub) = service.notes.django_project.clone()
+        && service.language == Language::Python
+        && has_django_migrations(dir)
+    {
+        let command = format!("python {sub}/manage.py migrate --noinput");
+        service.found(
+            Field::ReleaseCommand,
+            &dir.rel(&format!("{sub}/manage.py")),
+            format!("migrations: {command}"),
+        );
+        service.release_command = Some(command);
+        return Ok(());
+    }
     if service.language == Language::Elixir {
         phoenix(dir, service)?;
     }

@@ -85,13 +85,13 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let m = read_manifests(dir)?;
     // A manage.py is Django's only when it says so: Flask apps often have one too.
     let manage_py = dir.text("manage.py")?.is_some_and(|f| f.text.contains("django"));
-    if m.pyproject.is_none()
-        && m.pipfile.is_none()
-        && m.requirements.is_empty()
-        && !dir.has("manage.py")
-        && !dir.has("setup.py")
-    {
+    let own_manifest =
+        m.pyproject.is_some() || m.pipfile.is_some() || !m.requirements.is_empty() || dir.has("setup.py");
+    if !own_manifest && !dir.has("manage.py") {
         return Ok(None);
+    }
+    if !own_manifest && manifest_above(dir) {
+        return Ok(None); // a Django project the manifests above install, and that service runs
     }
     let name = m
         .pyproject
@@ -388,26 +388,36 @@ fn range_floor(range: &str) -> Option<u32> {
 }
 
 fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> {
+    // The project may sit in a folder below the manifests (`src/manage.py`): its commands
+    // run there, and gunicorn changes into it.
+    let below = if dir.has("manage.py") { None } else { project_below(dir) };
+    let project_path = below.as_deref().map_or_else(|| dir.path.to_string(), |sub| dir.rel(sub));
+    let project = Dir::new(dir.snap, &project_path);
+    service.notes.django_project = below.clone();
+    let manage = match &below {
+        Some(sub) => format!("python {sub}/manage.py"),
+        None => "python manage.py".to_string(),
+    };
     let mut wsgi: Option<(String, String)> = None;
     let mut static_root: Option<String> = None;
     let mut staticfiles = false;
     let mut locale: Option<String> = None;
-    if let Some(manage) = dir.text("manage.py")?
-        && let Some(caps) = SETTINGS_MODULE.captures(&manage.text)
+    if let Some(manage_py) = project.text("manage.py")?
+        && let Some(caps) = SETTINGS_MODULE.captures(&manage_py.text)
     {
         let module_path = caps[1].replace('.', "/");
         // A settings package (settings/base.py, dev.py, production.py) is read whole: the
         // module manage.py names often only imports the base.
         let package = crate::scan::parent(&module_path).to_string();
         let package_files: Vec<String> = if crate::scan::file_name(&package) == "settings" {
-            dir.snap.files_under(&dir.rel(&package)).map(str::to_string).collect()
+            dir.snap.files_under(&project.rel(&package)).map(str::to_string).collect()
         } else {
             Vec::new()
         };
         let files: Vec<String> = [format!("{module_path}.py"), format!("{module_path}/__init__.py")]
             .into_iter()
-            .map(|f| dir.rel(&f))
-            .chain(dir.snap.files_under(&dir.rel(&module_path)).map(str::to_string))
+            .map(|f| project.rel(&f))
+            .chain(dir.snap.files_under(&project.rel(&module_path)).map(str::to_string))
             .chain(package_files)
             .collect();
         for rel in files.iter().filter(|f| f.ends_with(".py")) {
@@ -435,9 +445,9 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
         dir.snap.files_under(dir.path).find(|p| p.ends_with(".po") && p.contains("/LC_MESSAGES/"));
     let compilemessages = catalogue.map(|po| locale.clone().unwrap_or_else(|| po.to_string()));
     if wsgi.is_none()
-        && let Some(rel) = dir.sources(PY).find(|p| p.ends_with("/wsgi.py"))
+        && let Some(rel) = project.sources(PY).find(|p| p.ends_with("/wsgi.py"))
     {
-        let module = module_of(dir, rel);
+        let module = module_of(&project, rel);
         wsgi = Some((rel.to_string(), format!("{module}.application")));
     }
     if let Some(settings) = collectstatic
@@ -449,7 +459,7 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
             &settings,
             "STATIC_ROOT with django.contrib.staticfiles: collectstatic",
         );
-        service.build_command = Some("python manage.py collectstatic --noinput".into());
+        service.build_command = Some(format!("{manage} collectstatic --noinput"));
     }
     if let Some(file) = compilemessages {
         service.found(
@@ -457,10 +467,10 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
             &file,
             "translation catalogues (.po): compilemessages, with gettext",
         );
-        let step = "python manage.py compilemessages";
+        let step = format!("{manage} compilemessages");
         service.build_command = Some(match service.build_command.take() {
             Some(existing) => format!("{existing} && {step}"),
-            None => step.to_string(),
+            None => step,
         });
         service.system_packages.add(&["gettext".to_string()], &[]);
         service.found(Field::SystemPackages, &file, "compilemessages runs msgfmt; build: gettext");
@@ -472,12 +482,52 @@ fn django(dir: &Dir, m: &Manifests, service: &mut Service) -> Result<(), Error> 
     let (module, attr) = object.rsplit_once('.').unwrap_or((&object, "application"));
     let entry = format!("{module}:{attr}");
     service.found(Field::Entrypoint, &file, format!("WSGI_APPLICATION = {object}"));
-    service.start_command = Some(format!("gunicorn {entry}"));
+    service.start_command = Some(match &below {
+        Some(sub) => format!("gunicorn --chdir {sub} {entry}"),
+        None => format!("gunicorn {entry}"),
+    });
     service.entrypoint = Some(entry);
     if !m.deps.contains("gunicorn") {
         service.warn("gunicorn is not a dependency, so the image installs a pinned one to run the app; add it to pin your own");
     }
     Ok(())
+}
+
+/// The folder, one or two below `dir`, of the Django project whose manage.py is there
+/// (the shallowest), where the manifests sit above the project.
+fn project_below(dir: &Dir) -> Option<String> {
+    let mut found: Vec<&str> = dir
+        .snap
+        .files_under(dir.path)
+        .filter(|rel| crate::scan::file_name(rel) == "manage.py")
+        .map(|rel| crate::scan::parent(rel).strip_prefix(dir.path).unwrap_or(crate::scan::parent(rel)))
+        .map(|folder| folder.trim_start_matches('/'))
+        .filter(|folder| !folder.is_empty() && folder.matches('/').count() < 2)
+        .filter(|folder| !folder.split('/').any(crate::detect::dir::is_non_app_dir))
+        .filter(|folder| {
+            dir.text(&format!("{folder}/manage.py")).ok().flatten().is_some_and(|f| f.text.contains("django"))
+        })
+        .collect();
+    found.sort_by_key(|folder| (folder.matches('/').count(), folder.to_string()));
+    found.first().map(|folder| folder.to_string())
+}
+
+/// Whether the folder above `dir`, or the one above that, holds a Python manifest.
+fn manifest_above(dir: &Dir) -> bool {
+    let parent = crate::scan::parent(dir.path);
+    let grandparent = crate::scan::parent(parent);
+    let folders = if dir.path.is_empty() {
+        vec![]
+    } else if parent.is_empty() {
+        vec![parent]
+    } else {
+        vec![parent, grandparent]
+    };
+    folders.into_iter().any(|folder| {
+        ["pyproject.toml", "requirements.txt", "Pipfile", "setup.py"]
+            .iter()
+            .any(|name| dir.snap.has_file(&crate::scan::join(folder, name)))
+    })
 }
 
 fn asgi_or_wsgi(dir: &Dir, service: &mut Service, object: &Pattern, framework: &str) -> Result<(), Error> {
@@ -598,7 +648,10 @@ fn test_command(dir: &Dir, m: &Manifests, service: &mut Service) {
     let command = if pytest {
         "pytest"
     } else if service.framework == Framework::Django {
-        "python manage.py test"
+        match &service.notes.django_project {
+            Some(sub) => &format!("python {sub}/manage.py test"),
+            None => "python manage.py test",
+        }
     } else {
         return;
     };
