@@ -22,6 +22,8 @@ struct Worker {
     command: &'static str,
     /// The words that, all present, show a command already runs this worker.
     runs: &'static [&'static str],
+    /// The flag that makes it import from a folder (a Django project below the manifests).
+    folder_flag: Option<&'static str>,
 }
 
 const WORKERS: &[Worker] = &[
@@ -31,6 +33,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "celery -A {app} worker --loglevel=info",
         runs: &["celery", "worker"],
+        folder_flag: Some("--workdir"),
     },
     Worker {
         language: Language::Python,
@@ -38,6 +41,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "rq worker",
         runs: &["rq", "worker"],
+        folder_flag: None,
     },
     Worker {
         language: Language::Python,
@@ -45,6 +49,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "dramatiq {app}",
         runs: &["dramatiq"],
+        folder_flag: Some("--path"),
     },
     Worker {
         language: Language::Ruby,
@@ -52,6 +57,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "bundle exec sidekiq{require}",
         runs: &["sidekiq"],
+        folder_flag: None,
     },
     Worker {
         language: Language::Ruby,
@@ -59,6 +65,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "bundle exec rake resque:work QUEUE=*",
         runs: &["resque:work"],
+        folder_flag: None,
     },
     Worker {
         language: Language::Ruby,
@@ -66,6 +73,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "bundle exec good_job start",
         runs: &["good_job"],
+        folder_flag: None,
     },
     Worker {
         language: Language::Ruby,
@@ -73,6 +81,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "bundle exec rake solid_queue:start",
         runs: &["solid_queue"],
+        folder_flag: None,
     },
     Worker {
         language: Language::Ruby,
@@ -80,6 +89,7 @@ const WORKERS: &[Worker] = &[
         process: "worker",
         command: "bundle exec rake jobs:work",
         runs: &["jobs:work"],
+        folder_flag: None,
     },
 ];
 
@@ -116,9 +126,22 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
                 ));
                 continue;
             };
+            // A Django project below the manifests: the worker imports from its folder.
+            let project = service
+                .notes
+                .django_project
+                .as_deref()
+                .filter(|sub| found.file.starts_with(&dir.rel(&format!("{sub}/"))));
+            let module = match project {
+                Some(sub) => super::python::module_of(&Dir::new(dir.snap, &dir.rel(sub)), &found.file),
+                None => super::python::module_of(dir, &found.file),
+            };
             // Celery finds `proj.celery` itself when given `proj`.
-            let module = super::python::module_of(dir, &found.file);
-            worker.command.replace("{app}", module.strip_suffix(".celery").unwrap_or(&module))
+            let command = worker.command.replace("{app}", module.strip_suffix(".celery").unwrap_or(&module));
+            match (project, worker.folder_flag, command.split_once(' ')) {
+                (Some(sub), Some(flag), Some((tool, rest))) => format!("{tool} {flag} {sub} {rest}"),
+                _ => command,
+            }
         } else if worker.command.contains("{require}") {
             let rails = service.framework == super::model::Framework::Rails;
             let require = match dir.grep(RB, &RUBY_JOB)? {
