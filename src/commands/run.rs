@@ -93,14 +93,16 @@ pub fn run(options: &RunOptions, progress: &mut dyn FnMut(&str)) -> Result<RunRe
     }
     command.arg(&image).envs(&values);
     let out = command.output().map_err(|e| Error::io(Path::new(&engine), e))?;
+    let container = Container { engine: engine.clone(), name };
     if !out.status.success() {
+        // An engine that created the container but could not start it leaves it behind.
+        container.remove();
         return Err(Error::RunFailed {
             stage: "start",
             message: format!("{engine} run failed"),
             log: tail(&String::from_utf8_lossy(&out.stderr)),
         });
     }
-    let container = Container { engine: engine.clone(), name };
     stop_on_interrupt(&container);
 
     let path = service.healthcheck_path.clone().unwrap_or_else(|| "/".into());

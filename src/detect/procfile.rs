@@ -34,6 +34,10 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         let at = format!("line {}", index + 1);
         if super::devmode::is_dev(command) {
             service.warn(format!("Procfile {at}: `{command}` is a development tool, so it is left out"));
+        } else if needs_build_tools(service, command) {
+            service.warn(format!(
+                "Procfile {at}: `{command}` runs mix, which the release image does not hold, so it is left out"
+            ));
         } else if name == "release" {
             service.found_at(Field::ReleaseCommand, &rel, index + 1, "release process");
             service.release_command = Some(command.to_string());
@@ -45,6 +49,13 @@ pub fn apply(dir: &Dir, service: &mut Service) -> Result<(), Error> {
         }
     }
     apply_web(dir, service, &file.text, &rel)
+}
+
+/// An Elixir image holds the release alone: a Procfile line for the buildpack, which runs
+/// mix tasks, would find no mix there (the release runs the server, and its `Release`
+/// module the migrations).
+fn needs_build_tools(service: &Service, command: &str) -> bool {
+    service.language == Language::Elixir && command.split_whitespace().any(|word| word == "mix")
 }
 
 /// A compiled app's Procfile names its binary where a buildpack put it (`miniflux.app` on
@@ -80,6 +91,14 @@ fn apply_web(dir: &Dir, service: &mut Service, text: &str, rel: &str) -> Result<
             service.warn(format!(
                 "Procfile line {}: `{shown}` is a development server, so it is not the image's start",
                 index + 1
+            ));
+            break;
+        }
+        if needs_build_tools(service, shown) {
+            service.warn(format!(
+                "Procfile line {}: `{shown}` runs mix, which the release image does not hold; it runs the release (`{}`)",
+                index + 1,
+                service.start_command.as_deref().unwrap_or_default()
             ));
             break;
         }

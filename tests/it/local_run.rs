@@ -146,6 +146,33 @@ fn run_without_bim_toml_or_with_an_unknown_engine_names_what_to_do() {
     assert!(run.stderr.contains("--engine docker or --engine podman"), "{}", run.stderr);
 }
 
+/// An engine that creates the container but cannot start it (an OCI runtime error) leaves
+/// it behind; `bim run` removes it. The engine here is a stand-in script that logs its
+/// calls, so the test needs no container runtime.
+#[test]
+fn a_container_that_fails_to_start_is_removed() {
+    let init = Test::fixture("go-stdlib").args(&["init", "--yes"]).run().code(0);
+    let bin = init.dir.path().join("../fake-engine");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let log = bin.join("calls.log");
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" >> '{}'\ncase \"$1\" in\n  run) echo 'Error: runc create failed: OCI permission denied' >&2; exit 126 ;;\nesac\nexit 0\n",
+        log.display()
+    );
+    std::fs::write(bin.join("podman"), script).expect("script");
+    std::fs::set_permissions(bin.join("podman"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let root = init.dir.path().display().to_string();
+    let run = Test::new().env("PATH", &path).args(&["run", "--check", "--engine", "podman", &root]).run();
+    assert_eq!(run.code, 12, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("OCI permission denied"), "{}", run.stderr);
+    let calls = std::fs::read_to_string(&log).expect("the engine was called");
+    let created = calls.lines().find(|l| l.starts_with("run ")).expect("a run call");
+    let name = created.split_whitespace().skip_while(|w| *w != "--name").nth(1).expect("a name");
+    assert!(calls.lines().any(|l| l == format!("rm -f -t 2 {name}")), "{calls}");
+}
+
 /// The first test in which a generated app talks to a real database: an app that connects
 /// to Postgres before it listens crashes without one (exit 12, with its reason), then
 /// answers against the Postgres that bim's compose.yaml runs, once its health check passes.
