@@ -13,7 +13,8 @@ pub(crate) fn deployable() -> Vec<String> {
         .filter(|n| {
             !n.starts_with("broken-")
                 && !n.starts_with("refused-")
-                && !["unknown-stack", "library-only", "sveltekit-auto"].contains(&n.as_str())
+                && !["unknown-stack", "library-only", "sveltekit-auto", "node-start-file-elsewhere"]
+                    .contains(&n.as_str())
         })
         .collect()
 }
@@ -162,6 +163,17 @@ fn building_for_arm64_too_takes_the_python_line_the_lock_has_arm64_wheels_for() 
         .run()
         .code(0);
     assert!(flagged.read("bim.toml").contains("runtime_version = \"3.12\""), "a flag wins");
+}
+
+/// A start script that runs a file its folder does not have (a package.json its installer
+/// copies elsewhere) is no start: init asks for one, saying why, and writes nothing.
+#[test]
+fn a_start_whose_file_is_not_there_is_asked_for() {
+    let run = Test::fixture("node-start-file-elsewhere").args(&["init", "--yes", "--color", "never"]).run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("scripts.start runs loader.js, which is not in install"), "{}", run.stderr);
+    assert!(run.stderr.contains("--start-command"), "{}", run.stderr);
+    assert!(!run.dir.path().join("install/Dockerfile").exists(), "wrote a Dockerfile");
 }
 
 #[test]

@@ -78,6 +78,26 @@ fn members_run(step: &str) -> Vec<String> {
     found
 }
 
+/// The file a plain `node FILE` start runs, when the folder has no such file, module
+/// folder or `.js` beside it, and no build could write it: a start that cannot work here
+/// (a package.json template its installer copies elsewhere).
+fn missing_entry(dir: &Dir, start: &str, builds: bool) -> Option<String> {
+    // Only `node FILE [args]`: flags before the file may take values, and shell
+    // operators run more than one command.
+    let mut words = start.split_whitespace();
+    if !matches!(words.next(), Some("node" | "bun")) || builds || start.contains(['&', ';', '|', '$']) {
+        return None;
+    }
+    let entry = words.next().filter(|w| !w.starts_with('-') && *w != "run")?;
+    let entry = entry.trim_start_matches("./");
+    let plain =
+        entry.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) && !entry.starts_with('.');
+    let there = dir.has(entry)
+        || dir.has_dir(entry)
+        || [".js", ".mjs", ".cjs", ".ts"].iter().any(|ext| dir.has(&format!("{entry}{ext}")));
+    (plain && !there).then(|| entry.to_string())
+}
+
 pub(super) fn is_build_step(step: &str) -> bool {
     BUILD_STEPS.iter().any(|b| step == *b || step.starts_with(&format!("{b} ")))
         || runs_script(step).is_some_and(|name| name == "build" || name.starts_with("build:"))
@@ -123,6 +143,16 @@ pub(super) fn start_command(
             && !start.chars().any(char::is_control)
             && !first.contains('=')
             && !["npm", "yarn", "pnpm", "npx", "bun", "bunx"].contains(&first);
+        if let Some(missing) = missing_entry(dir, start, service.build_command.is_some()) {
+            service.warn_as(
+                crate::detect::WarningKind::DroppedStart,
+                format!(
+                    "scripts.{name} runs {missing}, which is not in {}; pass --start-command",
+                    if dir.path.is_empty() { "the repository".to_string() } else { dir.path.to_string() }
+                ),
+            );
+            return Ok(());
+        }
         service.found(Field::StartCommand, &pkg.rel, format!("scripts.{name}: {start}"));
         service.notes.runs_members = all.iter().flat_map(|step| members_run(step)).collect();
         service.start_command = Some(if simple {
