@@ -109,7 +109,11 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let Some(pkg) = Package::read(dir)? else {
         return Ok(None);
     };
-    let framework = FRAMEWORKS.iter().find(|(dep, _)| pkg.deps.contains(*dep)).map(|(dep, fw)| (*dep, *fw));
+    let framework = FRAMEWORKS
+        .iter()
+        .find(|(dep, _)| pkg.deps.contains(*dep))
+        .map(|(dep, fw)| (format!("depends on {dep}"), *fw))
+        .or_else(|| vite_by_config(dir, &pkg));
     let (pm, pm_evidence) = package_manager(dir, &pkg)?;
     let bun_signal = bun_signal(dir, &pkg, pm)?;
     let language = if bun_signal.is_some() { Language::Bun } else { Language::Node };
@@ -154,9 +158,9 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
         service.found(Field::Language, &pkg.rel, "package.json");
     }
     service.notes.package = pkg.name.clone();
-    if let Some((dep, fw)) = framework {
+    if let Some((why, fw)) = framework {
         service.framework = fw;
-        service.found(Field::Framework, &pkg.rel, format!("depends on {dep}"));
+        service.found(Field::Framework, &pkg.rel, why);
     }
     runtime_version(dir, &pkg, &mut service)?;
 
@@ -260,6 +264,18 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     port::apply(&mut service, found, default_port, why);
     health::apply(dir, &mut service, JS_SOURCES)?;
     Ok(Some(service))
+}
+
+/// A Vite app whose `vite` comes from its workspace (the root's dependencies, or a shared
+/// config package): its own Vite config, and a build script that runs `vite build`.
+fn vite_by_config(dir: &Dir, pkg: &Package) -> Option<(String, Framework)> {
+    let config = ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts"]
+        .into_iter()
+        .find(|f| dir.has(f))?;
+    let build = pkg.script("build")?;
+    start::runs(pkg, build, "vite build", 2).then(|| {
+        (format!("{config}, and scripts.build runs vite build (vite from the workspace)"), Framework::Vite)
+    })
 }
 
 /// The lockfile in this folder, and the package manager that writes it.
