@@ -229,17 +229,24 @@ pub fn port_of(command: &str) -> Option<u16> {
     command.split(['&', '|', ';']).find_map(|part| {
         let (server, words) = server_of(part)?;
         let flags: Vec<&str> = server.port_flags.iter().chain(server.host_flags).copied().collect();
-        words.iter().enumerate().find_map(|(i, word)| {
-            let value = flags.iter().find_map(|flag| {
-                if word == flag {
-                    words.get(i + 1).copied()
-                } else {
-                    word.strip_prefix(flag).and_then(|rest| rest.strip_prefix('='))
-                }
-            })?;
+        (0..words.len()).find_map(|i| {
+            let value = flag_value(&words, i, &flags)?;
             let digits = value.rsplit(':').next().unwrap_or(value);
             digits.parse::<u16>().ok().filter(|p| *p > 0)
         })
+    })
+}
+
+/// The value the word at `i` gives one of `flags`: `--port 80` (the next word) or
+/// `--port=80`.
+pub fn flag_value<'w>(words: &[&'w str], i: usize, flags: &[&str]) -> Option<&'w str> {
+    let word = words.get(i)?;
+    flags.iter().find_map(|flag| {
+        if word == flag {
+            words.get(i + 1).copied()
+        } else {
+            word.strip_prefix(flag).and_then(|rest| rest.strip_prefix('='))
+        }
     })
 }
 

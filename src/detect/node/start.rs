@@ -50,13 +50,7 @@ fn members_run(step: &str) -> Vec<String> {
     let words: Vec<&str> = step.split_whitespace().collect();
     let mut found = Vec::new();
     for (i, word) in words.iter().enumerate() {
-        let value = FLAGS.iter().find_map(|flag| {
-            if word == flag {
-                words.get(i + 1).copied()
-            } else {
-                word.strip_prefix(flag).and_then(|rest| rest.strip_prefix('='))
-            }
-        });
+        let value = crate::detect::bind::flag_value(&words, i, FLAGS);
         let value = value.or_else(|| {
             let prev = i.checked_sub(1).and_then(|p| words.get(p));
             match prev {
