@@ -74,8 +74,11 @@ static LISTEN: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\.listen\(\s*
 static PORT_FALLBACK: LazyLock<Pattern> =
     LazyLock::new(|| Pattern::new(r#"\bPORT\b[^\n]{0,40}?(?:\|\||\?\?)\s*['"]?(\d{2,5})\b"#));
 static PORT_KEY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*:\s*(\d{2,5})\b"));
-static SERVES: LazyLock<Pattern> =
-    LazyLock::new(|| Pattern::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{"));
+/// A module that serves: an HTTP server's listen, or a WebSocket server given its own port
+/// (`new WebSocket.Server({ port })`, which answers plain HTTP with 426).
+static SERVES: LazyLock<Pattern> = LazyLock::new(|| {
+    Pattern::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{|new\s+(?:WebSocket\.Server|WebSocketServer)\(\s*\{[^}]*\bport\b")
+});
 /// Bun also serves a module's default export that has `fetch` (`export default { port,
 /// fetch: app.fetch }`); Node runs such a module and exits.
 static BUN_SERVES: LazyLock<Pattern> =
