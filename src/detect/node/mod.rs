@@ -77,7 +77,9 @@ static PORT_KEY: LazyLock<Pattern> = LazyLock::new(|| Pattern::new(r"\bport\s*:\
 /// A module that serves: an HTTP server's listen, or a WebSocket server given its own port
 /// (`new WebSocket.Server({ port })`, which answers plain HTTP with 426).
 static SERVES: LazyLock<Pattern> = LazyLock::new(|| {
-    Pattern::new(r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{|new\s+(?:WebSocket\.Server|WebSocketServer)\(\s*\{[^}]*\bport\b")
+    Pattern::new(
+        r"\.listen\(|createServer\(|Bun\.serve\(|\bserve\(\{|new\s+(?:WebSocket\.Server|WebSocketServer)\(\s*\{[^}]*\bport\b",
+    )
 });
 /// Bun also serves a module's default export that has `fetch` (`export default { port,
 /// fetch: app.fetch }`); Node runs such a module and exits.
