@@ -9,8 +9,9 @@ use super::dir::Dir;
 use crate::error::Error;
 use crate::lockfiles;
 
-/// The lockfile, and the `name@range`s it does not lock, when it is out of date.
-pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
+/// The lockfile `lockfile` (a name in `dir`), and the `name@range`s it does not lock, when
+/// it is out of date. Only npm's and Yarn 1's are read; others are taken as current.
+pub fn find(dir: &Dir, lockfile: &str) -> Result<Option<(String, Vec<String>)>, Error> {
     let Some(package) = dir.json("package.json")? else { return Ok(None) };
     // Installed dependencies from the registry; peers, workspace and local ones are not locked.
     let wanted: BTreeMap<String, String> = ["dependencies", "devDependencies", "optionalDependencies"]
@@ -25,7 +26,8 @@ pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
     if wanted.is_empty() || package.get("workspaces").is_some() {
         return Ok(None);
     }
-    if let Some(lock) = dir.text(lockfiles::YARN)?
+    if lockfile == lockfiles::YARN
+        && let Some(lock) = dir.text(lockfiles::YARN)?
         && lock.text.contains("# yarn lockfile v1")
     {
         let keys: BTreeSet<&str> = lock
@@ -41,7 +43,8 @@ pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
             .collect();
         return Ok((!missing.is_empty()).then(|| (dir.rel(lockfiles::YARN), missing)));
     }
-    if let Some(lock) = dir.json(lockfiles::NPM)?
+    if lockfile == lockfiles::NPM
+        && let Some(lock) = dir.json(lockfiles::NPM)?
         && let Some(root) = lock.pointer("/packages/").and_then(|r| r.as_object())
     {
         let locked = |name: &str, range: &str| {
@@ -53,6 +56,18 @@ pub fn find(dir: &Dir) -> Result<Option<(String, Vec<String>)>, Error> {
         let missing: Vec<String> = wanted
             .iter()
             .filter(|(name, range)| !locked(name, range))
+            .map(|(name, range)| format!("{name}@{range}"))
+            .collect();
+        return Ok((!missing.is_empty()).then(|| (dir.rel(lockfiles::NPM), missing)));
+    }
+    // A lockfileVersion 1 file records no ranges, only the packages it locks.
+    if lockfile == lockfiles::NPM
+        && let Some(lock) = dir.json(lockfiles::NPM)?
+        && let Some(locked) = lock.get("dependencies").and_then(|d| d.as_object())
+    {
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|(name, _)| !locked.contains_key(*name))
             .map(|(name, range)| format!("{name}@{range}"))
             .collect();
         return Ok((!missing.is_empty()).then(|| (dir.rel(lockfiles::NPM), missing)));

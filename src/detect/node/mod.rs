@@ -128,7 +128,12 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
     let mut service = Service::new(dir.path, name, language);
     service.package_manager = pm;
     service.dependencies = pkg.deps.clone();
-    if let Some((lockfile, missing)) = super::lockfile_drift::find(dir)? {
+    let own_lock = lockfiles::of_language(Language::Node).find(|l| l.manager == pm && dir.has(l.name));
+    let drift = match own_lock {
+        Some(lock) => super::lockfile_drift::find(dir, lock.name)?,
+        None => None,
+    };
+    if let Some((lockfile, missing)) = drift {
         let reason = format!(
             "{lockfile} does not lock {} (package.json asks for {}): the image installs from the lockfile \
              exactly, so its build fails until you run `{}` and commit {lockfile}",
@@ -286,4 +291,19 @@ fn vite_by_config(dir: &Dir, pkg: &Package) -> Option<(String, Framework)> {
 /// The lockfile in this folder, and the package manager that writes it.
 pub fn locked_by(folder: &Dir) -> Option<(&'static str, PackageManager)> {
     lockfiles::of_language(Language::Node).find(|l| folder.has(l.name)).map(|l| (l.name, l.manager))
+}
+
+/// The lockfile a folder's install follows: where it holds several, the first that still
+/// locks what package.json asks for (a stale package-lock.json left beside the
+/// pnpm-lock.yaml the project moved to is not it).
+pub fn current_lock(folder: &Dir) -> Result<Option<(&'static str, PackageManager)>, Error> {
+    let present: Vec<_> = lockfiles::of_language(Language::Node).filter(|l| folder.has(l.name)).collect();
+    if present.len() > 1 {
+        for lock in &present {
+            if super::lockfile_drift::find(folder, lock.name)?.is_none() {
+                return Ok(Some((lock.name, lock.manager)));
+            }
+        }
+    }
+    Ok(present.first().map(|l| (l.name, l.manager)))
 }

@@ -2,7 +2,7 @@
 //! lockfile here or at a workspace root, Bun's own signals) and which Node it runs on.
 
 use super::package::Package;
-use super::{BUN_API, ENTRY_FILES, locked_by};
+use super::{BUN_API, ENTRY_FILES, current_lock};
 use crate::detect::dir::Dir;
 use crate::detect::model::{Language, PackageManager, Service};
 use crate::detect::{defaults, versions};
@@ -24,7 +24,7 @@ pub(super) fn package_manager(
         }
     }
     for folder in dir.ancestors() {
-        if let Some((lockfile, pm)) = locked_by(&folder) {
+        if let Some((lockfile, pm)) = current_lock(&folder)? {
             let mut detail = format!("{lockfile} present");
             if pm == PackageManager::Yarn && folder.has(".yarnrc.yml") {
                 detail.push_str(" (yarn berry: .yarnrc.yml)");
