@@ -28,13 +28,8 @@ struct Member {
 /// build found so far is the app's own `build` script (which the tool then runs too); any
 /// other build runs after the dependencies'.
 pub fn apply(dir: &Dir, name: &str, own_build: bool, service: &mut Service) -> Result<(), Error> {
-    let Some(root) = service.build_context.clone() else { return Ok(()) };
-    let root = Dir::new(dir.snap, scan::snapshot_path(&root));
-    if root.path == dir.path || !safe_name(name) {
-        return Ok(());
-    }
-    // Every service of the workspace asks for the same members: parsed once.
-    let members = dir.snap.memo(&format!("workspace members of /{}", root.path), || members(&root));
+    let Some((root, members)) = workspace_of(dir, name, service) else { return Ok(()) };
+    let root = Dir::new(dir.snap, &root);
     let Some(app) = members.get(name) else { return Ok(()) };
     let order = built_first(&members, &app.deps);
     if order.is_empty() {
@@ -59,13 +54,26 @@ pub fn apply(dir: &Dir, name: &str, own_build: bool, service: &mut Service) -> R
 /// Whether another package of the workspace depends on the package `name` at `dir`: then it
 /// is a library of the workspace, an app only if it says how it starts.
 pub fn imported_by_another(dir: &Dir, name: &str, service: &Service) -> bool {
-    let Some(root) = service.build_context.as_deref() else { return false };
+    workspace_of(dir, name, service).is_some_and(|(_, members)| {
+        members.iter().any(|(other, member)| other != name && member.deps.contains(name))
+    })
+}
+
+/// The workspace root a member `name` at `dir` builds from, and its members: `None` for a
+/// package that is no workspace member (or has a name bim will not pass to a tool).
+fn workspace_of(
+    dir: &Dir,
+    name: &str,
+    service: &Service,
+) -> Option<(String, std::sync::Arc<BTreeMap<String, Member>>)> {
+    let root = service.build_context.as_deref()?;
     let root = Dir::new(dir.snap, scan::snapshot_path(root));
     if root.path == dir.path || !safe_name(name) {
-        return false;
+        return None;
     }
+    // Every service of the workspace asks for the same members: parsed once.
     let members = dir.snap.memo(&format!("workspace members of /{}", root.path), || members(&root));
-    members.iter().any(|(other, member)| other != name && member.deps.contains(name))
+    Some((root.path.to_string(), members))
 }
 
 /// What an app of a workspace needs at run time: its package name, the folders of the

@@ -161,8 +161,12 @@ pub(super) fn sveltekit(dir: &Dir, service: &mut Service) -> Result<(), Error> {
     Ok(())
 }
 
+/// The names Vite reads its config from.
+pub(super) const VITE_CONFIGS: &[&str] =
+    &["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts"];
+
 pub(super) fn vite_spa(dir: &Dir, service: &mut Service) -> Result<(), Error> {
-    let config = dir.first_of(&["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts"]);
+    let config = dir.first_of(VITE_CONFIGS);
     let out_dir = match &config {
         Some(rel) => dir
             .snap

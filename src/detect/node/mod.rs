@@ -279,9 +279,8 @@ pub fn detect(dir: &Dir) -> Result<Option<Service>, Error> {
 /// A Vite app whose `vite` comes from its workspace (the root's dependencies, or a shared
 /// config package): its own Vite config, and a build script that runs `vite build`.
 fn vite_by_config(dir: &Dir, pkg: &Package) -> Option<(String, Framework)> {
-    let config = ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts"]
-        .into_iter()
-        .find(|f| dir.has(f))?;
+    let config = dir.first_of(frameworks::VITE_CONFIGS)?;
+    let config = crate::scan::file_name(&config);
     let build = pkg.script("build")?;
     start::runs(pkg, build, "vite build", 2).then(|| {
         (format!("{config}, and scripts.build runs vite build (vite from the workspace)"), Framework::Vite)
